@@ -1,0 +1,1 @@
+"""The planning engine: pure pandas/numpy/scipy, no Dash, no database."""

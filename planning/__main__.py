@@ -1,0 +1,102 @@
+"""Headless command: `python -m planning compute <workbook-or-folder> --out <dir>`.
+
+Reads the company files, runs the engine and writes the CSV files of SPEC.md. Bad input
+exits with status 2 and prints the same located errors the upload page shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from planning.cycle import compute_plan
+from planning.model import Settings
+from planning.result import PlanResult
+
+OUTPUT_COLUMNS = {
+    "forecast": ["item_id", "family", "period", "model", "forecast", "lo80", "hi80"],
+    "consensus": ["item_id", "family", "period", "statistical", "consensus"],
+    "family_plan": ["family", "period", "demand", "capacity", "gap", "gap_pct", "utilization", "status"],
+    "supply_plan": ["family", "period", "demand", "capacity", "regular", "overtime", "outsource", "inventory_end",
+                    "lost_sales", "shipped", "cost"],
+    "inventory": ["family", "period", "opening", "supply", "shipped", "ending", "safety_stock", "cycle_stock",
+                  "target_inventory"],
+    "financials": ["family", "period", "revenue", "revenue_unconstrained", "revenue_at_risk", "cogs",
+                   "gross_margin", "gross_margin_pct", "inventory_value"],
+    "accuracy": ["level", "item_id", "family", "n", "n_zero", "mape", "wape", "bias_pct", "mad", "tracking_signal"],
+    "exceptions": ["item_id", "family", "period", "kind", "value", "threshold"],
+}
+
+
+def write_outputs(result: PlanResult, out: Path) -> list[Path]:
+    """Write every table of the result as CSV (6 decimals) and the KPIs as JSON."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, columns in OUTPUT_COLUMNS.items():
+        frame: pd.DataFrame = getattr(result, name if name != "inventory" else "inventory")
+        extra = [c for c in frame.columns if c not in columns]
+        path = out / f"{name}.csv"
+        frame[columns + extra].to_csv(path, index=False, float_format="%.6f")
+        written.append(path)
+    kpis = {
+        name: {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in kpi.items()}
+        for name, kpi in result.kpis.items()
+    }
+    path = out / "kpis.json"
+    path.write_text(json.dumps(kpis, indent=2))
+    written.append(path)
+    if result.supply_cost_by_option is not None:
+        p = out / "supply_options.csv"
+        result.supply_cost_by_option.to_csv(p, index=False, float_format="%.6f")
+        written.append(p)
+    return written
+
+
+def _cycle(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"--cycle must be YYYY-MM, got {text!r}")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m planning", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    compute = sub.add_parser("compute", help="compute the plan of a company's workbook or CSV folder")
+    compute.add_argument("source", type=Path, help="an .xlsx workbook or a folder of CSV files")
+    compute.add_argument("--out", type=Path, required=True, help="folder to write the CSV files to")
+    compute.add_argument("--cycle", type=_cycle, help="first month of the plan (YYYY-MM); default: after the history")
+    compute.add_argument("--horizon", type=int, default=18, help="months to plan when no forecast is given")
+    args = parser.parse_args(argv)
+
+    from data.readers import load_company
+
+    if not args.source.exists():
+        print(f"error: {args.source} does not exist", file=sys.stderr)
+        return 2
+    if args.horizon < 1:
+        print("error: --horizon must be at least 1", file=sys.stderr)
+        return 2
+    data, issues = load_company(args.source, horizon=args.horizon)
+    for issue in issues:
+        print(f"{issue.severity}: {issue}", file=sys.stderr)
+    if data is None:
+        print(f"refused: {sum(i.severity == 'error' for i in issues)} error(s); nothing was computed.",
+              file=sys.stderr)
+        return 2
+    settings = Settings(horizon=args.horizon)
+    result = compute_plan(data, settings, horizon_start=args.cycle, with_options=True)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for path in write_outputs(result, args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""One call that runs the whole recompute of a cycle: consensus → family plan → supply
+plan → inventory → money → accuracy → exceptions → KPIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from planning.accuracy import accuracy_table, measured_history
+from planning.demand import compose_consensus, family_demand
+from planning.exceptions import find_exceptions
+from planning.finance import financials
+from planning.kpis import KpiInputs, compute_kpis
+from planning.model import CompanyData, Settings
+from planning.periods import horizon_after
+from planning.result import PlanResult
+from planning.supply import family_plan, inventory_plan, option_comparison, safety_stock, supply_plan
+
+FORECAST_COLUMNS = ["item_id", "family", "period", "model", "forecast", "lo80", "hi80"]
+
+
+def plan_horizon(data: CompanyData, settings: Settings, start: str | None = None) -> list[str]:
+    """The periods of the uploaded forecast when given, else `settings.horizon` months after
+    the last history month (or starting at `start`)."""
+    if data.forecast is not None and len(data.forecast):
+        return sorted(data.forecast["period"].astype(str).unique())
+    if start:
+        return [start, *horizon_after(start, settings.horizon - 1)]
+    return horizon_after(str(data.history["period"].max()), settings.horizon)
+
+
+def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
+    """The `forecast` table in the engine's forecast layout (model 'uploaded' unless given)."""
+    f = data.forecast
+    out = pd.DataFrame({
+        "item_id": f["item_id"].astype(str),
+        "period": f["period"].astype(str),
+        "model": f["model"] if "model" in f else "uploaded",
+        "forecast": f["forecast_units"].astype(float),
+        "lo80": f["lo80"].astype(float) if "lo80" in f else np.nan,
+        "hi80": f["hi80"].astype(float) if "hi80" in f else np.nan,
+    })
+    return out[out["period"].isin(horizon)]
+
+
+def compute_plan(
+    data: CompanyData,
+    settings: Settings | None = None,
+    *,
+    forecaster: Callable[[pd.DataFrame, list[str]], pd.DataFrame] | None = None,
+    horizon_start: str | None = None,
+    with_options: bool = False,
+) -> PlanResult:
+    """Recompute everything for one plan version.
+
+    The statistical forecast is `data.forecast` when given; otherwise `forecaster(history,
+    horizon)` (default: the backtest-selected statistical forecast) provides it.
+    """
+    settings = settings or Settings()
+    items = data.items
+    horizon = plan_horizon(data, settings, horizon_start)
+    history = data.history
+    if horizon_start:
+        history = history[history["period"] < horizon_start]
+    if data.forecast is not None and len(data.forecast):
+        fc = uploaded_forecast(data, horizon)
+    else:
+        if forecaster is None:
+            from planning.forecast import statistical_forecast
+
+            def forecaster(h, hz):
+                return statistical_forecast(h, hz).forecast
+
+        fc = forecaster(history, horizon)
+    fc = fc.drop(columns=["family"], errors="ignore").merge(items[["item_id", "family"]], on="item_id", how="inner")
+    statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
+
+    composed = compose_consensus(statistical, items, data.adjustments, horizon)
+    consensus = composed.consensus
+    fam_plan = family_plan(family_demand(consensus), data.capacity, horizon, settings)
+    opening = items.groupby("family")["opening_inventory"].sum()
+    safety = safety_stock(consensus, items, settings)
+    supply = supply_plan(fam_plan, data.capacity, opening, settings, safety_stock=safety)
+    inventory = inventory_plan(supply, safety, opening)
+    fin = financials(consensus, items, supply, settings)
+    accuracy = accuracy_table(history, items)
+    measured = measured_history(history, items)
+    last_measured = str(measured["period"].max()) if len(measured) else None
+    stat_frame = consensus[["item_id", "family", "period", "statistical"]]
+    exceptions = find_exceptions(stat_frame, accuracy, last_measured, settings)
+    kpis = compute_kpis(KpiInputs(data.with_(history=history), horizon, fam_plan, supply, fin, settings))
+    options = option_comparison(fam_plan, data.capacity, opening, settings, supply) if with_options else None
+    forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
+    return PlanResult(
+        horizon=horizon,
+        forecast=forecast.sort_values(["item_id", "period"]).reset_index(drop=True),
+        consensus=consensus,
+        family_plan=fam_plan,
+        supply_plan=supply,
+        inventory=inventory,
+        financials=fin,
+        accuracy=accuracy,
+        exceptions=exceptions,
+        kpis=kpis,
+        supply_cost_by_option=options,
+        warnings=composed.warnings,
+        adjustments=composed.applied,
+    )
+

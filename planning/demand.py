@@ -1,0 +1,195 @@
+"""Consensus demand: adjustments composed on the statistical forecast, and scenarios.
+
+An adjustment is percentage (x × (1 + v/100)), additive (x + v) or absolute (v). An
+item adjustment changes that item's cell. A family adjustment changes the family's
+current total (the sum of its items as they stand at that point) and spreads the change
+to the items pro rata to their current values, equally when that total is zero.
+Adjustments that touch the same family and month apply in `created_at` order, then in
+file (`seq`) order. Consensus is never negative: each step's result is floored at 0.
+
+Vectorization: cells of different (family, month) groups never interact, so the k-th
+adjustment of every group is applied in one array operation; the only Python loop is
+over k (the deepest stack of adjustments on one family-month), not over adjustments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ADJUSTMENT_TYPES = ("percentage", "additive", "absolute")
+ROUND_DECIMALS = 6  # float noise such as 10000 × 1.1 = 11000.000000000002 is rounded away
+
+
+@dataclass
+class ConsensusResult:
+    consensus: pd.DataFrame  # item_id, family, period, statistical, consensus
+    applied: pd.DataFrame  # the adjustments with before/after (family total or item value) and `applied` flag
+    warnings: list[str]
+
+
+def apply_adjustment(kind: np.ndarray, value: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """The new value of `current` under adjustments of `kind` and `value` (element-wise), floored at 0."""
+    out = np.where(
+        kind == "percentage",
+        current * (1.0 + value / 100.0),
+        np.where(kind == "additive", current + value, value),
+    )
+    return np.maximum(out, 0.0)
+
+
+def _grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]):
+    """Items sorted by family, their family index and the statistical matrix items × horizon."""
+    order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
+    item_ids = order["item_id"].to_numpy(dtype=object)
+    families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
+    matrix = (
+        statistical.pivot_table(index="item_id", columns="period", values="statistical", aggfunc="sum")
+        .reindex(index=item_ids, columns=horizon)
+        .fillna(0.0)
+        .to_numpy(float)
+    )
+    return item_ids, families, fam_of_item, matrix
+
+
+def compose_consensus(
+    statistical: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str]
+) -> ConsensusResult:
+    """Apply `adjustments` to the statistical forecast (item_id, period, statistical)."""
+    item_ids, families, fam_of_item, stat = _grid(statistical, items, horizon)
+    x = stat.copy()
+    n_fam, n_per = len(families), len(horizon)
+    fam_size = np.bincount(fam_of_item, minlength=n_fam).astype(float)
+    fam_starts = np.searchsorted(fam_of_item, np.arange(n_fam))
+    warnings: list[str] = []
+
+    adj = adjustments.copy().reset_index(drop=True)
+    adj["before"] = np.nan
+    adj["after"] = np.nan
+    adj["applied"] = False
+    if len(adj):
+        item_pos = pd.Series(np.arange(len(item_ids)), index=item_ids)
+        fam_pos = pd.Series(np.arange(n_fam), index=families)
+        per_pos = pd.Series(np.arange(n_per), index=horizon)
+        is_item = (adj["level"].str.lower() == "item").to_numpy()
+        keys = adj["key"].astype(str)
+        row = np.where(is_item, keys.map(item_pos).to_numpy(dtype=float), np.nan)
+        fam_key = keys.map(fam_pos).to_numpy(dtype=float)
+        fam = np.where(is_item, fam_of_item[np.nan_to_num(row, nan=0).astype(int)], fam_key)
+        fam = np.where(is_item & np.isnan(row), np.nan, fam)
+        col = adj["period"].astype(str).map(per_pos).to_numpy(dtype=float)
+        usable = ~np.isnan(fam) & ~np.isnan(col)
+        outside = (~np.isnan(fam) & np.isnan(col)).sum()
+        if outside:
+            warnings.append(f"{outside} adjustment(s) fall outside the horizon and were not applied.")
+        unknown = np.isnan(fam).sum()
+        if unknown:
+            warnings.append(f"{unknown} adjustment(s) name an unknown item or family and were not applied.")
+        use = adj[usable].copy()
+        use["_row"] = row[usable]
+        use["_fam"] = fam[usable].astype(int)
+        use["_col"] = col[usable].astype(int)
+        use["_item"] = is_item[usable]
+        created = pd.to_datetime(use["created_at"], errors="coerce") if "created_at" in use else pd.NaT
+        use["_created"] = created
+        use = use.sort_values(["_created", "seq"], na_position="last", kind="stable")
+        use["_rank"] = use.groupby(["_fam", "_col"]).cumcount()
+        before = np.full(len(adj), np.nan)
+        after = np.full(len(adj), np.nan)
+        for rank in range(int(use["_rank"].max()) + 1 if len(use) else 0):
+            step = use[use["_rank"] == rank]
+            kind = step["type"].str.lower().to_numpy()
+            value = step["value"].to_numpy(float)
+            idx = step.index.to_numpy()
+            on_item = step["_item"].to_numpy()
+            # item-level: change the one cell
+            r = step["_row"].to_numpy()[on_item].astype(int)
+            c = step["_col"].to_numpy()[on_item]
+            old = x[r, c]
+            new = apply_adjustment(kind[on_item], value[on_item], old)
+            x[r, c] = new
+            before[idx[on_item]] = old
+            after[idx[on_item]] = new
+            # family-level: change the family total, spread pro rata (equal shares at zero)
+            on_fam = ~on_item
+            if on_fam.any():
+                f = step["_fam"].to_numpy()[on_fam]
+                c = step["_col"].to_numpy()[on_fam]
+                totals = np.add.reduceat(x, fam_starts, axis=0)
+                old_t = totals[f, c]
+                new_t = apply_adjustment(kind[on_fam], value[on_fam], old_t)
+                factor = np.ones((n_fam, n_per))
+                equal = np.full((n_fam, n_per), np.nan)
+                positive = old_t > 0
+                factor[f[positive], c[positive]] = new_t[positive] / old_t[positive]
+                equal[f[~positive], c[~positive]] = new_t[~positive] / fam_size[f[~positive]]
+                x = x * factor[fam_of_item]
+                eq = equal[fam_of_item]
+                x = np.where(np.isnan(eq), x, eq)
+                before[idx[on_fam]] = old_t
+                after[idx[on_fam]] = new_t
+        adj["before"] = np.round(before, ROUND_DECIMALS)
+        adj["after"] = np.round(after, ROUND_DECIMALS)
+        adj["applied"] = usable
+
+    x = np.round(np.maximum(x, 0.0), ROUND_DECIMALS)
+    n_items = len(item_ids)
+    consensus = pd.DataFrame(
+        {
+            "item_id": np.repeat(item_ids, n_per),
+            "family": np.repeat(families[fam_of_item], n_per),
+            "period": np.tile(np.asarray(horizon, dtype=object), n_items),
+            "statistical": stat.reshape(-1),
+            "consensus": x.reshape(-1),
+        }
+    )
+    return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
+
+
+def family_demand(consensus: pd.DataFrame, column: str = "consensus") -> pd.DataFrame:
+    """Family × period totals of a consensus column: family, period, demand."""
+    return (
+        consensus.groupby(["family", "period"], as_index=False, sort=True)[column]
+        .sum()
+        .rename(columns={column: "demand"})
+    )
+
+
+def scenario_consensus(
+    consensus: pd.DataFrame, pct: float, *, forecast: pd.DataFrame | None = None, side: str = "up"
+) -> pd.DataFrame:
+    """Upside/downside copy of the consensus.
+
+    Without intervals: consensus × (1 ± pct/100). With the forecast's 80 % interval
+    (`forecast` with item_id, period, forecast, lo80, hi80): the consensus moved by the
+    interval's relative width for that cell, which keeps judgemental changes in place.
+    """
+    out = consensus.copy()
+    sign = 1.0 if side == "up" else -1.0
+    factor = pd.Series(1.0 + sign * pct / 100.0, index=out.index)
+    if forecast is not None and {"lo80", "hi80"}.issubset(forecast.columns) and forecast["hi80"].notna().any():
+        bounds = out[["item_id", "period"]].merge(
+            forecast[["item_id", "period", "forecast", "lo80", "hi80"]], on=["item_id", "period"], how="left"
+        )
+        base = bounds["forecast"].where(bounds["forecast"] > 0)
+        rel = (bounds["hi80"] / base) if side == "up" else (bounds["lo80"] / base)
+        factor = rel.where(rel.notna(), factor).set_axis(out.index)
+    out["consensus"] = np.round(np.maximum(out["consensus"].to_numpy(float) * factor.to_numpy(float), 0), ROUND_DECIMALS)
+    return out
+
+
+def adjustment_summary(adjustments: pd.DataFrame) -> pd.DataFrame:
+    """Count and net change (after − before) of adjustments by owner and type."""
+    if adjustments.empty:
+        return pd.DataFrame(columns=["owner", "type", "count", "net_change"])
+    work = adjustments.assign(
+        owner=adjustments["owner"].replace("", "(unknown)").fillna("(unknown)"),
+        change=adjustments.get("after", np.nan) - adjustments.get("before", np.nan),
+    )
+    return (
+        work.groupby(["owner", "type"], as_index=False)
+        .agg(count=("type", "size"), net_change=("change", "sum"))
+        .sort_values(["owner", "type"])
+    )

@@ -1,0 +1,48 @@
+"""Exceptions a demand planner must look at, one row per finding.
+
+- forecast_change: the statistical forecast moves more than `mom_change_pct` % from one
+  horizon month to the next (value = the change in %; months after a zero are skipped);
+- tracking_signal: |tracking signal| above the limit (default 4) over the item's history;
+- mape: item MAPE above the item target (default 30 %);
+- bias: item bias % outside ±`bias_limit_pct`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planning.model import Settings
+
+EXCEPTION_COLUMNS = ["item_id", "family", "period", "kind", "value", "threshold"]
+
+
+def find_exceptions(
+    statistical: pd.DataFrame, accuracy: pd.DataFrame, last_measured: str | None, settings: Settings
+) -> pd.DataFrame:
+    """`statistical`: item_id, family, period, statistical; `accuracy`: the accuracy table."""
+    s = statistical.sort_values(["item_id", "period"])
+    prev = s.groupby("item_id")["statistical"].shift(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = (s["statistical"] - prev) * 100.0 / prev.where(prev > 0)
+    hit = change.abs() > settings.mom_change_pct
+    changes = pd.DataFrame({
+        "item_id": s.loc[hit, "item_id"], "family": s.loc[hit, "family"], "period": s.loc[hit, "period"],
+        "kind": "forecast_change", "value": change[hit], "threshold": settings.mom_change_pct,
+    })
+    item = accuracy[accuracy["level"] == "item"]
+    frames = [changes]
+    for kind, col, limit in [
+        ("tracking_signal", "tracking_signal", settings.tracking_signal_limit),
+        ("mape", "mape", settings.item_mape_target),
+        ("bias", "bias_pct", settings.bias_limit_pct),
+    ]:
+        bad = item[item[col].abs() > limit] if kind != "mape" else item[item[col] > limit]
+        frames.append(pd.DataFrame({
+            "item_id": bad["item_id"], "family": bad["family"], "period": last_measured or "",
+            "kind": kind, "value": bad[col], "threshold": limit,
+        }))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=EXCEPTION_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[EXCEPTION_COLUMNS]

@@ -1,0 +1,184 @@
+"""The one registry of KPI definitions that the dashboard, metrics page, CLI and minutes read.
+
+History months are those whose rows carry `forecast_units` (later: the approved plan made
+for them). Each KPI is computed from units with units and money with money.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planning.accuracy import error_metrics, family_totals, measured_history
+from planning.model import CompanyData, KpiTarget, Settings
+
+AT_RISK_MARGIN = 0.10  # within 10 % of the target band's edge counts as at risk, beyond as off target
+
+
+@dataclass(frozen=True)
+class KpiInputs:
+    data: CompanyData
+    horizon: list[str]
+    family_plan: pd.DataFrame
+    supply_plan: pd.DataFrame
+    financials: pd.DataFrame
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class KpiDef:
+    name: str
+    label: str
+    unit: str  # '%', 'turns', 'days'
+    direction: str  # 'lower' (better when lower), 'higher', 'band', 'zero' (better near 0)
+    compute: Callable[[KpiInputs], float]
+    description: str
+
+
+def _last_measured_periods(measured: pd.DataFrame, n: int) -> list[str]:
+    return sorted(measured["period"].unique())[-n:]
+
+
+def kpi_mape(k: KpiInputs) -> float:
+    """MAPE of family totals over the last 12 history months."""
+    m = measured_history(k.data.history, k.data.items)
+    if m.empty:
+        return math.nan
+    m = m[m["period"].isin(_last_measured_periods(m, 12))]
+    return float(error_metrics(family_totals(m), [])["mape"].iloc[0])
+
+
+def kpi_bias(k: KpiInputs) -> float:
+    """Bias % of the company total over the last 12 history months."""
+    m = measured_history(k.data.history, k.data.items)
+    if m.empty:
+        return math.nan
+    m = m[m["period"].isin(_last_measured_periods(m, 12))]
+    a = m["actual"].sum()
+    return float((m["forecast"].sum() - a) * 100.0 / a) if a else math.nan
+
+
+def _attainment(k: KpiInputs, money: bool) -> float:
+    m = measured_history(k.data.history, k.data.items)
+    if m.empty:
+        return math.nan
+    m = m[m["period"].isin(_last_measured_periods(m, 3))]
+    if money:
+        price = m["item_id"].map(k.data.items.set_index("item_id")["unit_price"]).to_numpy(float)
+        actual, planned = (m["actual"] * price).sum(), (m["forecast"] * price).sum()
+    else:
+        actual, planned = m["actual"].sum(), m["forecast"].sum()
+    return float(actual * 100.0 / planned) if planned else math.nan
+
+
+def kpi_plan_attainment(k: KpiInputs) -> float:
+    """Σ actual units / Σ planned units over the last 3 history months × 100."""
+    return _attainment(k, money=False)
+
+
+def kpi_revenue_attainment(k: KpiInputs) -> float:
+    """The same as plan attainment, in money (units × unit price)."""
+    return _attainment(k, money=True)
+
+
+def kpi_capacity_utilization(k: KpiInputs) -> float:
+    """Σ demand / Σ capacity over the first 3 horizon months × 100."""
+    first = k.family_plan[k.family_plan["period"].isin(k.horizon[:3])]
+    cap = first["capacity"].sum()
+    return float(first["demand"].sum() * 100.0 / cap) if cap else math.nan
+
+
+def kpi_inventory_turns(k: KpiInputs) -> float:
+    """COGS of the horizon / average projected inventory value, scaled to 12 months."""
+    h = len(k.horizon)
+    if h == 0:
+        return math.nan
+    cogs = k.financials["cogs"].sum()
+    avg_value = k.financials.groupby("period")["inventory_value"].sum().reindex(k.horizon).fillna(0).mean()
+    return float(cogs * 12.0 / h / avg_value) if avg_value > 0 else math.nan
+
+
+def kpi_days_of_supply(k: KpiInputs) -> float:
+    """Inventory units at the end of the first horizon month / average daily demand of the
+    first 3 horizon months (a month is `days_per_month` days)."""
+    if not k.horizon:
+        return math.nan
+    first3 = k.horizon[:3]
+    inv = k.supply_plan.loc[k.supply_plan["period"] == k.horizon[0], "inventory_end"].sum()
+    demand = k.family_plan.loc[k.family_plan["period"].isin(first3), "demand"].sum()
+    daily = demand / (len(first3) * k.settings.days_per_month)
+    return float(inv / daily) if daily > 0 else math.nan
+
+
+REGISTRY: dict[str, KpiDef] = {
+    d.name: d
+    for d in [
+        KpiDef("mape", "Forecast error (MAPE)", "%", "lower", kpi_mape,
+               "Mean absolute % error of family totals, last 12 history months"),
+        KpiDef("bias_pct", "Forecast bias", "%", "zero", kpi_bias,
+               "Company total (forecast − actual) / actual, last 12 history months; positive = over-forecast"),
+        KpiDef("plan_attainment", "Plan attainment", "%", "higher", kpi_plan_attainment,
+               "Actual units / planned units, last 3 history months"),
+        KpiDef("revenue_attainment", "Revenue attainment", "%", "band", kpi_revenue_attainment,
+               "Actual revenue / planned revenue, last 3 history months"),
+        KpiDef("capacity_utilization", "Capacity utilization", "%", "band", kpi_capacity_utilization,
+               "Demand / capacity, first 3 horizon months"),
+        KpiDef("inventory_turns", "Inventory turns", "turns", "band", kpi_inventory_turns,
+               "Annualized COGS / average projected inventory value"),
+        KpiDef("days_of_supply", "Days of supply", "days", "band", kpi_days_of_supply,
+               "Inventory units after month 1 / average daily demand of months 1–3"),
+    ]
+}
+
+
+def target_text(t: KpiTarget, unit: str) -> str:
+    u = " %" if unit == "%" else f" {unit}" if unit != "turns" else ""
+    if t.low is not None and t.high is not None:
+        if t.low == -t.high:
+            return f"±{t.high:g}{u}"
+        return f"{t.low:g}–{t.high:g}{u}"
+    if t.high is not None:
+        return f"< {t.high:g}{u}"
+    if t.low is not None:
+        return f"> {t.low:g}{u}"
+    return ""
+
+
+def kpi_status(value: float, t: KpiTarget) -> str:
+    """on_target inside the band; at_risk when outside by at most 10 % of the edge; else off_target."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "no_data"
+    miss = 0.0
+    edge = 1.0
+    if t.high is not None and value > t.high:
+        miss, edge = value - t.high, abs(t.high)
+    elif t.low is not None and value < t.low:
+        miss, edge = t.low - value, abs(t.low)
+    if miss <= 0:
+        return "on_target"
+    return "at_risk" if miss <= AT_RISK_MARGIN * max(edge, 1e-9) else "off_target"
+
+
+def compute_kpis(inputs: KpiInputs) -> dict[str, dict]:
+    """{name: {name, label, unit, value, target, target_low, target_high, direction, status, description}}."""
+    out = {}
+    for name, d in REGISTRY.items():
+        t = inputs.settings.targets.get(name, KpiTarget())
+        value = d.compute(inputs)
+        out[name] = {
+            "name": name,
+            "label": d.label,
+            "unit": d.unit,
+            "value": None if value is None or not np.isfinite(value) else round(float(value), 6),
+            "target": target_text(t, d.unit),
+            "target_low": t.low,
+            "target_high": t.high,
+            "direction": d.direction,
+            "status": kpi_status(value, t),
+            "description": d.description,
+        }
+    return out
