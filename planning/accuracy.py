@@ -61,11 +61,11 @@ def error_metrics(frame: pd.DataFrame, by: list[str], f: str = "forecast", a: st
 def measured_history(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """History rows that carry a forecast, with their family: item_id, family, period, forecast, actual."""
     rows = history[history["forecast_units"].notna()]
-    rows = rows.merge(items[["item_id", "family"]], on="item_id", how="left")
+    family_of = items.drop_duplicates("item_id").set_index("item_id")["family"]
     return pd.DataFrame(
         {
             "item_id": rows["item_id"].to_numpy(),
-            "family": rows["family"].to_numpy(),
+            "family": rows["item_id"].map(family_of).to_numpy(),
             "period": rows["period"].to_numpy(),
             "forecast": rows["forecast_units"].to_numpy(float),
             "actual": rows["actual_units"].to_numpy(float),
@@ -77,9 +77,9 @@ def family_totals(measured: pd.DataFrame) -> pd.DataFrame:
     return measured.groupby(["family", "period"], as_index=False)[["forecast", "actual"]].sum()
 
 
-def accuracy_table(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.DataFrame | None = None) -> pd.DataFrame:
     """The accuracy.csv table: item, family and total levels over rows with forecast_units."""
-    measured = measured_history(history, items)
+    measured = measured_history(history, items) if measured is None else measured
     if measured.empty:
         return pd.DataFrame(columns=ACCURACY_COLUMNS)
     item = error_metrics(measured, ["item_id", "family"])

@@ -85,12 +85,12 @@ def compute_plan(
     supply = supply_plan(fam_plan, data.capacity, opening, settings, safety_stock=safety)
     inventory = inventory_plan(supply, safety, opening)
     fin = financials(consensus, items, supply, settings)
-    accuracy = accuracy_table(history, items)
     measured = measured_history(history, items)
+    accuracy = accuracy_table(history, items, measured)
     last_measured = str(measured["period"].max()) if len(measured) else None
     stat_frame = consensus[["item_id", "family", "period", "statistical"]]
     exceptions = find_exceptions(stat_frame, accuracy, last_measured, settings)
-    kpis = compute_kpis(KpiInputs(data.with_(history=history), horizon, fam_plan, supply, fin, settings))
+    kpis = compute_kpis(KpiInputs(data.with_(history=history), horizon, fam_plan, supply, fin, settings, measured))
     options = option_comparison(fam_plan, data.capacity, opening, settings, supply) if with_options else None
     forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
     return PlanResult(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planning.accuracy import error_metrics, family_totals, measured_history
+from planning.accuracy import error_metrics, family_totals
 from planning.model import CompanyData, KpiTarget, Settings
 
 AT_RISK_MARGIN = 0.10  # within 10 % of the target band's edge counts as at risk, beyond as off target
@@ -27,6 +27,7 @@ class KpiInputs:
     supply_plan: pd.DataFrame
     financials: pd.DataFrame
     settings: Settings
+    measured: pd.DataFrame  # planning.accuracy.measured_history of the data
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _last_measured_periods(measured: pd.DataFrame, n: int) -> list[str]:
 
 def kpi_mape(k: KpiInputs) -> float:
     """MAPE of family totals over the last 12 history months."""
-    m = measured_history(k.data.history, k.data.items)
+    m = k.measured
     if m.empty:
         return math.nan
     m = m[m["period"].isin(_last_measured_periods(m, 12))]
@@ -54,7 +55,7 @@ def kpi_mape(k: KpiInputs) -> float:
 
 def kpi_bias(k: KpiInputs) -> float:
     """Bias % of the company total over the last 12 history months."""
-    m = measured_history(k.data.history, k.data.items)
+    m = k.measured
     if m.empty:
         return math.nan
     m = m[m["period"].isin(_last_measured_periods(m, 12))]
@@ -63,7 +64,7 @@ def kpi_bias(k: KpiInputs) -> float:
 
 
 def _attainment(k: KpiInputs, money: bool) -> float:
-    m = measured_history(k.data.history, k.data.items)
+    m = k.measured
     if m.empty:
         return math.nan
     m = m[m["period"].isin(_last_measured_periods(m, 3))]
