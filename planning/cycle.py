@@ -4,6 +4,7 @@ plan → inventory → money → accuracy → exceptions → KPIs."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from planning.accuracy import accuracy_table, measured_history
 from planning.demand import compose_consensus, family_demand
 from planning.exceptions import find_exceptions
 from planning.finance import financials
-from planning.kpis import KpiInputs, compute_kpis
+from planning.kpis import KpiInputs, compute_kpis, history_kpi_values
 from planning.model import CompanyData, Settings
 from planning.periods import horizon_after
 from planning.result import PlanResult
@@ -45,6 +46,31 @@ def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
     return out[out["period"].isin(horizon)]
 
 
+@dataclass(frozen=True)
+class HistoryView:
+    """What depends on history alone: computed once per dataset, reused by every edit."""
+
+    measured: pd.DataFrame
+    accuracy: pd.DataFrame
+    last_measured: str | None
+    kpi_values: dict[str, float]
+
+
+def history_view(data: CompanyData, horizon_start: str | None = None) -> HistoryView:
+    history = data.history
+    if horizon_start:
+        history = history[history["period"] < horizon_start]
+    measured = measured_history(history, data.items)
+    kpi_in = KpiInputs(data.with_(history=history), [], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+                       Settings(), measured)
+    return HistoryView(
+        measured=measured,
+        accuracy=accuracy_table(history, data.items, measured),
+        last_measured=str(measured["period"].max()) if len(measured) else None,
+        kpi_values=history_kpi_values(kpi_in),
+    )
+
+
 def compute_plan(
     data: CompanyData,
     settings: Settings | None = None,
@@ -52,6 +78,7 @@ def compute_plan(
     forecaster: Callable[[pd.DataFrame, list[str]], pd.DataFrame] | None = None,
     horizon_start: str | None = None,
     with_options: bool = False,
+    history: HistoryView | None = None,
 ) -> PlanResult:
     """Recompute everything for one plan version.
 
@@ -61,6 +88,7 @@ def compute_plan(
     settings = settings or Settings()
     items = data.items
     horizon = plan_horizon(data, settings, horizon_start)
+    hv = history if history is not None else history_view(data, horizon_start)
     history = data.history
     if horizon_start:
         history = history[history["period"] < horizon_start]
@@ -85,12 +113,10 @@ def compute_plan(
     supply = supply_plan(fam_plan, data.capacity, opening, settings, safety_stock=safety)
     inventory = inventory_plan(supply, safety, opening)
     fin = financials(consensus, items, supply, settings)
-    measured = measured_history(history, items)
-    accuracy = accuracy_table(history, items, measured)
-    last_measured = str(measured["period"].max()) if len(measured) else None
     stat_frame = consensus[["item_id", "family", "period", "statistical"]]
-    exceptions = find_exceptions(stat_frame, accuracy, last_measured, settings)
-    kpis = compute_kpis(KpiInputs(data.with_(history=history), horizon, fam_plan, supply, fin, settings, measured))
+    exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings)
+    kpi_in = KpiInputs(data.with_(history=history), horizon, fam_plan, supply, fin, settings, hv.measured)
+    kpis = compute_kpis(kpi_in, hv.kpi_values)
     options = option_comparison(fam_plan, data.capacity, opening, settings, supply) if with_options else None
     forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
     return PlanResult(
@@ -101,7 +127,7 @@ def compute_plan(
         supply_plan=supply,
         inventory=inventory,
         financials=fin,
-        accuracy=accuracy,
+        accuracy=hv.accuracy,
         exceptions=exceptions,
         kpis=kpis,
         supply_cost_by_option=options,

@@ -38,6 +38,7 @@ class KpiDef:
     direction: str  # 'lower' (better when lower), 'higher', 'band', 'zero' (better near 0)
     compute: Callable[[KpiInputs], float]
     description: str
+    from_history: bool = False  # depends on history only (cached per dataset), not on the plan
 
 
 def _last_measured_periods(measured: pd.DataFrame, n: int) -> list[str]:
@@ -119,13 +120,13 @@ REGISTRY: dict[str, KpiDef] = {
     d.name: d
     for d in [
         KpiDef("mape", "Forecast error (MAPE)", "%", "lower", kpi_mape,
-               "Mean absolute % error of family totals, last 12 history months"),
+               "Mean absolute % error of family totals, last 12 history months", True),
         KpiDef("bias_pct", "Forecast bias", "%", "zero", kpi_bias,
-               "Company total (forecast − actual) / actual, last 12 history months; positive = over-forecast"),
+               "Company total (forecast − actual) / actual, last 12 history months; positive = over-forecast", True),
         KpiDef("plan_attainment", "Plan attainment", "%", "higher", kpi_plan_attainment,
-               "Actual units / planned units, last 3 history months"),
+               "Actual units / planned units, last 3 history months", True),
         KpiDef("revenue_attainment", "Revenue attainment", "%", "band", kpi_revenue_attainment,
-               "Actual revenue / planned revenue, last 3 history months"),
+               "Actual revenue / planned revenue, last 3 history months", True),
         KpiDef("capacity_utilization", "Capacity utilization", "%", "band", kpi_capacity_utilization,
                "Demand / capacity, first 3 horizon months"),
         KpiDef("inventory_turns", "Inventory turns", "turns", "band", kpi_inventory_turns,
@@ -164,12 +165,20 @@ def kpi_status(value: float, t: KpiTarget) -> str:
     return "at_risk" if miss <= AT_RISK_MARGIN * max(edge, 1e-9) else "off_target"
 
 
-def compute_kpis(inputs: KpiInputs) -> dict[str, dict]:
-    """{name: {name, label, unit, value, target, target_low, target_high, direction, status, description}}."""
+def history_kpi_values(inputs: KpiInputs) -> dict[str, float]:
+    """The values of the KPIs that depend on history only (cacheable per dataset)."""
+    return {name: d.compute(inputs) for name, d in REGISTRY.items() if d.from_history}
+
+
+def compute_kpis(inputs: KpiInputs, known: dict[str, float] | None = None) -> dict[str, dict]:
+    """{name: {name, label, unit, value, target, target_low, target_high, direction, status, description}}.
+
+    `known` holds values already computed (see `history_kpi_values`)."""
     out = {}
+    known = known or {}
     for name, d in REGISTRY.items():
         t = inputs.settings.targets.get(name, KpiTarget())
-        value = d.compute(inputs)
+        value = known[name] if name in known else d.compute(inputs)
         out[name] = {
             "name": name,
             "label": d.label,
