@@ -197,6 +197,85 @@ class PlanService:
         return self.apply_edits([{"level": level, "key": key, "period": period, "text": text}],
                                 reason=reason, owner=owner, expected_revision=expected_revision)
 
+    def apply_capacity_edits(
+        self, cells: list[dict[str, Any]], *, reason: str, owner: str, expected_revision: int | None = None
+    ) -> int:
+        """Store typed capacity cells (family, period, text) as one audited change.
+
+        The text reads like a demand edit: 1200 sets, +10% / -5% scale, +200 / -200 add.
+        """
+        if not cells:
+            raise EditError("nothing to change")
+        plan = self.current_plan()
+        fp = plan.family_plan.set_index(["family", "period"])["capacity"]
+        batch = uuid.uuid4().hex[:12]
+        rows, problems = [], []
+        for cell in cells:
+            family, period = str(cell["family"]), str(cell["period"])
+            if (family, period) not in fp.index:
+                problems.append(f"there is no family “{family}” in {period} in this plan")
+                continue
+            try:
+                edit = parse_edit(cell["text"])
+            except EditError as e:
+                problems.append(f"{family} {period}: {e}")
+                continue
+            before = float(fp[(family, period)])
+            after = float(apply_adjustment(np.array([edit.type]), np.array([edit.value]), np.array([before]))[0])
+            rows.append({"family": family, "period": period, "before_value": before, "after_value": after,
+                         "reason": reason.strip() or "no reason given", "owner": owner, "batch_id": batch})
+        if problems:
+            raise EditError("; ".join(problems))
+        version = self.store.current_version()
+        return self.store.add_capacity_changes(version["id"], rows, expected_revision=expected_revision)
+
+    # ------------------------------------------------------------------ undo / redo
+
+    def _own_adjustments(self) -> tuple[int, pd.DataFrame]:
+        version = self.store.current_version()
+        adj = self.store.list_adjustments(version["id"])
+        if adj.empty:
+            return version["id"], adj
+        return version["id"], adj[(adj["version_id"] == version["id"]) & (adj["source"] != "upload")]
+
+    def undo(self, *, by: str) -> str:
+        """Undo the last change (one batch of adjustments) of the current draft."""
+        _, adj = self._own_adjustments()
+        active = adj[adj["active"]] if len(adj) else adj
+        if active.empty:
+            raise EditError("there is nothing to undo in this draft")
+        last = active.sort_values("seq").iloc[-1]
+        batch = active[active["batch_id"] == last["batch_id"]] if last["batch_id"] else active.tail(1)
+        self.store.set_adjustments_active(batch["id"].astype(int).tolist(), False, by=by)
+        return f"undid {len(batch)} change(s): {describe(batch.iloc[0])}"
+
+    def redo(self, *, by: str) -> str:
+        """Redo the most recently undone change, unless newer changes have been made since."""
+        vid, adj = self._own_adjustments()
+        if adj.empty:
+            raise EditError("there is nothing to redo")
+        events = self.store.adjustment_events(vid)
+        undone = events[events["event"] == "undo"] if len(events) else events
+        inactive_ids = set(adj.loc[~adj["active"], "id"].astype(int))
+        candidates = undone[undone["adjustment_id"].astype(int).isin(inactive_ids)] if len(undone) else undone
+        if candidates.empty:
+            raise EditError("there is nothing to redo")
+        last_id = int(candidates.iloc[-1]["adjustment_id"])
+        row = adj[adj["id"] == last_id].iloc[0]
+        if (adj.loc[adj["active"], "seq"] > row["seq"]).any():
+            raise EditError("newer changes were made after the undo; redo is no longer possible")
+        batch = adj[(adj["batch_id"] == row["batch_id"]) & ~adj["active"]] if row["batch_id"] else adj[adj["id"] == last_id]
+        self.store.set_adjustments_active(batch["id"].astype(int).tolist(), True, by=by)
+        return f"redid {len(batch)} change(s): {describe(batch.iloc[0])}"
+
+
+def describe(adjustment: pd.Series) -> str:
+    """A short human description of one adjustment: 'Electronics 2026-01 +10%'."""
+    v = float(adjustment["value"])
+    kind = adjustment["type"]
+    text = f"{v:+g}%" if kind == "percentage" else f"{v:+,g}" if kind == "additive" else f"set to {v:,g}"
+    return f"{adjustment['key']} {adjustment['period']} {text}"
+
 
 def baseline_forecast_frame(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
     """Used only until the cycle's statistical forecast has been run and stored."""

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 ADJUSTMENT_TYPES = ("percentage", "additive", "absolute")
-ROUND_DECIMALS = 6  # float noise such as 10000 × 1.1 = 11000.000000000002 is rounded away
+ROUND_DECIMALS = 9  # float noise such as 10000 × 1.1 = 11000.000000000002 is rounded away
 
 
 @dataclass
