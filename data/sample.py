@@ -1,0 +1,398 @@
+"""The embedded sample company: what the first start of the product shows.
+
+Four families, 47 items, 36 months of history (2023-01..2025-12) with trend, yearly
+seasonality, noise and five intermittent items; a past forecast on the history so accuracy is
+meaningful; capacity for the 18-month horizon 2026-01..2027-06 with three binding
+family-months; a few adjustments. Everything is deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from data.schema import index_to_period, period_to_index
+from planning.model import (
+    ADJUSTMENT_COLUMNS,
+    CAPACITY_COLUMNS,
+    HISTORY_COLUMNS,
+    ITEM_COLUMNS,
+    CompanyData,
+)
+
+FIRST_MONTH = "2023-01"
+N_MONTHS = 36  # history 2023-01..2025-12
+HORIZON = 18  # 2026-01..2027-06
+PAST_CYCLES = ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"]
+
+# family: (prefix, price range, monthly base units range, seasonality Jan..Dec, item names)
+FAMILIES: dict[str, tuple[str, tuple[float, float], tuple[float, float], list[float], list[str]]] = {
+    "Electronics": (
+        "ELC",
+        (150, 900),
+        (250, 1800),
+        [0.85, 0.8, 0.9, 0.9, 0.95, 0.95, 0.95, 1.0, 1.0, 1.05, 1.3, 1.5],
+        [
+            "Bluetooth speaker",
+            "Noise-cancelling headphones",
+            "Smart watch",
+            "Tablet 10in",
+            "E-reader",
+            "Action camera",
+            "Wireless earbuds",
+            "Smart home hub",
+            "Portable projector",
+            "Gaming headset",
+            "Dash camera",
+            "Drone mini",
+        ],
+    ),
+    "Appliances": (
+        "APL",
+        (200, 800),
+        (150, 1200),
+        [0.85, 0.85, 0.95, 1.05, 1.1, 1.2, 1.2, 1.15, 1.0, 0.95, 0.9, 0.8],
+        [
+            "Washing machine",
+            "Tumble dryer",
+            "Dishwasher",
+            "Fridge-freezer",
+            "Chest freezer",
+            "Induction hob",
+            "Built-in oven",
+            "Cooker hood",
+            "Air conditioner",
+            "Dehumidifier",
+            "Robot vacuum",
+            "Water heater",
+        ],
+    ),
+    "Outdoor": (
+        "OUT",
+        (20, 300),
+        (200, 2000),
+        [0.5, 0.55, 0.8, 1.1, 1.4, 1.7, 1.65, 1.35, 1.0, 0.75, 0.6, 0.6],
+        [
+            "Gas barbecue",
+            "Charcoal grill",
+            "Garden lounger",
+            "Patio parasol",
+            "Hose reel",
+            "Lawn trimmer",
+            "Camping tent 4p",
+            "Sleeping bag",
+            "Cool box",
+            "Solar lantern",
+            "Garden bench",
+        ],
+    ),
+    "Kitchen": (
+        "KIT",
+        (20, 150),
+        (400, 3000),
+        [0.95, 0.85, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.05, 1.2, 1.3],
+        [
+            "Chef knife",
+            "Non-stick pan 28cm",
+            "Stock pot",
+            "Blender",
+            "Toaster",
+            "Kettle",
+            "Coffee grinder",
+            "Cutting board set",
+            "Stand mixer",
+            "Food storage set",
+            "Cast iron skillet",
+            "Espresso machine",
+        ],
+    ),
+}
+# the last item of each family, and one more Outdoor item, sell only now and then
+INTERMITTENT = {"ELC-112", "APL-112", "OUT-111", "KIT-112", "OUT-110"}
+FORECAST_BIAS = {"Electronics": 0.05, "Appliances": 0.02, "Outdoor": -0.03, "Kitchen": 0.03}
+# the family-months where capacity is short of demand: (family, period, capacity / projected demand)
+BINDING = {("Electronics", "2026-12"): 0.93, ("Appliances", "2026-08"): 0.82, ("Outdoor", "2026-06"): 0.9}
+CAPACITY_HEADROOM = {"Electronics": 1.12, "Appliances": 1.18, "Outdoor": 1.15, "Kitchen": 1.2}
+CAPACITY_FLOOR = 0.8  # share of the family's peak demand that is always staffed
+
+
+def history_periods() -> list[str]:
+    start = int(period_to_index([FIRST_MONTH])[0])
+    return index_to_period(np.arange(start, start + N_MONTHS))
+
+
+def horizon_periods() -> list[str]:
+    start = int(period_to_index([FIRST_MONTH])[0]) + N_MONTHS
+    return index_to_period(np.arange(start, start + HORIZON))
+
+
+def sample_company(seed: int = 7) -> CompanyData:
+    """The sample company's planning inputs (no forecast table: the engine forecasts)."""
+    rng = np.random.default_rng(seed)
+    items = _items(rng)
+    history = _history(rng, items)
+    last3 = history[history["period"] >= "2025-10"].groupby("item_id")["actual_units"].mean()
+    months_cover = rng.uniform(0.5, 1.5, len(items))
+    items["opening_inventory"] = np.round(items["item_id"].map(last3).to_numpy() * months_cover)
+    capacity = _capacity(history, items)
+    adjustments = _adjustments(history, items)
+    return CompanyData(
+        items=items[ITEM_COLUMNS],
+        history=history[HISTORY_COLUMNS],
+        capacity=capacity[CAPACITY_COLUMNS],
+        forecast=None,
+        adjustments=adjustments[ADJUSTMENT_COLUMNS],
+        budget=None,
+    )
+
+
+def _items(rng: np.random.Generator) -> pd.DataFrame:
+    frames = []
+    for family, (prefix, (p_lo, p_hi), _, _, names) in FAMILIES.items():
+        n = len(names)
+        price = np.round(np.exp(rng.uniform(np.log(p_lo), np.log(p_hi), n)), 2)
+        cost = np.round(price * rng.uniform(0.45, 0.75, n), 2)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item_id": [f"{prefix}-{101 + i}" for i in range(n)],
+                    "family": family,
+                    "unit_price": price,
+                    "unit_cost": cost,
+                    "opening_inventory": 0.0,
+                    "safety_days": np.where(rng.random(n) < 0.15, 45.0, np.nan),
+                    "description": names,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _history(rng: np.random.Generator, items: pd.DataFrame) -> pd.DataFrame:
+    periods = history_periods()
+    n_items, n_t = len(items), len(periods)
+    t = np.arange(n_t)
+    month = period_to_index(periods) % 12
+    season = np.vstack([np.asarray(FAMILIES[f][3]) / np.mean(FAMILIES[f][3]) for f in items["family"]])
+    base_lo = np.array([FAMILIES[f][2][0] for f in items["family"]])
+    base_hi = np.array([FAMILIES[f][2][1] for f in items["family"]])
+    base = np.exp(rng.uniform(np.log(base_lo), np.log(base_hi)))
+    growth = rng.uniform(-0.004, 0.012, n_items)
+    amplitude = rng.uniform(0.8, 1.2, n_items)
+    seasonal = 1 + amplitude[:, None] * (season[:, month] - 1)
+    level = base[:, None] * (1 + growth[:, None]) ** t[None, :] * seasonal
+    actual = level * (1 + rng.normal(0, 0.07, (n_items, n_t)))
+
+    intermittent = items["item_id"].isin(INTERMITTENT).to_numpy()
+    occurs = rng.random((n_items, n_t)) < 0.35
+    sizes = rng.poisson(rng.uniform(5, 20, n_items)[:, None], (n_items, n_t)) + 1
+    actual = np.where(intermittent[:, None], occurs * sizes, actual)
+    actual = np.round(np.clip(actual, 0, None))
+
+    bias = np.array([FORECAST_BIAS[f] for f in items["family"]])[:, None]
+    forecast = actual * (1 + bias + rng.normal(0, 0.11, (n_items, n_t)))
+    mean_size = np.where(actual > 0, actual, np.nan)
+    rate = np.nanmean(mean_size, axis=1) * np.mean(actual > 0, axis=1)
+    forecast_int = rate[:, None] * (1 + rng.normal(0, 0.2, (n_items, n_t)))
+    forecast = np.where(intermittent[:, None], forecast_int, forecast)
+    forecast = np.round(np.clip(forecast, 0, None))
+    forecast[:, :3] = np.nan  # no forecast had been made for the first three months
+
+    return pd.DataFrame(
+        {
+            "item_id": np.repeat(items["item_id"].to_numpy(), n_t),
+            "period": np.tile(periods, n_items),
+            "actual_units": actual.ravel(),
+            "forecast_units": forecast.ravel(),
+        }
+    ).sort_values(["item_id", "period"], ignore_index=True)
+
+
+def project_family_demand(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """A simple seasonal projection per family for the horizon: last year's month × yearly growth."""
+    fam = history.merge(items[["item_id", "family"]], on="item_id")
+    fam["year"] = fam["period"].str.slice(0, 4)
+    fam["month"] = fam["period"].str.slice(5, 7)
+    by_year = fam.groupby(["family", "year"])["actual_units"].sum().unstack()
+    growth = (by_year["2025"] / by_year["2024"]).rename("growth")
+    last = fam[fam["year"] == "2025"].groupby(["family", "month"])["actual_units"].sum().rename("last")
+    rows = pd.DataFrame({"period": horizon_periods()})
+    rows["month"] = rows["period"].str.slice(5, 7)
+    rows["years"] = rows["period"].str.slice(0, 4).astype(int) - 2025
+    out = pd.DataFrame({"family": list(FAMILIES)}).merge(rows, how="cross")
+    out = out.merge(last.reset_index(), on=["family", "month"]).merge(growth.reset_index(), on="family")
+    out["demand"] = out["last"] * out["growth"] ** out["years"]
+    return out[["family", "period", "demand"]].sort_values(["family", "period"], ignore_index=True)
+
+
+def _capacity(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Capacity set per quarter with headroom (never below a floor), short in the BINDING months.
+
+    In the BINDING family-months (a line shutdown, a supplier limit) capacity is set below the
+    projected demand, so those months are CONSTRAINED and the rest are OK or TIGHT.
+    """
+    proj = project_family_demand(history, items)
+    peak = proj.groupby("family")["demand"].transform("max")
+    headroom = proj["family"].map(CAPACITY_HEADROOM)
+    ratio = pd.Series(
+        [BINDING.get((f, p), np.nan) for f, p in zip(proj["family"], proj["period"])], index=proj.index
+    )
+    # staffing changes once a quarter: enough for the quarter's busiest (non-shutdown) month
+    quarter = (
+        proj["period"].str.slice(0, 4)
+        + "Q"
+        + ((proj["period"].str.slice(5, 7).astype(int) - 1) // 3).astype(str)
+    )
+    busiest = proj["demand"].where(ratio.isna()).groupby([proj["family"], quarter]).transform("max")
+    normal = np.maximum(busiest * headroom, CAPACITY_FLOOR * peak)
+    capacity = normal.where(ratio.isna(), proj["demand"] * ratio)
+    return pd.DataFrame(
+        {
+            "family": proj["family"],
+            "period": proj["period"],
+            "capacity_units": np.round(capacity / 50) * 50,
+            "resource": "",
+            "overtime_pct": np.nan,
+        }
+    )
+
+
+def _adjustments(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    kit_recent = history[(history["item_id"] == "KIT-103") & (history["period"] >= "2025-01")]["actual_units"]
+    rows = [
+        (
+            "family",
+            "Electronics",
+            "2026-01",
+            "percentage",
+            8.0,
+            "Post-holiday promotion with retail partners",
+            "Marketing",
+            "2025-12-15 09:30",
+        ),
+        (
+            "family",
+            "Appliances",
+            "2026-02",
+            "additive",
+            -400.0,
+            "Competitor price cut on washers",
+            "Sales",
+            "2025-12-16 11:00",
+        ),
+        (
+            "item",
+            "OUT-101",
+            "2026-04",
+            "percentage",
+            15.0,
+            "Early spring catalogue feature",
+            "Marketing",
+            "2025-12-17 14:10",
+        ),
+        (
+            "item",
+            "KIT-103",
+            "2026-03",
+            "absolute",
+            float(np.round(kit_recent.mean() * 1.5, -1)),
+            "Confirmed hotel chain order",
+            "Key Accounts",
+            "2025-12-18 10:00",
+        ),
+        (
+            "family",
+            "Kitchen",
+            "2026-01",
+            "percentage",
+            -5.0,
+            "Retailer destocking after the holidays",
+            "Sales",
+            "2025-12-19 16:45",
+        ),
+        (
+            "item",
+            "ELC-104",
+            "2026-02",
+            "additive",
+            250.0,
+            "New distributor in the Nordics",
+            "Sales",
+            "2025-12-22 08:50",
+        ),
+        (
+            "family",
+            "Outdoor",
+            "2026-05",
+            "additive",
+            600.0,
+            "Garden-centre pre-season orders",
+            "Key Accounts",
+            "2025-12-22 15:20",
+        ),
+    ]
+    df = pd.DataFrame(
+        rows, columns=["level", "key", "period", "type", "value", "reason", "owner", "created_at"]
+    )
+    df.insert(0, "seq", np.arange(len(df), dtype="int64"))
+    df["created_at"] = pd.to_datetime(df["created_at"]).astype("datetime64[ns]")
+    return df
+
+
+def sample_past_cycles(seed: int = 7) -> pd.DataFrame:
+    """Approved plans of the six cycles before the first one (2025-07..2025-12).
+
+    Cycle P planned the months P..P+5 (lag 0..5); statistical ≈ actual with noise growing with
+    the lag, consensus = statistical with judgemental changes (mostly, not always, helpful).
+    Columns: cycle_period, item_id, period, statistical, consensus, owner.
+    """
+    data = sample_company(seed)
+    rng = np.random.default_rng(seed + 1000)
+    items = data.items[["item_id", "family"]]
+    cyc = pd.DataFrame({"cycle_period": PAST_CYCLES, "c_idx": period_to_index(PAST_CYCLES)})
+    lags = pd.DataFrame({"lag": np.arange(6)})
+    df = cyc.merge(lags, how="cross").merge(items, how="cross")
+    df["period"] = index_to_period(df["c_idx"] + df["lag"])
+    n = len(df)
+
+    hist = data.history.set_index(["item_id", "period"])["actual_units"]
+    actual = hist.reindex(pd.MultiIndex.from_frame(df[["item_id", "period"]])).to_numpy()
+    # months after the history: last year's month grown by the item's yearly growth
+    ly_period = index_to_period(period_to_index(df["period"]) - 12)
+    last_year = hist.reindex(pd.MultiIndex.from_arrays([df["item_id"], ly_period])).to_numpy()
+    h = data.history.assign(year=data.history["period"].str.slice(0, 4))
+    by_year = h.groupby(["item_id", "year"])["actual_units"].sum().unstack()
+    growth = (by_year["2025"] / by_year["2024"].replace(0, np.nan)).fillna(1.0).clip(0.7, 1.4)
+    projected = last_year * df["item_id"].map(growth).to_numpy()
+    truth = np.where(np.isnan(actual), projected, actual)
+
+    intermittent = df["item_id"].isin(INTERMITTENT).to_numpy()
+    rate = data.history.groupby("item_id")["actual_units"].mean()
+    bias = df["family"].map(FORECAST_BIAS).to_numpy()
+    noise = rng.normal(0, 1, n) * (0.08 + 0.02 * df["lag"].to_numpy())
+    statistical = np.where(
+        intermittent,
+        df["item_id"].map(rate).to_numpy() * (1 + rng.normal(0, 0.15, n)),
+        truth * (1 + bias + noise),
+    )
+    statistical = np.round(np.clip(statistical, 0, None))
+
+    adjusted = rng.random(n) < 0.25
+    helpful = rng.random(n) < 0.7
+    toward = statistical + rng.uniform(0.3, 0.6, n) * (truth - statistical)
+    away = statistical * (1 + np.sign(rng.normal(size=n)) * rng.uniform(0.05, 0.15, n))
+    consensus = np.where(adjusted, np.where(helpful, toward, away), statistical)
+    consensus = np.round(np.clip(consensus, 0, None))
+    owners = np.array(["Sales", "Marketing", "Key Accounts", "Demand Planning"])[rng.integers(0, 4, n)]
+    owner = np.where(adjusted & (consensus != statistical), owners, "")
+    out = pd.DataFrame(
+        {
+            "cycle_period": df["cycle_period"],
+            "item_id": df["item_id"],
+            "period": df["period"],
+            "statistical": statistical.astype(float),
+            "consensus": consensus.astype(float),
+            "owner": owner,
+        }
+    )
+    return out.sort_values(["cycle_period", "item_id", "period"], ignore_index=True)
