@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planning.periods import horizon_after, index_to_period, period_index  # noqa: F401
+
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -155,22 +157,9 @@ def _parse_unique_periods(text: pd.Series) -> pd.Series:
     return out
 
 
-def period_to_index(periods: pd.Series | list[str]) -> np.ndarray:
-    """Months since year 0 of 'YYYY-MM' strings."""
-    s = pd.Series(periods, dtype=TEXT)
-    return s.str.slice(0, 4).astype(int).to_numpy() * 12 + s.str.slice(5, 7).astype(int).to_numpy() - 1
-
-
-def index_to_period(index: np.ndarray | list[int]) -> list[str]:
-    """'YYYY-MM' strings of month indices (inverse of period_to_index)."""
-    arr = np.asarray(index, dtype=int)
-    return [f"{y:04d}-{m:02d}" for y, m in zip(arr // 12, arr % 12 + 1)]
-
-
-def next_periods(last: str, n: int) -> list[str]:
-    """The n months after `last`."""
-    start = int(period_to_index([last])[0])
-    return index_to_period(np.arange(start + 1, start + 1 + n))
+# Month arithmetic lives in planning.periods; these names are kept for the data layer.
+period_to_index = period_index
+next_periods = horizon_after
 
 
 @dataclass(frozen=True)
