@@ -1,38 +1,45 @@
 """The app's way to the plan: store → engine → cached result, and validated edits back.
 
 One `PlanService` per process. A plan is recomputed once per plan state (dataset, version,
-revision, forecast run, settings) and cached, so pages that only read never recompute;
-what depends on history alone is cached per dataset. Edits are parsed and validated
-here, stored as one transaction with their before/after values, and the next read
-recomputes.
+revision, forecast run, settings: `Store.plan_state`, one query) and cached, so pages that only
+read never recompute; what depends on history alone is cached per dataset. Edits are parsed and
+validated here and stored as one change (one transaction, one batch id, one revision) with
+their before/after values; the next read recomputes. Undo/redo work on whole changes, demand
+adjustments and capacity changes alike.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import datetime as dt
+import os
 import re
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
 
-from data import store as store_mod
 from data.readers import load_company
 from data.schema import Issue
 from data.store import ConflictError, Store, make_engine
-from planning.cycle import HistoryView, compute_plan, history_view
-from planning.demand import apply_adjustment
+from data.workbook import WORKBOOK_REASON, WorkbookChanges, export_plan, read_plan_workbook
+from planning.cycle import HistoryView, compute_plan, history_view, plan_horizon
+from planning.demand import apply_adjustment, compose_consensus
 from planning.forecast import baseline_forecast
-from planning.model import Settings
+from planning.model import ADJUSTMENT_COLUMNS, Settings, empty_adjustments
 from planning.result import PlanResult
 
 CACHE_SIZE = 8
+HISTORY_CACHE_SIZE = 4
+DEFAULT_REASON = "no reason given"
+LEVELS = ("family", "item")
+AUDIT_COLUMNS = ["when", "owner", "kind", "level", "family", "key", "period", "type", "value", "before", "after",
+                 "reason", "source", "active", "batch_id"]
+INTERIM_MODEL = "seasonal_naive (interim)"
 _EDIT = re.compile(r"^\s*(?P<sign>[+-])?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<pct>%)?\s*$")
 
 
@@ -54,7 +61,9 @@ def parse_edit(text: Any) -> ParsedEdit:
         if text < 0:
             raise EditError("a forecast cannot be negative; type -200 as text for a decrease of 200")
         return ParsedEdit("absolute", float(text))
-    m = _EDIT.match(str(text or ""))
+    if text is None or not str(text).strip():
+        raise EditError("the cell is empty: type 1200 (set to), +10% or -5% (percentage), +200 or -200 (add)")
+    m = _EDIT.match(str(text))
     if not m:
         raise EditError(f"“{text}” is not a number: type 1200 (set to), +10% or -5% (percentage), +200 or -200 (add)")
     value = float(m["num"].replace(",", ""))
@@ -69,6 +78,8 @@ def parse_edit(text: Any) -> ParsedEdit:
 
 @dataclass(frozen=True)
 class PlanState:
+    """The cache key of a computed plan: changes whenever anything the plan depends on is stored."""
+
     dataset_id: int
     cycle_id: int
     version_id: int
@@ -81,8 +92,10 @@ class PlanService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.RLock()
+        self._forecast_lock = threading.Lock()
         self._plans: OrderedDict[PlanState, PlanResult] = OrderedDict()
-        self._history: dict[tuple[int, int | None], HistoryView] = {}
+        self._history: OrderedDict[tuple[int, int | None], HistoryView] = OrderedDict()
+        self._interim: OrderedDict[tuple[int, tuple[str, ...]], pd.DataFrame] = OrderedDict()
 
     # ------------------------------------------------------------------ reading
 
@@ -90,21 +103,16 @@ class PlanService:
         return self.store.get_settings()
 
     def state(self, version_id: int | None = None) -> PlanState:
-        version = self.store.current_version() if version_id is None else self.store.get_version(version_id)
-        with self.store.engine.connect() as conn:
-            dataset_id = self.store._dataset_id(conn, version["id"])
-            run = conn.execute(
-                select(func.max(store_mod.forecast_runs.c.id)).where(
-                    store_mod.forecast_runs.c.cycle_id == version["cycle_id"])
-            ).scalar_one()
-        settings = self.settings()
-        digest = hashlib.sha1(json.dumps(asdict(settings), default=str, sort_keys=True).encode()).hexdigest()
-        return PlanState(int(dataset_id), int(version["cycle_id"]), int(version["id"]), int(version["revision"]),
-                         None if run is None else int(run), digest)
+        """The plan state of a version (default: the current draft), in one query."""
+        s = self.store.plan_state(version_id)
+        return PlanState(s["dataset_id"], s["cycle_id"], s["version_id"], s["revision"], s["forecast_run_id"],
+                         s["settings_key"])
 
     def current_plan(self, version_id: int | None = None) -> PlanResult:
         """The plan of a version (default: the current draft), computed once per state."""
-        state = self.state(version_id)
+        return self._plan(self.state(version_id))
+
+    def _plan(self, state: PlanState) -> PlanResult:
         with self._lock:
             if state in self._plans:
                 self._plans.move_to_end(state)
@@ -112,20 +120,68 @@ class PlanService:
         data = self.store.load_company(state.version_id)
         settings = self.settings()
         hkey = (state.dataset_id, state.cycle_id)
-        if hkey not in self._history:
-            self._history[hkey] = history_view(data)
-        plan = compute_plan(data, settings, forecaster=baseline_forecast_frame, history=self._history[hkey])
         with self._lock:
-            self._plans[state] = plan
-            while len(self._plans) > CACHE_SIZE:
-                self._plans.popitem(last=False)
+            hv = self._history.get(hkey)
+        if hv is None:
+            hv = history_view(data)
+
+        def forecaster(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:  # history alone: cached
+            key = (state.dataset_id, tuple(horizon))
+            with self._lock:
+                fc = self._interim.get(key)
+            if fc is None:
+                fc = interim_forecast(history, horizon)
+                with self._lock:
+                    _remember(self._interim, key, fc, HISTORY_CACHE_SIZE)
+            return fc.copy()
+
+        plan = compute_plan(data, settings, forecaster=forecaster, history=hv)
+        with self._lock:
+            _remember(self._history, hkey, hv, HISTORY_CACHE_SIZE)
+            _remember(self._plans, state, plan, CACHE_SIZE)
         return plan
+
+    def _current(self, version_id: int | None = None) -> tuple[PlanState, PlanResult]:
+        state = self.state(version_id)
+        return state, self._plan(state)
 
     def plan_context(self) -> dict[str, Any]:
         cycle = self.store.current_cycle()
         version = self.store.current_version()
         info = self.store.dataset_info()
         return {"cycle": cycle, "version": version, "dataset": info}
+
+    # ------------------------------------------------------------------ statistical forecast
+
+    def ensure_forecast(
+        self,
+        progress: Callable[[float, str], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> int:
+        """Make sure the current cycle has a statistical forecast run; returns the run id.
+
+        When there is none, `planning.forecast.statistical_forecast` runs on the stored history for
+        the plan horizon (this takes a while: call it from a background job, not a request) and the
+        run is stored with method 'auto'. Until then plans use a fast interim forecast. Raises
+        `planning.forecast.ForecastCancelled` when `should_cancel()` says so (nothing stored).
+        """
+        from planning import forecast as forecasting
+
+        with self._forecast_lock:
+            first = self.store.plan_state()
+            if first["forecast_run_id"] is not None:
+                return first["forecast_run_id"]
+            data = self.store.load_company(first["version_id"])
+            horizon = plan_horizon(data, self.settings())
+            run = forecasting.statistical_forecast(data.history, horizon, progress=progress,
+                                                   should_cancel=should_cancel)
+            now = self.store.plan_state()
+            if now["cycle_id"] == first["cycle_id"] and now["forecast_run_id"] is not None:
+                return now["forecast_run_id"]  # another worker stored one meanwhile
+            return self.store.save_forecast_run(
+                first["cycle_id"], run.forecast, run.models, method="auto",
+                settings={"horizon": horizon, "metric": run.metric},
+            )
 
     # ------------------------------------------------------------------ uploads
 
@@ -138,7 +194,7 @@ class PlanService:
         self.store.save_dataset(data, source=name, user=user)
         return True, issues
 
-    # ------------------------------------------------------------------ edits
+    # ------------------------------------------------------------------ demand edits
 
     def cell_value(self, plan: PlanResult, level: str, key: str, period: str) -> float:
         c = plan.consensus
@@ -161,41 +217,48 @@ class PlanService:
     ) -> int:
         """Store several typed cells as one change (one transaction, one batch id).
 
-        `cells`: dicts with level ('family'|'item'), key, period and text (what was typed).
-        Returns the new revision. Raises EditError (nothing stored) on any bad cell.
+        `cells`: dicts with level ('family'|'item'), key, period and text (what was typed). A pasted
+        block or a fill is one call. Returns the new revision. Raises EditError (nothing stored) on
+        any bad cell, ConflictError when the plan moved past `expected_revision`.
         """
         if not cells:
             raise EditError("nothing to change")
-        plan = self.current_plan()
+        state, plan = self._current()
+        known = {"family": set(plan.consensus["family"]), "item": set(plan.consensus["item_id"])}
+        horizon = set(plan.horizon)
         batch = uuid.uuid4().hex[:12]
-        rows = []
-        problems = []
+        rows, problems = [], []
         for cell in cells:
-            level, key, period = cell["level"], str(cell["key"]), str(cell["period"])
-            if period not in plan.horizon:
+            level, key, period = str(cell.get("level", "")), str(cell.get("key", "")), str(cell.get("period", ""))
+            if level not in LEVELS:
+                problems.append(f"{key} {period}: edits are made on a family or an item row")
+                continue
+            if period not in horizon:
                 problems.append(f"{period} is not a month of the plan")
                 continue
+            if key not in known[level]:
+                problems.append(f"there is no {level} “{key}” in this plan")
+                continue
             try:
-                edit = parse_edit(cell["text"])
-                before = self.cell_value(plan, level, key, period)
+                edit = parse_edit(cell.get("text"))
             except EditError as e:
                 problems.append(f"{key} {period}: {e}")
                 continue
-            after = float(apply_adjustment(np.array([edit.type]), np.array([edit.value]), np.array([before]))[0])
             rows.append({
                 "level": level, "key": key, "period": period, "type": edit.type, "value": edit.value,
-                "reason": reason.strip() or "no reason given", "owner": owner, "before_value": before,
-                "after_value": after, "source": source, "batch_id": batch,
+                "reason": _reason(reason), "owner": owner, "source": source, "batch_id": batch,
             })
         if problems:
             raise EditError("; ".join(problems))
-        version = self.store.current_version()
-        return self.store.add_adjustments(version["id"], rows, expected_revision=expected_revision)
+        _before_after(plan, rows)
+        return self.store.add_changes(state.version_id, rows, (), expected_revision=expected_revision)
 
     def apply_edit(self, *, level: str, key: str, period: str, text: Any, reason: str, owner: str,
                    expected_revision: int | None = None) -> int:
         return self.apply_edits([{"level": level, "key": key, "period": period, "text": text}],
                                 reason=reason, owner=owner, expected_revision=expected_revision)
+
+    # ------------------------------------------------------------------ capacity edits
 
     def apply_capacity_edits(
         self, cells: list[dict[str, Any]], *, reason: str, owner: str, expected_revision: int | None = None
@@ -206,70 +269,208 @@ class PlanService:
         """
         if not cells:
             raise EditError("nothing to change")
-        plan = self.current_plan()
+        state, plan = self._current()
         fp = plan.family_plan.set_index(["family", "period"])["capacity"]
-        batch = uuid.uuid4().hex[:12]
-        rows, problems = [], []
+        edits, problems = [], []
         for cell in cells:
-            family, period = str(cell["family"]), str(cell["period"])
+            family, period = str(cell.get("family", "")), str(cell.get("period", ""))
             if (family, period) not in fp.index:
                 problems.append(f"there is no family “{family}” in {period} in this plan")
                 continue
             try:
-                edit = parse_edit(cell["text"])
+                edit = parse_edit(cell.get("text"))
             except EditError as e:
                 problems.append(f"{family} {period}: {e}")
                 continue
             before = float(fp[(family, period)])
             after = float(apply_adjustment(np.array([edit.type]), np.array([edit.value]), np.array([before]))[0])
-            rows.append({"family": family, "period": period, "before_value": before, "after_value": after,
-                         "reason": reason.strip() or "no reason given", "owner": owner, "batch_id": batch})
+            edits.append((family, period, edit.type, edit.value, after))
         if problems:
             raise EditError("; ".join(problems))
-        version = self.store.current_version()
-        return self.store.add_capacity_changes(version["id"], rows, expected_revision=expected_revision)
+        rows = self._capacity_rows(state.version_id, edits, reason=_reason(reason), owner=owner, source="grid",
+                                   batch=uuid.uuid4().hex[:12])
+        return self.store.add_changes(state.version_id, (), rows, expected_revision=expected_revision)
+
+    def _capacity_rows(self, version_id: int, edits: Iterable[tuple[str, str, str, float, float]], *, reason: str,
+                       owner: str, source: str, batch: str) -> list[dict[str, Any]]:
+        """Capacity change rows for family totals (family, period, type, value, new total).
+
+        A family-month with several resources is spread over them pro rata (equally when 0)."""
+        cap = self.store.effective_capacity(version_id)
+        groups = {k: g for k, g in cap.groupby(["family", "period"], sort=False)}
+        rows = []
+        for family, period, kind, value, total in edits:
+            part = groups.get((family, period))
+            if part is None or part.empty:
+                resources, before = [""], np.array([0.0])
+            else:
+                resources, before = part["resource"].tolist(), part["capacity_units"].to_numpy(float)
+            share = before / before.sum() if before.sum() > 0 else np.full(len(before), 1 / len(before))
+            for res, b, s in zip(resources, before, share):
+                rows.append({"family": family, "period": period, "resource": res, "before_value": float(b),
+                             "after_value": float(total * s), "type": kind, "value": float(value),
+                             "reason": reason, "owner": owner, "source": source, "batch_id": batch})
+        return rows
+
+    # ------------------------------------------------------------------ workbook round trip
+
+    def export_workbook(self, version_id: int | None = None) -> bytes:
+        """The plan (consensus by item and month, capacity, audit trail) as a formatted .xlsx."""
+        state, plan = self._current(version_id)
+        version = self.store.get_version(state.version_id)
+        cycles = self.store.list_cycles()
+        meta = {
+            "cycle": next(iter(cycles.loc[cycles["id"] == state.cycle_id, "period"]), ""),
+            "version": f"{version['name']} v{version['number']} ({version['status']})",
+            "version_id": state.version_id,
+            "revision": state.revision,
+            "exported": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        }
+        return export_plan(plan, self.store.list_items(state.version_id), self.audit_trail(state.version_id), meta)
+
+    def preview_workbook(self, wb_bytes: bytes) -> WorkbookChanges:
+        """What an edited plan workbook would change in the current draft (nothing is stored)."""
+        state, plan = self._current()
+        changes = read_plan_workbook(wb_bytes, plan)
+        changes.version_id, changes.revision = state.version_id, state.revision
+        return changes
+
+    def apply_workbook(self, changes: WorkbookChanges, *, owner: str, expected_revision: int | None = None) -> int:
+        """Store a previewed workbook as one change (reason "workbook upload", source 'workbook').
+
+        `expected_revision` defaults to the revision the preview was made against, so a plan that
+        moved in between is refused (ConflictError) rather than overwritten.
+        """
+        if not changes.ok:
+            shown = "; ".join(str(i) for i in changes.errors[:10])
+            more = len(changes.errors) - 10
+            raise EditError(f"the workbook has errors, nothing was stored: {shown}" + (f" (+{more} more)" if more > 0
+                                                                                        else ""))
+        if changes.count == 0:
+            raise EditError("the workbook has no changes to apply")
+        if expected_revision is None:
+            expected_revision = changes.revision
+        version_id = changes.version_id if changes.version_id is not None else self.state().version_id
+        batch = uuid.uuid4().hex[:12]
+        adj = [{**r, "reason": WORKBOOK_REASON, "owner": owner, "source": "workbook", "batch_id": batch}
+               for r in changes.adjustments.to_dict("records")]
+        cap = self._capacity_rows(
+            version_id,
+            ((r["family"], r["period"], "absolute", r["after_value"], r["after_value"])
+             for r in changes.capacity.to_dict("records")),
+            reason=WORKBOOK_REASON, owner=owner, source="workbook", batch=batch,
+        ) if len(changes.capacity) else []
+        return self.store.add_changes(version_id, adj, cap, expected_revision=expected_revision)
 
     # ------------------------------------------------------------------ undo / redo
 
-    def _own_adjustments(self) -> tuple[int, pd.DataFrame]:
-        version = self.store.current_version()
-        adj = self.store.list_adjustments(version["id"])
-        if adj.empty:
-            return version["id"], adj
-        return version["id"], adj[(adj["version_id"] == version["id"]) & (adj["source"] != "upload")]
+    def undo(self, *, by: str, expected_revision: int | None = None) -> str:
+        """Undo the last change (a whole batch: adjustments and/or capacity changes) of the current draft."""
+        try:
+            out = self.store.undo_last(by=by, expected_revision=expected_revision)
+        except LookupError as e:
+            raise EditError(str(e)) from None
+        return f"undid {describe_change(out['rows'])}"
 
-    def undo(self, *, by: str) -> str:
-        """Undo the last change (one batch of adjustments) of the current draft."""
-        _, adj = self._own_adjustments()
-        active = adj[adj["active"]] if len(adj) else adj
-        if active.empty:
-            raise EditError("there is nothing to undo in this draft")
-        last = active.sort_values("seq").iloc[-1]
-        batch = active[active["batch_id"] == last["batch_id"]] if last["batch_id"] else active.tail(1)
-        self.store.set_adjustments_active(batch["id"].astype(int).tolist(), False, by=by)
-        return f"undid {len(batch)} change(s): {describe(batch.iloc[0])}"
-
-    def redo(self, *, by: str) -> str:
+    def redo(self, *, by: str, expected_revision: int | None = None) -> str:
         """Redo the most recently undone change, unless newer changes have been made since."""
-        vid, adj = self._own_adjustments()
-        if adj.empty:
-            raise EditError("there is nothing to redo")
-        events = self.store.adjustment_events(vid)
-        undone = events[events["event"] == "undo"] if len(events) else events
-        inactive_ids = set(adj.loc[~adj["active"], "id"].astype(int))
-        candidates = undone[undone["adjustment_id"].astype(int).isin(inactive_ids)] if len(undone) else undone
-        if candidates.empty:
-            raise EditError("there is nothing to redo")
-        last_id = int(candidates.iloc[-1]["adjustment_id"])
-        row = adj[adj["id"] == last_id].iloc[0]
-        if (adj.loc[adj["active"], "seq"] > row["seq"]).any():
-            raise EditError("newer changes were made after the undo; redo is no longer possible")
-        batch = adj[(adj["batch_id"] == row["batch_id"]) & ~adj["active"]] if row["batch_id"] else adj[adj["id"] == last_id]
-        self.store.set_adjustments_active(batch["id"].astype(int).tolist(), True, by=by)
-        return f"redid {len(batch)} change(s): {describe(batch.iloc[0])}"
+        try:
+            out = self.store.redo_last(by=by, expected_revision=expected_revision)
+        except LookupError as e:
+            raise EditError(str(e)) from None
+        return f"redid {describe_change(out['rows'])}"
+
+    # ------------------------------------------------------------------ audit
+
+    def audit_trail(self, version_id: int | None = None) -> pd.DataFrame:
+        """Every adjustment and capacity change of a version's chain (undone ones too), newest first.
+
+        Columns: when, owner, kind ('adjustment'|'capacity'), level, family (the item's family for
+        item rows), key, period, type, value, before, after, reason, source, active, batch_id.
+        """
+        vid = self.state(version_id).version_id
+        adj = self.store.list_adjustments(vid)
+        cap = self.store.list_capacity_changes(vid)
+        family_of = self.store.list_items(vid).set_index("item_id")["family"]
+        parts = []
+        if len(adj):
+            when = pd.to_datetime(adj["created_at"]).fillna(pd.to_datetime(adj["recorded_at"]))
+            parts.append(pd.DataFrame({
+                "when": when, "owner": adj["owner"], "kind": "adjustment", "level": adj["level"],
+                "family": adj["key"].where(adj["level"] == "family", adj["key"].map(family_of)),
+                "key": adj["key"], "period": adj["period"], "type": adj["type"], "value": adj["value"],
+                "before": adj["before_value"], "after": adj["after_value"], "reason": adj["reason"],
+                "source": adj["source"], "active": adj["active"], "batch_id": adj["batch_id"],
+            }))
+        if len(cap):
+            parts.append(pd.DataFrame({
+                "when": pd.to_datetime(cap["created_at"]), "owner": cap["owner"], "kind": "capacity",
+                "level": "family", "family": cap["family"], "key": cap["family"], "period": cap["period"],
+                "type": cap["type"], "value": cap["value"], "before": cap["before_value"],
+                "after": cap["after_value"], "reason": cap["reason"], "source": cap["source"],
+                "active": cap["active"], "batch_id": cap["batch_id"],
+            }))
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
+        out = pd.concat(parts, ignore_index=True)[AUDIT_COLUMNS]
+        out["family"] = out["family"].fillna("")
+        out["active"] = out["active"].astype(bool)
+        out["when"] = pd.to_datetime(out["when"])
+        return out.iloc[::-1].sort_values("when", ascending=False, kind="stable").reset_index(drop=True)
+
+    def adjustment_summary(self, version_id: int | None = None) -> dict[str, pd.DataFrame]:
+        """The adjustments in effect, by owner and by type: {'by_owner', 'by_type'} with count and
+        net_change (units added to the plan: after − before as the engine applied them)."""
+        plan = self.current_plan(version_id)
+        applied = plan.adjustments if plan.adjustments is not None else pd.DataFrame()
+        cols = ["count", "net_change"]
+        if applied.empty or "applied" not in applied:
+            return {"by_owner": pd.DataFrame(columns=["owner", *cols]), "by_type": pd.DataFrame(columns=["type", *cols])}
+        work = applied[applied["applied"].astype(bool)].assign(
+            owner=lambda f: f["owner"].fillna("").replace("", "(unknown)"),
+            change=lambda f: f["after"].astype(float) - f["before"].astype(float),
+        )
+
+        def by(col: str) -> pd.DataFrame:
+            return (work.groupby(col, as_index=False)
+                    .agg(count=("change", "size"), net_change=("change", "sum"))
+                    .sort_values(col, ignore_index=True))
+
+        return {"by_owner": by("owner"), "by_type": by("type")}
 
 
-def describe(adjustment: pd.Series) -> str:
+# ---------------------------------------------------------------------------- helpers
+
+
+def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
+
+
+def _reason(reason: str | None) -> str:
+    return (reason or "").strip() or DEFAULT_REASON
+
+
+def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
+    """Fill before_value/after_value of new adjustment rows as the engine will apply them: after the
+    plan's adjustments and after the earlier rows of the same change (a family and one of its
+    items in one paste compose, as they will in the recompute)."""
+    existing = plan.adjustments if plan.adjustments is not None and len(plan.adjustments) else empty_adjustments()
+    existing = existing[ADJUSTMENT_COLUMNS]
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)  # what the store will record (UTC, naive)
+    new = pd.DataFrame(rows).assign(seq=np.arange(len(existing), len(existing) + len(rows)), created_at=now)
+    new = new.reindex(columns=ADJUSTMENT_COLUMNS)
+    items = plan.consensus[["item_id", "family"]].drop_duplicates("item_id")
+    stat = plan.consensus[["item_id", "period", "statistical"]]
+    both = pd.concat([existing, new], ignore_index=True) if len(existing) else new
+    applied = compose_consensus(stat, items, both, plan.horizon).applied.iloc[len(existing):]
+    for row, before, after in zip(rows, applied["before"], applied["after"]):
+        row["before_value"], row["after_value"] = float(before), float(after)
+
+
+def describe(adjustment: pd.Series | dict) -> str:
     """A short human description of one adjustment: 'Electronics 2026-01 +10%'."""
     v = float(adjustment["value"])
     kind = adjustment["type"]
@@ -277,21 +478,62 @@ def describe(adjustment: pd.Series) -> str:
     return f"{adjustment['key']} {adjustment['period']} {text}"
 
 
+def describe_change(rows: list[dict[str, Any]]) -> str:
+    """'Electronics 2026-01 +10%' for one row; '6 cells (ELC-101 2026-01 set to 120, …)' for more."""
+    if not rows:
+        return "nothing"
+    first = dict(rows[0])
+    if first.get("kind") == "capacity":
+        first = {**first, "key": f"capacity {first['family']}", "type": first.get("type") or "absolute",
+                 "value": first["after_value"] if first.get("value") is None else first["value"]}
+    text = describe(first)
+    return text if len(rows) == 1 else f"{len(rows)} cells ({text}, …)"
+
+
+def interim_forecast(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
+    """The statistical forecast used until the cycle's forecast run is stored (`ensure_forecast`).
+
+    Seasonal naive (the same month of the last history year) for items with a year of history, the
+    reference 3-month average plus trend for shorter ones: fast, and not misled by a seasonal peak
+    at the end of the history the way a trend of the last months is.
+    """
+    base = baseline_forecast(history, horizon)
+    if base.empty:
+        return base
+    last = pd.Period(str(history["period"].max()), freq="M")
+    steps = [(pd.Period(p, freq="M") - last).n for p in horizon]  # 1 = the month after the history
+    source = pd.DataFrame({"period": horizon,
+                           "source": [str(last - (11 - (k - 1) % 12)) if k >= 1 else None for k in steps]})
+    actual = history[["item_id", "period", "actual_units"]].rename(columns={"period": "source"})
+    months = history.groupby("item_id")["period"].nunique()
+    out = base.merge(source, on="period", how="left").merge(actual, on=["item_id", "source"], how="left")
+    use = (out["item_id"].map(months) >= 12).to_numpy() & out["actual_units"].notna().to_numpy()
+    out["forecast"] = np.where(use, np.maximum(out["actual_units"].astype(float), 0.0), out["forecast"])
+    out["model"] = np.where(use, INTERIM_MODEL, out["model"])
+    return out[base.columns]
+
+
 def baseline_forecast_frame(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
-    """Used only until the cycle's statistical forecast has been run and stored."""
+    """The reference 3-month average plus trend (kept for callers of the earlier name)."""
     return baseline_forecast(history, horizon)
 
+
+# ---------------------------------------------------------------------------- the process's service
 
 _service: PlanService | None = None
 _service_lock = threading.Lock()
 
 
 def get_service() -> PlanService:
+    """The process's PlanService: tables created, sample company seeded on a first start, an admin
+    user ('admin', password SOP_ADMIN_PASSWORD or 'admin') created when there is none. Does not
+    run the statistical forecast: the app calls `ensure_forecast` in a background job."""
     global _service
     with _service_lock:
         if _service is None:
             store = Store(make_engine())
             store.ensure_ready(seed=True)
+            store.ensure_admin(os.environ.get("SOP_ADMIN_PASSWORD") or "admin")
             _service = PlanService(store)
         return _service
 
@@ -312,5 +554,6 @@ def plan_context() -> dict[str, Any]:
     return get_service().plan_context()
 
 
-__all__ = ["ConflictError", "EditError", "PlanService", "current_plan", "get_service", "get_store", "parse_edit",
-           "plan_context", "upload_files"]
+__all__ = ["ConflictError", "EditError", "PlanService", "PlanState", "WorkbookChanges", "current_plan",
+           "describe_change", "get_service", "get_store", "interim_forecast", "parse_edit", "plan_context",
+           "upload_files"]

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import os
+import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -192,6 +194,21 @@ capacity_changes = Table(
     Column("created_at", DateTime, nullable=False),
     Column("batch_id", String(64)),
     Column("active", Boolean, nullable=False),
+    # what was typed (added later: NULL in older databases = an absolute set to after_value, from the grid)
+    Column("type", String(20)),
+    Column("value", Float),
+    Column("source", String(20)),  # grid | workbook
+)
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, _fk("plan_versions.id"), nullable=False, index=True),
+    Column("batch_id", String(64), nullable=False),
+    Column("event", String(10), nullable=False),  # undo | redo
+    Column("at", DateTime, nullable=False),
+    Column("by", String(ID), nullable=False),
+    Column("n_rows", Integer, nullable=False),
 )
 forecast_runs = Table(
     "forecast_runs",
@@ -294,6 +311,8 @@ kpi_history = Table(
     Column("value", Float),
 )
 Index("ix_adjustments_version_seq", adjustments.c.version_id, adjustments.c.seq)
+adjustments_table = adjustments  # for methods whose `adjustments` argument is a list of rows
+capacity_table = capacity_changes  # likewise
 
 
 class ConflictError(Exception):
@@ -427,6 +446,109 @@ def _as_date(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
+# ---------------------------------------------------------------------------- changes
+
+ADJUSTMENT_ROW_COLUMNS = [
+    "seq",
+    "level",
+    "key",
+    "period",
+    "type",
+    "value",
+    "reason",
+    "owner",
+    "created_at",
+    "before_value",
+    "after_value",
+    "source",
+    "batch_id",
+]
+CAPACITY_ROW_COLUMNS = [
+    "family",
+    "period",
+    "resource",
+    "before_value",
+    "after_value",
+    "reason",
+    "owner",
+    "batch_id",
+    "type",
+    "value",
+    "source",
+]
+NOT_UNDOABLE = ("upload-", "copy-")  # batch ids of rows that came with a file or with a scenario copy
+
+
+def _with_defaults(df: pd.DataFrame, defaults: dict[str, Any]) -> pd.DataFrame:
+    for c, v in defaults.items():
+        if c not in df.columns:
+            df[c] = v
+    return df
+
+
+def _adjustment_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Adjustment rows checked and completed with defaults (seq and timestamps come at the write)."""
+    df = pd.DataFrame(list(rows))
+    missing = {"level", "key", "period", "type", "value"} - set(df.columns)
+    if missing:
+        raise ValueError(f"adjustments need {', '.join(sorted(missing))}")
+    bad_level = set(df["level"]) - set(LEVELS)
+    bad_type = set(df["type"]) - set(ADJUSTMENT_TYPES)
+    if bad_level or bad_type:
+        raise ValueError(f"invalid level/type: {sorted(map(str, bad_level | bad_type))}")
+    df = _with_defaults(
+        df,
+        {
+            "reason": "",
+            "owner": "",
+            "before_value": np.nan,
+            "after_value": np.nan,
+            "source": "grid",
+            "batch_id": None,
+            "created_at": pd.NaT,
+        },
+    )
+    df["value"] = df["value"].astype(float)
+    if not np.isfinite(df["value"]).all():
+        raise ValueError("adjustment values must be finite numbers")
+    df[["reason", "owner"]] = df[["reason", "owner"]].fillna("")
+    return df
+
+
+def _capacity_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Capacity change rows checked and completed (type 'absolute' / value = after_value when not given)."""
+    df = pd.DataFrame(list(rows))
+    missing = {"family", "period", "after_value"} - set(df.columns)
+    if missing:
+        raise ValueError(f"capacity changes need {', '.join(sorted(missing))}")
+    df["after_value"] = df["after_value"].astype(float)
+    if not (np.isfinite(df["after_value"]) & (df["after_value"] >= 0)).all():
+        raise ValueError("capacity must be a finite number of units, not below 0")
+    df = _with_defaults(
+        df,
+        {
+            "resource": "",
+            "before_value": np.nan,
+            "reason": "",
+            "owner": "",
+            "batch_id": None,
+            "type": "absolute",
+            "value": np.nan,
+            "source": "grid",
+        },
+    )
+    bad_type = set(df["type"].dropna()) - set(ADJUSTMENT_TYPES)
+    if bad_type:
+        raise ValueError(f"invalid type: {sorted(map(str, bad_type))}")
+    df["type"] = df["type"].fillna("absolute")
+    df["value"] = df["value"].astype(float).fillna(df["after_value"])
+    df[["resource", "reason", "owner", "source"]] = (
+        df[["resource", "reason", "owner", "source"]].fillna("").astype(object)
+    )
+    df.loc[df["source"] == "", "source"] = "grid"
+    return df
+
+
 # ---------------------------------------------------------------------------- store
 
 
@@ -449,12 +571,13 @@ class Store:
     def ensure_ready(self, seed: bool = True) -> None:
         """Create the tables; when no dataset exists, store the sample company and its past cycles."""
         metadata.create_all(self.engine)
+        self._add_missing_columns()
         if not seed:
             return
         with self._read() as conn:
             if conn.execute(select(func.count()).select_from(datasets)).scalar_one():
                 return
-        from data.sample import sample_company, sample_past_cycles
+        from data.sample import sample_company, sample_past_cycles, sample_settings
 
         data, past = sample_company(), sample_past_cycles()
         try:
@@ -464,10 +587,41 @@ class Store:
                     settings_table.insert(), {"key": "_seeded", "value_json": json.dumps(_now().isoformat())}
                 )
                 self._save_dataset(conn, data, source=SAMPLE_SOURCE, user="system", past_cycles=past)
+                has_settings = conn.execute(
+                    select(settings_table.c.key).where(settings_table.c.key == "settings")
+                ).first()
+                if has_settings is None:  # the sample company's own settings (safety stock kept as a floor)
+                    conn.execute(
+                        settings_table.insert().values(
+                            key="settings", value_json=json.dumps(dataclasses.asdict(sample_settings()))
+                        )
+                    )
         except IntegrityError:
             with self._read() as conn:
                 if not conn.execute(select(func.count()).select_from(datasets)).scalar_one():
                     raise
+
+    def _add_missing_columns(self) -> None:
+        """Add the nullable columns that later versions of the schema added to existing tables."""
+        inspector = sa.inspect(self.engine)
+        present = set(inspector.get_table_names())
+        for table in metadata.sorted_tables:
+            if table.name not in present:
+                continue
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for col in table.columns:
+                if col.name in have or not col.nullable or col.primary_key:
+                    continue
+                try:
+                    with self._write() as conn:
+                        q = conn.dialect.identifier_preparer
+                        conn.exec_driver_sql(
+                            f"ALTER TABLE {q.quote(table.name)} ADD COLUMN {q.quote(col.name)} "
+                            f"{col.type.compile(dialect=conn.dialect)}"
+                        )
+                except sa.exc.DBAPIError:  # another worker added it at the same moment
+                    if col.name not in {c["name"] for c in sa.inspect(self.engine).get_columns(table.name)}:
+                        raise
 
     # ------------------------------------------------------------------ datasets
 
@@ -610,6 +764,95 @@ class Store:
             "last_period": last,
         }
 
+    def plan_state(self, version_id: int | None = None) -> dict[str, Any]:
+        """What a computed plan depends on, in one query: dataset_id, cycle_id, version_id, revision,
+        forecast_run_id (latest done run of the cycle, or None) and settings_key (a digest of the
+        stored settings, '' for defaults). Any stored change moves at least one of them."""
+        pv, cy = plan_versions, cycles
+        if version_id is None:  # the latest base version of the current cycle
+            current_cycle = select(func.max(cy.c.id)).correlate(None).scalar_subquery()
+            target = (
+                select(pv.c.id)
+                .where(pv.c.cycle_id == current_cycle, pv.c.kind == "base")
+                .order_by(pv.c.number.desc())
+                .limit(1)
+                .correlate(None)
+                .scalar_subquery()
+            )
+        else:
+            target = sa.literal(int(version_id))
+        run = (
+            select(func.max(forecast_runs.c.id))
+            .where(forecast_runs.c.cycle_id == pv.c.cycle_id, forecast_runs.c.status == "done")
+            .correlate(pv)
+            .scalar_subquery()
+        )
+        stored = (
+            select(settings_table.c.value_json)
+            .where(settings_table.c.key == "settings")
+            .correlate(None)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(pv.c.id, pv.c.cycle_id, pv.c.revision, pv.c.status, cy.c.dataset_id, run.label("run"),
+                   stored.label("settings"))
+            .join(cy, cy.c.id == pv.c.cycle_id)
+            .where(pv.c.id == target)
+        )
+        with self._read() as conn:
+            row = conn.execute(stmt).first()
+        if version_id is None and (row is None or row.status != "draft"):
+            return self.plan_state(self.current_version()["id"])  # starts the new draft (or raises)
+        if row is None:
+            raise LookupError(f"no version {version_id}")
+        digest = hashlib.sha1(row.settings.encode()).hexdigest() if row.settings else ""
+        return {
+            "dataset_id": int(row.dataset_id),
+            "cycle_id": int(row.cycle_id),
+            "version_id": int(row.id),
+            "revision": int(row.revision),
+            "forecast_run_id": None if row.run is None else int(row.run),
+            "settings_key": digest,
+        }
+
+    def list_items(self, version_id: int | None = None) -> pd.DataFrame:
+        """The items of a version's dataset (default: the latest dataset), in file order."""
+        with self._read() as conn:
+            did = self._dataset_id(conn, version_id)
+            it = _frame(
+                conn.execute(
+                    select(*[items.c[c] for c in ITEM_COLUMNS])
+                    .where(items.c.dataset_id == did)
+                    .order_by(items.c.position)
+                )
+            )
+        return _text(
+            _float(it, ["unit_price", "unit_cost", "opening_inventory", "safety_days"]),
+            ["item_id", "family", "description"],
+        )
+
+    def _capacity(self, conn: sa.Connection, dataset_id: int, chain: list[int]) -> pd.DataFrame:
+        """The dataset's capacity with the chain's latest active change per family/period/resource."""
+        ca = _frame(
+            conn.execute(
+                select(*[capacity.c[c] for c in CAPACITY_COLUMNS])
+                .where(capacity.c.dataset_id == dataset_id)
+                .order_by(capacity.c.family, capacity.c.resource, capacity.c.period)
+            )
+        )
+        ca = _text(_float(ca, ["capacity_units", "overtime_pct"]), ["family", "period", "resource"])
+        changes = self._chain_rows(conn, capacity_changes, chain, active_only=True)
+        if len(changes):
+            ca = _apply_capacity_changes(ca, changes)
+        return ca[CAPACITY_COLUMNS]
+
+    def effective_capacity(self, version_id: int | None = None) -> pd.DataFrame:
+        """Capacity of a version (default: the current draft) as the engine reads it, per resource."""
+        if version_id is None:
+            version_id = self.current_version()["id"]
+        with self._read() as conn:
+            return self._capacity(conn, self._dataset_id(conn, version_id), self._chain(conn, version_id))
+
     def load_company(self, version_id: int | None = None) -> CompanyData:
         """The company data of a version (default: the current draft) as the engine reads it.
 
@@ -639,13 +882,7 @@ class Store:
                     .order_by(history.c.item_id, history.c.period)
                 )
             )
-            ca = _frame(
-                conn.execute(
-                    select(*[capacity.c[c] for c in CAPACITY_COLUMNS])
-                    .where(capacity.c.dataset_id == did)
-                    .order_by(capacity.c.family, capacity.c.resource, capacity.c.period)
-                )
-            )
+            ca = self._capacity(conn, did, chain)
             bu = _frame(
                 conn.execute(
                     select(*[budget.c[c] for c in BUDGET_COLUMNS])
@@ -654,7 +891,6 @@ class Store:
                 )
             )
             adj = self._chain_rows(conn, adjustments, chain, active_only=True)
-            changes = self._chain_rows(conn, capacity_changes, chain, active_only=True)
             fc = self._latest_forecast(conn, cycle_id)
 
         it = _text(
@@ -662,9 +898,6 @@ class Store:
             ["item_id", "family", "description"],
         )
         hi = _text(_float(hi, ["actual_units", "forecast_units"]), ["item_id", "period"])
-        ca = _text(_float(ca, ["capacity_units", "overtime_pct"]), ["family", "period", "resource"])
-        if len(changes):
-            ca = _apply_capacity_changes(ca, changes)
         bu = _text(_float(bu, ["revenue", "units"]), ["family", "period"]) if len(bu) else None
         if len(adj):
             adj = adj.assign(seq=np.arange(len(adj), dtype="int64"))[ADJUSTMENT_COLUMNS]
@@ -674,9 +907,9 @@ class Store:
             adj = empty_adjustments()
         forecast = None
         if fc is not None:
-            forecast = fc.rename(columns={"forecast": "forecast_units"})[FORECAST_COLUMNS].reset_index(
-                drop=True
-            )
+            # the chosen model per series travels with a computed run (an uploaded one has none)
+            cols = FORECAST_COLUMNS + (["model"] if (fc["model"] != "upload").any() else [])
+            forecast = fc.rename(columns={"forecast": "forecast_units"})[cols].reset_index(drop=True)
         return CompanyData(
             items=it[ITEM_COLUMNS],
             history=hi[HISTORY_COLUMNS],
@@ -895,73 +1128,85 @@ class Store:
             ).scalar_one()
         )
 
-    # ------------------------------------------------------------------ adjustments
+    # ------------------------------------------------------------------ changes: adjustments and capacity
+
+    def add_changes(
+        self,
+        version_id: int,
+        adjustments: Sequence[dict[str, Any]] = (),
+        capacity_changes: Sequence[dict[str, Any]] = (),
+        *,
+        expected_revision: int | None = None,
+    ) -> int:
+        """Store one change: adjustments and/or capacity changes, one transaction, one revision bump.
+
+        Adjustment rows: level, key, period, type, value [, reason, owner, created_at, before_value,
+        after_value, source, batch_id]. Capacity rows: family, period, after_value [, resource,
+        before_value, reason, owner, type, value, source, batch_id]; a capacity change's created_at is
+        the time of the write (what orders the undo stack). Rows without a batch id share one
+        new batch id, so the whole call is undone and redone as one change. Returns the new revision;
+        raises ConflictError when the version is not a draft at `expected_revision`.
+        """
+        adj = _adjustment_frame(adjustments) if len(adjustments) else None
+        cap = _capacity_frame(capacity_changes) if len(capacity_changes) else None
+        if adj is None and cap is None:
+            raise ValueError("no changes to add")
+        batch = uuid.uuid4().hex[:12]
+        for df in (adj, cap):
+            if df is not None:
+                df["batch_id"] = df["batch_id"].astype(object).where(df["batch_id"].notna(), batch)
+        with self._write() as conn:
+            revision = self._bump(conn, version_id, expected_revision)
+            now = _now()  # taken with the version row locked: a version's changes are in time order
+            if adj is not None:
+                start = conn.execute(
+                    select(func.max(adjustments_table.c.seq)).where(
+                        adjustments_table.c.version_id == version_id
+                    )
+                ).scalar_one()
+                adj["seq"] = np.arange(len(adj)) + (0 if start is None else int(start) + 1)
+                adj["created_at"] = pd.to_datetime(adj["created_at"]).fillna(pd.Timestamp(now))
+                _insert(
+                    conn,
+                    adjustments_table,
+                    _records(adj, ADJUSTMENT_ROW_COLUMNS, version_id=version_id, recorded_at=now, active=True),
+                )
+            if cap is not None:
+                _insert(
+                    conn,
+                    capacity_table,
+                    _records(cap, CAPACITY_ROW_COLUMNS, version_id=version_id, created_at=now, active=True),
+                )
+        return revision
 
     def add_adjustments(
         self, version_id: int, rows: list[dict[str, Any]], *, expected_revision: int | None = None
     ) -> int:
-        """Append adjustments to a draft version (seq continues); returns the new revision."""
+        """Append adjustments to a draft version (seq continues) as one change; returns the new revision."""
         if not rows:
             raise ValueError("no adjustments to add")
-        df = pd.DataFrame(rows)
-        missing = {"level", "key", "period", "type", "value"} - set(df.columns)
-        if missing:
-            raise ValueError(f"adjustments need {', '.join(sorted(missing))}")
-        bad_level = set(df["level"]) - set(LEVELS)
-        bad_type = set(df["type"]) - set(ADJUSTMENT_TYPES)
-        if bad_level or bad_type:
-            raise ValueError(f"invalid level/type: {sorted(map(str, bad_level | bad_type))}")
-        now = _now()
-        defaults = {
-            "reason": "",
-            "owner": "",
-            "before_value": np.nan,
-            "after_value": np.nan,
-            "source": "grid",
-            "batch_id": None,
-            "created_at": pd.NaT,
-        }
-        for c, v in defaults.items():
-            if c not in df.columns:
-                df[c] = v
-        df["created_at"] = pd.to_datetime(df["created_at"]).fillna(pd.Timestamp(now))
-        df["value"] = df["value"].astype(float)
-        df[["reason", "owner"]] = df[["reason", "owner"]].fillna("")
-        with self._write() as conn:
-            revision = self._bump(conn, version_id, expected_revision)
-            start = conn.execute(
-                select(func.max(adjustments.c.seq)).where(adjustments.c.version_id == version_id)
-            ).scalar_one()
-            df["seq"] = np.arange(len(df)) + (0 if start is None else int(start) + 1)
-            cols = [
-                "seq",
-                "level",
-                "key",
-                "period",
-                "type",
-                "value",
-                "reason",
-                "owner",
-                "created_at",
-                "before_value",
-                "after_value",
-                "source",
-                "batch_id",
-            ]
-            _insert(
-                conn, adjustments, _records(df, cols, version_id=version_id, recorded_at=now, active=True)
-            )
-        return revision
+        return self.add_changes(version_id, rows, (), expected_revision=expected_revision)
+
+    def add_capacity_changes(
+        self, version_id: int, rows: list[dict[str, Any]], *, expected_revision: int | None = None
+    ) -> int:
+        """Append capacity changes (family, period, after_value, ...) to a draft as one change."""
+        if not rows:
+            raise ValueError("no capacity changes to add")
+        return self.add_changes(version_id, (), rows, expected_revision=expected_revision)
 
     def set_adjustments_active(
         self, adjustment_ids: list[int], active: bool, *, by: str, expected_revision: int | None = None
     ) -> int:
-        """Undo (active=False) or redo (True) adjustments of one draft version; returns its new revision."""
+        """Undo (active=False) or redo (True) single adjustments of one draft version; returns its new revision.
+
+        Row-level; the undo/redo of the product works on whole changes (`undo_last`, `redo_last`).
+        """
         ids = [int(i) for i in adjustment_ids]
         with self._write() as conn:
             rows = conn.execute(
-                select(adjustments.c.id, adjustments.c.version_id, adjustments.c.active).where(
-                    adjustments.c.id.in_(ids)
+                select(adjustments_table.c.id, adjustments_table.c.version_id, adjustments_table.c.active).where(
+                    adjustments_table.c.id.in_(ids)
                 )
             ).all()
             if len(rows) != len(set(ids)):
@@ -973,7 +1218,9 @@ class Store:
             revision = self._bump(conn, version_id, expected_revision)
             change = [r.id for r in rows if bool(r.active) != active]
             if change:
-                conn.execute(adjustments.update().where(adjustments.c.id.in_(change)).values(active=active))
+                conn.execute(
+                    adjustments_table.update().where(adjustments_table.c.id.in_(change)).values(active=active)
+                )
                 now = _now()
                 _insert(
                     conn,
@@ -985,76 +1232,199 @@ class Store:
                 )
         return revision
 
+    # undo / redo of whole changes
+
+    def _batches(self, conn: sa.Connection, version_id: int) -> pd.DataFrame:
+        """The version's own undoable changes, oldest first: batch_id, at, n_rows, n_active,
+        n_adjustments, n_capacity (rows that came with a file or a scenario copy are not changes)."""
+        a, c = adjustments_table, capacity_changes
+        adj = _frame(
+            conn.execute(
+                select(a.c.batch_id, a.c.recorded_at.label("at"), a.c.active).where(
+                    a.c.version_id == version_id, a.c.batch_id.is_not(None), a.c.source != "upload"
+                )
+            )
+        ).assign(kind="adjustment")
+        cap = _frame(
+            conn.execute(
+                select(c.c.batch_id, c.c.created_at.label("at"), c.c.active).where(
+                    c.c.version_id == version_id, c.c.batch_id.is_not(None)
+                )
+            )
+        ).assign(kind="capacity")
+        cols = ["batch_id", "at", "n_rows", "n_active", "n_adjustments", "n_capacity"]
+        parts = [f for f in (adj, cap) if len(f)]
+        if not parts:
+            return pd.DataFrame(columns=cols)
+        rows = pd.concat(parts, ignore_index=True)
+        rows = rows[~rows["batch_id"].astype(str).str.startswith(NOT_UNDOABLE)]
+        rows = rows.assign(
+            active=rows["active"].astype(bool),
+            is_adj=rows["kind"].eq("adjustment"),
+            at=pd.to_datetime(rows["at"]),
+        )
+        out = rows.groupby("batch_id", as_index=False).agg(
+            at=("at", "max"),
+            n_rows=("kind", "size"),
+            n_active=("active", "sum"),
+            n_adjustments=("is_adj", "sum"),
+        )
+        out["n_capacity"] = out["n_rows"] - out["n_adjustments"]
+        return out.sort_values(["at", "batch_id"], kind="stable", ignore_index=True)[cols]
+
+    def _flip(
+        self, conn: sa.Connection, version_id: int, batch_id: str, active: bool, by: str
+    ) -> list[dict[str, Any]]:
+        """Set the rows of one change active/inactive and record the events; returns the rows flipped."""
+        now = _now()
+        flipped: list[dict[str, Any]] = []
+        for table, kind in ((adjustments_table, "adjustment"), (capacity_changes, "capacity")):
+            rows = (
+                conn.execute(
+                    select(table)
+                    .where(
+                        table.c.version_id == version_id,
+                        table.c.batch_id == batch_id,
+                        table.c.active.is_(not active),
+                    )
+                    .order_by(table.c.id)
+                )
+                .mappings()
+                .all()
+            )
+            if not rows:
+                continue
+            ids = [r["id"] for r in rows]
+            conn.execute(table.update().where(table.c.id.in_(ids)).values(active=active))
+            if table is adjustments_table:
+                _insert(
+                    conn,
+                    adjustment_events,
+                    [{"adjustment_id": i, "event": "redo" if active else "undo", "at": now, "by": by} for i in ids],
+                )
+            flipped.extend({**dict(r), "kind": kind, "active": active} for r in rows)
+        if flipped:
+            conn.execute(
+                change_events.insert().values(
+                    version_id=version_id,
+                    batch_id=batch_id,
+                    event="redo" if active else "undo",
+                    at=now,
+                    by=by,
+                    n_rows=len(flipped),
+                )
+            )
+        return flipped
+
+    def _version_or_current(self, version_id: int | None) -> int:
+        return int(self.current_version()["id"] if version_id is None else version_id)
+
+    def set_batch_active(
+        self,
+        version_id: int,
+        batch_id: str,
+        active: bool,
+        *,
+        by: str,
+        expected_revision: int | None = None,
+    ) -> int:
+        """Undo (False) or redo (True) one whole change of a draft version; returns the new revision."""
+        with self._write() as conn:
+            revision = self._bump(conn, version_id, expected_revision)
+            if not self._flip(conn, version_id, batch_id, active, by):
+                raise LookupError(f"change {batch_id} has no {'inactive' if active else 'active'} rows")
+        return revision
+
+    def undo_last(
+        self, version_id: int | None = None, *, by: str, expected_revision: int | None = None
+    ) -> dict[str, Any]:
+        """Deactivate the latest active change of a draft (adjustments and capacity changes of its batch).
+
+        Returns {batch_id, revision, rows: [flipped rows, each with 'kind']}; raises LookupError
+        with a message for people when there is nothing to undo.
+        """
+        vid = self._version_or_current(version_id)
+        with self._write() as conn:
+            revision = self._bump(conn, vid, expected_revision)  # locks the version first
+            batches = self._batches(conn, vid)
+            active = batches[batches["n_active"] > 0]
+            if active.empty:
+                raise LookupError("there is nothing to undo in this draft")
+            batch = str(active.iloc[-1]["batch_id"])
+            rows = self._flip(conn, vid, batch, False, by)
+        return {"batch_id": batch, "revision": revision, "rows": rows}
+
+    def redo_last(
+        self, version_id: int | None = None, *, by: str, expected_revision: int | None = None
+    ) -> dict[str, Any]:
+        """Reactivate the most recently undone change, unless a newer change has been made since.
+
+        Returns like `undo_last`; raises LookupError with a message for people when refused.
+        """
+        vid = self._version_or_current(version_id)
+        with self._write() as conn:
+            revision = self._bump(conn, vid, expected_revision)
+            batches = self._batches(conn, vid).set_index("batch_id")
+            undone = conn.execute(
+                select(change_events.c.batch_id)
+                .where(change_events.c.version_id == vid, change_events.c.event == "undo")
+                .order_by(change_events.c.id.desc())
+            ).scalars()
+            candidate = next(
+                (b for b in undone if b in batches.index and batches.at[b, "n_active"] == 0), None
+            )
+            if candidate is None:
+                raise LookupError("there is nothing to redo")
+            newer = batches[(batches["at"] > batches.at[candidate, "at"]) & (batches["n_active"] > 0)]
+            if len(newer):
+                raise LookupError("newer changes were made after the undo; redo is no longer possible")
+            rows = self._flip(conn, vid, candidate, True, by)
+        return {"batch_id": candidate, "revision": revision, "rows": rows}
+
+    def change_batches(self, version_id: int | None = None) -> pd.DataFrame:
+        """The version's own changes, oldest first: batch_id, at, n_rows, n_active, n_adjustments, n_capacity."""
+        vid = self._version_or_current(version_id)
+        with self._read() as conn:
+            return self._batches(conn, vid)
+
+    def change_events(self, version_id: int | None = None) -> pd.DataFrame:
+        """Undo/redo of whole changes of a version, oldest first: batch_id, event, at, by, n_rows."""
+        vid = self._version_or_current(version_id)
+        with self._read() as conn:
+            return _frame(
+                conn.execute(
+                    select(change_events).where(change_events.c.version_id == vid).order_by(change_events.c.id)
+                )
+            )
+
     def list_adjustments(self, version_id: int | None = None) -> pd.DataFrame:
         """Every adjustment row (active or not) of the version's chain, in order, with every column."""
         if version_id is None:
             version_id = self.current_version()["id"]
         with self._read() as conn:
-            df = self._chain_rows(conn, adjustments, self._chain(conn, version_id), active_only=False)
+            df = self._chain_rows(conn, adjustments_table, self._chain(conn, version_id), active_only=False)
         if df.empty:
-            return pd.DataFrame(columns=[c.name for c in adjustments.columns])
+            return pd.DataFrame(columns=[c.name for c in adjustments_table.columns])
         df["created_at"] = pd.to_datetime(df["created_at"])
         df["active"] = df["active"].astype(bool)
         return _float(df, ["value", "before_value", "after_value"])
 
     def adjustment_events(self, version_id: int | None = None) -> pd.DataFrame:
-        """The undo/redo events of a version's adjustments, oldest first."""
+        """The undo/redo events of a version's adjustments, row by row, oldest first."""
         if version_id is None:
             version_id = self.current_version()["id"]
         with self._read() as conn:
             return _frame(
                 conn.execute(
                     select(adjustment_events)
-                    .join(adjustments, adjustments.c.id == adjustment_events.c.adjustment_id)
-                    .where(adjustments.c.version_id == version_id)
+                    .join(adjustments_table, adjustments_table.c.id == adjustment_events.c.adjustment_id)
+                    .where(adjustments_table.c.version_id == version_id)
                     .order_by(adjustment_events.c.id)
                 )
             )
 
-    # ------------------------------------------------------------------ capacity changes
-
-    def add_capacity_changes(
-        self, version_id: int, rows: list[dict[str, Any]], *, expected_revision: int | None = None
-    ) -> int:
-        """Append capacity changes (family, period, after_value, ...) to a draft; returns the new revision."""
-        if not rows:
-            raise ValueError("no capacity changes to add")
-        df = pd.DataFrame(rows)
-        missing = {"family", "period", "after_value"} - set(df.columns)
-        if missing:
-            raise ValueError(f"capacity changes need {', '.join(sorted(missing))}")
-        now = _now()
-        for c, v in {
-            "resource": "",
-            "before_value": np.nan,
-            "reason": "",
-            "owner": "",
-            "batch_id": None,
-            "created_at": pd.NaT,
-        }.items():
-            if c not in df.columns:
-                df[c] = v
-        df["created_at"] = pd.to_datetime(df["created_at"]).fillna(pd.Timestamp(now))
-        df[["resource", "reason", "owner"]] = df[["resource", "reason", "owner"]].fillna("")
-        df["after_value"] = df["after_value"].astype(float)
-        cols = [
-            "family",
-            "period",
-            "resource",
-            "before_value",
-            "after_value",
-            "reason",
-            "owner",
-            "created_at",
-            "batch_id",
-        ]
-        with self._write() as conn:
-            revision = self._bump(conn, version_id, expected_revision)
-            _insert(conn, capacity_changes, _records(df, cols, version_id=version_id, active=True))
-        return revision
-
     def list_capacity_changes(self, version_id: int | None = None) -> pd.DataFrame:
-        """Every capacity change of the version's chain, oldest first."""
+        """Every capacity change of the version's chain, oldest first (type/value/source filled for old rows)."""
         if version_id is None:
             version_id = self.current_version()["id"]
         with self._read() as conn:
@@ -1062,7 +1432,12 @@ class Store:
         if df.empty:
             return pd.DataFrame(columns=[c.name for c in capacity_changes.columns])
         df["active"] = df["active"].astype(bool)
-        return _float(df, ["before_value", "after_value"])
+        df = _float(df, ["before_value", "after_value", "value"])
+        df["value"] = df["value"].fillna(df["after_value"])
+        df["type"] = df["type"].where(df["type"].notna(), "absolute")
+        df["source"] = df["source"].where(df["source"].notna(), "grid")
+        df["created_at"] = pd.to_datetime(df["created_at"])
+        return df
 
     # ------------------------------------------------------------------ forecasts
 
@@ -1376,6 +1751,17 @@ class Store:
                     )
                 ).inserted_primary_key[0]
             )
+
+    def ensure_admin(self, password: str) -> bool:
+        """Create the user 'admin' (role admin) when no admin exists; True when it was created."""
+        with self._read() as conn:
+            if conn.execute(select(users.c.id).where(users.c.role == "admin").limit(1)).first() is not None:
+                return False
+        try:
+            self.add_user("admin", password, "admin")
+        except IntegrityError:  # another worker created it, or a non-admin is called 'admin'
+            return False
+        return True
 
     def check_password(self, username: str, password: str) -> dict[str, Any] | None:
         """{id, username, role} when the password is right, else None."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from data import load_company
 from data import store as store_module
-from data.sample import sample_company, sample_past_cycles
+from data.sample import sample_company, sample_past_cycles, sample_settings
 from data.store import ConflictError, Store, make_engine, metadata
 from planning.model import CompanyData, KpiTarget, Settings
 
@@ -287,8 +287,8 @@ def test_forecast_runs(store: Store) -> None:
     store.save_forecast_run(cycle["id"], fc, models, method="auto", settings={"horizon": 18})
     data = store.load_company()
     assert data.forecast.values.tolist() == [
-        ["ELC-101", "2026-01", 10.0, 8.0, 12.0],
-        ["ELC-101", "2026-02", 11.0, 9.0, 13.0],
+        ["ELC-101", "2026-01", 10.0, 8.0, 12.0, "ets"],
+        ["ELC-101", "2026-02", 11.0, 9.0, 13.0, "ets"],
     ]
     m = store.forecast_models()
     assert m.iloc[0][["item_id", "model", "error", "runner_up"]].tolist() == ["ELC-101", "ets", 12.5, "theta"]
@@ -324,7 +324,8 @@ def test_meeting_records_settings_users_kpis(store: Store) -> None:
     with pytest.raises(ValueError):
         store.add_action({"nonsense": 1})
 
-    assert store.get_settings() == Settings()
+    assert store.get_settings() == sample_settings()  # seeded with the sample company
+    assert sample_settings().safety_stock_floor and not Settings().safety_stock_floor
     s = Settings(horizon=12, cost_overtime=17.5, scenario_weights=(0.5, 0.25, 0.25))
     s.targets["mape"] = KpiTarget(None, 18.0)
     store.save_settings(s)
@@ -363,6 +364,160 @@ def test_scenarios_are_copies(store: Store) -> None:
     assert cap[("Outdoor", "2026-06")] == 1.0
     assert store.current_version()["id"] == base["id"]
     assert store.list_versions()["kind"].tolist() == ["base", "scenario"]
+
+
+CAP = {"family": "Outdoor", "period": "2026-06", "after_value": 20000.0, "reason": "extra shift", "owner": "sam"}
+
+
+def test_add_changes_is_one_transaction_and_one_revision(
+    store: Store, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = store.current_version()
+    n_adj, n_cap = count(engine, "adjustments"), count(engine, "capacity_changes")
+    assert store.add_changes(v["id"], [ROW, {**ROW, "value": 3.0}], [CAP], expected_revision=0) == 1
+    adj, cap = store.list_adjustments(), store.list_capacity_changes()
+    batch = adj["batch_id"].iloc[-1]
+    assert adj["batch_id"].iloc[-2] == batch and cap["batch_id"].tolist() == [batch]
+    assert cap[["type", "value", "source"]].iloc[0].tolist() == ["absolute", 20000.0, "grid"]
+    assert np.isnan(cap["before_value"].iloc[0])
+    # a failure half way (after the adjustments are written) leaves nothing behind
+    real_insert = store_module._insert
+
+    def failing_insert(conn, table, rows):  # noqa: ANN001, ANN202
+        if table.name == "capacity_changes":
+            raise RuntimeError("disk full")
+        return real_insert(conn, table, rows)
+
+    monkeypatch.setattr(store_module, "_insert", failing_insert)
+    with pytest.raises(RuntimeError):
+        store.add_changes(v["id"], [ROW], [CAP])
+    monkeypatch.undo()
+    assert (count(engine, "adjustments"), count(engine, "capacity_changes")) == (n_adj + 2, n_cap + 1)
+    with pytest.raises(ConflictError, match="someone else changed this plan"):
+        store.add_changes(v["id"], [ROW], [CAP], expected_revision=0)
+    with pytest.raises(ValueError):
+        store.add_changes(v["id"], [], [])
+    with pytest.raises(ValueError, match="not below 0"):
+        store.add_changes(v["id"], [], [{**CAP, "after_value": -1.0}])
+    with pytest.raises(ValueError, match="invalid type"):
+        store.add_changes(v["id"], [], [{**CAP, "type": "times"}])
+    assert store.get_version(v["id"])["revision"] == 1
+    # the typed form of a capacity edit is kept
+    store.add_changes(v["id"], [], [{**CAP, "type": "percentage", "value": 10.0, "source": "workbook"}])
+    assert store.list_capacity_changes()[["type", "value", "source"]].iloc[-1].tolist() == [
+        "percentage",
+        10.0,
+        "workbook",
+    ]
+
+
+def test_undo_redo_whole_changes(store: Store) -> None:
+    v = store.current_version()
+    base_cap = store.load_company().capacity.set_index(["family", "period"])["capacity_units"]
+
+    def state() -> tuple[int, float]:
+        data = store.load_company()
+        cap = data.capacity.set_index(["family", "period"])["capacity_units"]
+        return len(data.adjustments), float(cap[("Outdoor", "2026-06")])
+
+    store.add_changes(v["id"], [ROW], [])  # change 1: an adjustment
+    store.add_changes(v["id"], [{**ROW, "value": 3.0}], [CAP])  # change 2: adjustment + capacity
+    store.add_capacity_changes(v["id"], [{**CAP, "after_value": 1.0}])  # change 3: capacity only
+    assert state() == (9, 1.0)
+    assert store.change_batches()["n_rows"].tolist() == [1, 2, 1]
+
+    out = store.undo_last(by="dana")
+    assert [r["kind"] for r in out["rows"]] == ["capacity"] and out["revision"] == 4
+    assert state() == (9, 20000.0)
+    second = store.undo_last(by="dana", expected_revision=4)
+    assert sorted(r["kind"] for r in second["rows"]) == ["adjustment", "capacity"]
+    assert state() == (8, base_cap[("Outdoor", "2026-06")])
+    with pytest.raises(ConflictError):
+        store.redo_last(by="erik", expected_revision=4)
+    assert store.redo_last(by="erik")["batch_id"] == second["batch_id"]  # the most recent undo first
+    assert state() == (9, 20000.0)
+    store.undo_last(by="dana")
+    store.add_adjustments(v["id"], [{**ROW, "value": 1.0}])  # change 4 clears what could be redone
+    with pytest.raises(LookupError, match="newer changes were made after the undo"):
+        store.redo_last(by="erik")
+    assert store.change_events()[["event", "by", "n_rows"]].values.tolist() == [
+        ["undo", "dana", 1],
+        ["undo", "dana", 2],
+        ["redo", "erik", 2],
+        ["undo", "dana", 2],
+    ]
+    assert store.adjustment_events()["event"].tolist() == ["undo", "redo", "undo"]
+    store.undo_last(by="x")  # change 4
+    store.undo_last(by="x")  # change 1
+    with pytest.raises(LookupError, match="nothing to undo"):
+        store.undo_last(by="x")  # the sample file's adjustments are not changes of this draft
+    assert state() == (7, base_cap[("Outdoor", "2026-06")])
+    rev = store.get_version(v["id"])["revision"]
+    with pytest.raises(LookupError):
+        store.set_batch_active(v["id"], "no-such-batch", True, by="x")
+    assert store.get_version(v["id"])["revision"] == rev  # a refused undo/redo stores nothing
+    store.set_batch_active(v["id"], second["batch_id"], True, by="x")
+    assert state() == (8, 20000.0)
+
+
+def test_plan_state_moves_on_every_stored_change(store: Store) -> None:
+    seen = [store.plan_state()]
+    v = store.current_version()
+    assert seen[0] == {
+        "dataset_id": 1,
+        "cycle_id": store.current_cycle()["id"],
+        "version_id": v["id"],
+        "revision": 0,
+        "forecast_run_id": None,
+        "settings_key": seen[0]["settings_key"],
+    }
+    assert store.plan_state(v["id"]) == seen[0]
+    steps = [
+        lambda: store.add_adjustments(v["id"], [ROW]),
+        lambda: store.add_capacity_changes(v["id"], [CAP]),
+        lambda: store.undo_last(by="x"),
+        lambda: store.redo_last(by="x"),
+        lambda: store.save_forecast_run(
+            v["cycle_id"],
+            pd.DataFrame({"item_id": ["ELC-101"], "period": ["2026-01"], "forecast": [1.0]}),
+            None,
+            method="auto",
+        ),
+        lambda: store.save_settings(Settings(horizon=12)),
+        lambda: store.save_dataset(seed_example(), source="seed"),
+    ]
+    for step in steps:
+        step()
+        seen.append(store.plan_state())
+    assert len({tuple(s.items()) for s in seen}) == len(seen)
+    assert seen[-1]["dataset_id"] == 2 and seen[-1]["revision"] == 0
+    # an approved version's state is its own; the current state is the new draft
+    store.approve_version(seen[-1]["version_id"], by="exec", snapshot=pd.DataFrame(
+        columns=["item_id", "period", "statistical", "consensus"]))
+    assert store.plan_state(seen[-1]["version_id"])["revision"] == 1
+    assert store.plan_state()["version_id"] == store.current_version()["id"] != seen[-1]["version_id"]
+    with pytest.raises(LookupError):
+        store.plan_state(9999)
+
+
+def test_older_database_gets_the_new_columns(engine: sa.Engine) -> None:
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for col in ("type", "value", "source"):
+            conn.exec_driver_sql(f'ALTER TABLE capacity_changes DROP COLUMN "{col}"')
+    store = Store(engine)
+    store.ensure_ready(seed=False)
+    cols = {c["name"] for c in sa.inspect(engine).get_columns("capacity_changes")}
+    assert {"type", "value", "source"} <= cols
+    store.ensure_ready(seed=False)  # idempotent
+
+
+def test_default_admin_and_items(store: Store) -> None:
+    assert store.ensure_admin("pw") is True
+    assert store.check_password("admin", "pw")["role"] == "admin"
+    assert store.ensure_admin("other") is False and store.check_password("admin", "other") is None
+    items = store.list_items()
+    pd.testing.assert_frame_equal(items, sample_company().items)
 
 
 def test_big_upload_is_fast(engine: sa.Engine) -> None:
