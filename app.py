@@ -1,0 +1,93 @@
+"""S&OP Studio: the Dash app. `python app.py` serves it on http://127.0.0.1:8050
+(SOP_HOST / SOP_PORT override; DATABASE_URL picks the store; REDIS_URL switches background jobs to Celery).
+
+Only one `Dash(use_pages=True)` app can exist per process, so it is built once, at import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from dash import CeleryManager, Dash, DiskcacheManager
+
+from components.shell import app_shell
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+VENDOR_CSS = ["vendor/bootstrap.min.css", "vendor/bootstrap-icons.min.css", "vendor/lato.css"]
+
+log = logging.getLogger("sop.app")
+celery_app = None  # set when REDIS_URL is given: `celery -A app:celery_app worker`
+
+
+def background_manager():
+    """Celery + Redis when REDIS_URL is set (several web workers share jobs), diskcache otherwise."""
+    global celery_app
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        from celery import Celery  # only needed for this deployment: requirements-celery.txt
+
+        celery_app = Celery(__name__, broker=redis_url, backend=redis_url)
+        return CeleryManager(celery_app)
+    import diskcache
+
+    cache_dir = Path(os.environ.get("SOP_CACHE_DIR", INSTANCE / "cache"))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    return DiskcacheManager(diskcache.Cache(str(cache_dir)))
+
+
+def serve_layout():
+    """The shell, evaluated on every full page load so the header and `app-state` start current."""
+    from callbacks.shell import current_context, state_from_context
+
+    context = current_context()
+    return app_shell(context, state_from_context(context))
+
+
+def create_app() -> Dash:
+    prefix = os.environ.get("SOP_URL_PREFIX", "/")
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        # The vendored theme is linked first, so assets/app.css (added after it) can override it.
+        external_stylesheets=[f"{prefix.rstrip('/')}/assets/{p}" for p in VENDOR_CSS],
+        assets_path_ignore=["vendor"],
+        suppress_callback_exceptions=True,
+        background_callback_manager=background_manager(),
+        title="S&OP Studio",
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    import callbacks  # noqa: F401  (registers every page's callbacks)
+
+    app.layout = serve_layout
+    return app
+
+
+app = create_app()
+server = app.server
+
+
+def warm_up() -> None:
+    """Create the store (with the sample company on first start) and compute the current plan once,
+    so the first page a user opens reads a cached plan."""
+    from data import plan_service
+
+    plan_service.get_store()
+    try:
+        plan_service.current_plan()
+    except Exception:  # the pages show the error and how to fix it; the server still starts
+        log.exception("The current plan could not be computed at start-up")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    warm_up()
+    host = os.environ.get("SOP_HOST", "127.0.0.1")
+    port = int(os.environ.get("SOP_PORT", "8050"))
+    log.info("S&OP Studio on http://%s:%s", host, port)
+    app.run(host=host, port=port, debug=os.environ.get("SOP_DEBUG") == "1")

@@ -1,0 +1,12 @@
+"""Callbacks, one module per page (and the shell). Importing this package registers them all."""
+
+from callbacks import (  # noqa: F401
+    dashboard,
+    data_page,
+    demand,
+    meeting,
+    metrics,
+    pre_sop,
+    shell,
+    supply,
+)

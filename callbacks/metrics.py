@@ -1,0 +1,121 @@
+"""Metrics callbacks: KPI table against targets, KPI history with target band, maturity levels."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, html
+
+from callbacks.common import load_plan, store
+from components import charts, formats
+from components.empty import error_state
+from components.layout import Col, summary_table
+
+# Our own short descriptions of the five maturity levels and the next steps from each.
+MATURITY = [
+    (1, "Reactive",
+     "Sales, operations and finance each plan with their own numbers. Shortages and excess stock are found "
+     "when they happen; meetings look back at last month's problems.",
+     "Hold one monthly meeting with sales, operations and finance; agree one demand number per family."),
+    (2, "Rudimentary",
+     "A monthly demand and supply review exists, but the forecast lives in spreadsheets, accuracy is not "
+     "measured and the money is reconciled afterwards, if at all.",
+     "Measure forecast accuracy and bias every month; compare demand with capacity per family before the meeting."),
+    (3, "Standard",
+     "The five steps run every month and end with one approved plan. Accuracy, bias and capacity gaps are "
+     "known before the meeting and the gaps are closed with planned supply options.",
+     "Reconcile the plan in money as well as units, and bring upside and downside scenarios to every meeting."),
+    (4, "Advanced",
+     "Units and money are planned together, scenarios are prepared ahead, decisions and actions are tracked "
+     "to closure and every KPI has a target and an owner.",
+     "Extend the horizon to 18–24 months, tie the plan to the budget and strategy, and manage by exception."),
+    (5, "Best in class",
+     "The S&OP plan is how the company is run: one plan from strategy to the shop floor, exceptions handled "
+     "as they arise, and forecast value added measured so every step earns its keep.",
+     "Keep it there: review the process itself each year and raise the targets as the KPIs improve."),
+]
+
+KPI_ORDER = ["mape", "bias_pct", "plan_attainment", "revenue_attainment", "capacity_utilization",
+             "inventory_turns", "days_of_supply"]
+
+
+def kpi_table(kpis: dict):
+    rows = []
+    for name in KPI_ORDER + [k for k in kpis if k not in KPI_ORDER]:
+        k = kpis.get(name)
+        if not k:
+            continue
+        rows.append({"name": name, "label": k.get("label") or name, "value_text": formats.by_unit(k.get("value"),
+                                                                                                     k.get("unit")),
+                     "value": k.get("value"),
+                     "target": formats.target_text(k.get("target_low"), k.get("target_high"), k.get("unit")),
+                     "status": k.get("status"), "description": k.get("description") or ""})
+    cols = [Col("label", "KPI", "text"), Col("value_text", "Value", "text", "num"), Col("target", "Target", "text"),
+            Col("status", "Status", "status"), Col("description", "How it is measured", "text")]
+    return summary_table("metrics-kpi-table", cols, rows, "name")
+
+
+@callback(
+    Output("metrics-kpis", "children"),
+    Output("metrics-kpi-choice", "options"),
+    Output("metrics-kpi-choice", "value"),
+    Input("app-state", "data"),
+    State("metrics-kpi-choice", "value"),
+)
+def render_metrics(_state, chosen):
+    loaded = load_plan()
+    if loaded.result is None:
+        return error_state(loaded.error or ""), [], None
+    kpis = loaded.result.kpis
+    options = [{"label": kpis[n].get("label") or n, "value": n} for n in KPI_ORDER if n in kpis]
+    value = chosen if chosen in kpis else (options[0]["value"] if options else None)
+    return kpi_table(kpis), options, value
+
+
+@callback(Output("metrics-trend", "figure"), Input("metrics-kpi-choice", "value"), Input("app-state", "data"))
+def kpi_trend(name, state):
+    if not name:
+        return charts.empty_figure("KPI history", "Choose a KPI")
+    loaded = load_plan()
+    kpi = (loaded.result.kpis.get(name) if loaded.result is not None else None) or {}
+    label = kpi.get("label") or name
+    unit = kpi.get("unit") or ""
+    hist = store().kpi_history()
+    hist = hist[hist["name"] == name] if len(hist) else hist
+    points = [] if hist is None or hist.empty else list(zip(hist["cycle_period"].astype(str), hist["value"],
+                                                            strict=True))
+    cycle = (state or {}).get("cycle")
+    if cycle and kpi.get("value") is not None and cycle not in {p for p, _ in points}:
+        points.append((f"{cycle}", kpi["value"]))  # the current draft, not recorded until approved
+    if not points:
+        return charts.empty_figure(f"{label} by cycle", "No KPI has been recorded yet")
+    x, y = [p for p, _ in points], [v for _, v in points]
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name=label, marker={"size": 8},
+                               hovertemplate="%{y:,.1f}" + (" %" if unit == "%" else "")))
+    low, high = kpi.get("target_low"), kpi.get("target_high")
+    if low is not None or high is not None:
+        values = [float(v) for v in y if v is not None]
+        y0 = low if low is not None else min([0.0, *values])
+        y1 = high if high is not None else max([v * 1.1 for v in values] + [y0])
+        fig.add_hrect(y0=y0, y1=y1, fillcolor="rgba(24,188,156,0.12)", line_width=0,
+                      annotation_text="target", annotation_position="top left")
+    y_title = {"%": "Percent", "days": "Days", "turns": "Turns per year"}.get(unit, unit)
+    fig = charts.style(fig, f"{label} by cycle", "Cycle", y_title, legend=False)
+    fig.update_yaxes(rangemode="normal")
+    return fig
+
+
+@callback(Output("metrics-maturity", "children"), Input("metrics-maturity-level", "value"))
+def maturity(level):
+    cards = []
+    for n, name, text, _next in MATURITY:
+        cards.append(html.Div(html.Div([
+            html.Div([html.Span(str(n), className="maturity-num me-2"), html.Strong(name)]),
+            html.Div(text, className="small mt-1"),
+        ], className=f"maturity-level{' current' if n == level else ''}", id=f"metrics-maturity-{n}"),
+            className="col"))
+    steps = next((s for n, _, _, s in MATURITY if n == level), "")
+    return html.Div([
+        html.Div(cards, className="row row-cols-1 row-cols-md-5 g-2"),
+        html.Div([html.Strong(f"Next steps from level {level}: "), steps], className="mt-3",
+                 id="metrics-next-steps"),
+    ])

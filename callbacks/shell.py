@@ -1,0 +1,67 @@
+"""Shell callbacks: keep the header (cycle, plan version) and the `app-state` ids current."""
+
+from __future__ import annotations
+
+import logging
+
+from dash import Input, Output, State, callback, no_update
+
+from components.shell import cycle_badge
+
+log = logging.getLogger("sop.shell")
+
+STATE_KEYS = ("cycle", "version", "revision")
+
+
+def current_context() -> dict:
+    """The current cycle and plan version, flattened for the header and `app-state`
+    ({} when the store cannot be read; the pages then say why)."""
+    try:
+        from data import plan_service
+
+        raw = plan_service.plan_context() or {}
+    except Exception:
+        log.exception("plan_context failed")
+        return {}
+    cycle = raw.get("cycle") or {}
+    version = raw.get("version") or {}
+    return {
+        "cycle": cycle.get("period"),
+        "cycle_id": cycle.get("id"),
+        "version": version.get("id"),
+        "version_number": version.get("number"),
+        "version_status": version.get("status"),
+        "revision": version.get("revision"),
+    }
+
+
+def state_from_context(context: dict) -> dict:
+    """Only ids go to the browser: cycle (its period), version id, revision."""
+    return {k: context.get(k) for k in STATE_KEYS}
+
+
+@callback(
+    Output("app-state", "data"),
+    Output("shell-context", "children"),
+    Input("_pages_location", "pathname"),
+    State("app-state", "data"),
+    prevent_initial_call=True,
+)
+def refresh_on_navigation(_pathname, state):
+    """Someone else may have uploaded or approved since this tab loaded: re-read the ids and only
+    push them (which refreshes the page's figures) when they changed."""
+    context = current_context()
+    new_state = state_from_context(context)
+    if new_state == (state or {}):
+        return no_update, no_update
+    return new_state, cycle_badge(context)
+
+
+@callback(
+    Output("shell-collapse", "is_open"),
+    Input("shell-toggler", "n_clicks"),
+    State("shell-collapse", "is_open"),
+    prevent_initial_call=True,
+)
+def toggle_nav(n, is_open):
+    return not is_open if n else is_open

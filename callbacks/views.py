@@ -1,0 +1,66 @@
+"""Display shaping shared by several pages: pivots for tables, labels. Figures come from the engine;
+these only arrange them (sums of units for a total row, pivoting months into columns)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from components import formats
+from planning.finance import period_summary
+
+
+def family_month_pivot(frame: pd.DataFrame, value: str, periods: list[str], with_quarter: bool = True,
+                       index: str = "family") -> pd.DataFrame:
+    """Rows = family, columns = periods (+ 'quarter' = sum of the given periods)."""
+    part = frame[frame["period"].isin(periods)]
+    pivot = part.pivot_table(index=index, columns="period", values=value, aggfunc="sum").reindex(columns=periods)
+    if with_quarter:
+        pivot["quarter"] = pivot[periods].sum(axis=1, min_count=1)
+    return pivot
+
+
+def supply_solution(row: dict) -> str:
+    """How the supply plan covers a family-month, in words (from the optimizer's figures).
+
+    Short months list what closes the gap: overtime, outsourcing, stock (opening or built ahead),
+    lost sales. Months with spare capacity say so, and whether they build ahead for later."""
+    gap = row.get("gap", 0) or 0
+    built = (row.get("ending", 0) or 0) - (row.get("opening", 0) or 0)
+    if gap >= 0:
+        return f"Within capacity · build ahead +{formats.integer(built)}" if built > 0.5 else "Within capacity"
+    shortfall = -gap
+    overtime, outsource, lost = (row.get(k, 0) or 0 for k in ("overtime", "outsource", "lost_sales"))
+    from_stock = shortfall - overtime - outsource - lost
+    parts = [f"{label} {formats.integer(v)}" for label, v in
+             (("Overtime", overtime), ("Outsource", outsource), ("From stock", from_stock), ("Lost sales", lost))
+             if v > 0.5]
+    return " · ".join(parts) or "—"
+
+
+def constraints_frame(result, periods: list[str]) -> pd.DataFrame:
+    """family_plan of `periods` with the supply plan's options and inventory movement beside it."""
+    fp = result.family_plan[result.family_plan["period"].isin(periods)]
+    sp = result.supply_plan[["family", "period", "overtime", "outsource", "lost_sales", "shipped", "cost"]]
+    inv = result.inventory[["family", "period", "opening", "ending"]]
+    out = fp.merge(sp, on=["family", "period"], how="left").merge(inv, on=["family", "period"], how="left")
+    out = out.sort_values(["period", "family"]).reset_index(drop=True)
+    out["solution"] = [supply_solution(r) for r in out.to_dict("records")]
+    out["key"] = out["family"].astype(str) + "|" + out["period"].astype(str)
+    return out
+
+
+FINANCE_LINES = [
+    ("revenue", "Revenue", "money"),
+    ("revenue_at_risk", "Revenue at risk", "money"),
+    ("cogs", "COGS", "money"),
+    ("gross_margin", "Gross margin", "money"),
+    ("gross_margin_pct", "Gross margin %", "pct"),
+    ("inventory_value", "Inventory value (end)", "money"),
+]
+
+
+def finance_summary(result, columns: list[tuple[str, str, list[str]]]) -> list[dict]:
+    """Rows = money lines, columns = named period groups ({key: (label, periods)})."""
+    sums = {key: period_summary(result.financials, periods) for key, _label, periods in columns}
+    return [{"line": label, "metric": metric, "_kind": kind, **{key: sums[key][metric] for key in sums}}
+            for metric, label, kind in FINANCE_LINES]

@@ -1,0 +1,1 @@
+"""Reusable view pieces: formats, KPI cards, status badges, grids, charts, upload box, empty states."""

@@ -1,0 +1,118 @@
+"""AG Grid builders: one look for every grid, numbers formatted in the browser with d3.format."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import pandas as pd
+
+from components import formats
+
+GRID_THEME = {
+    "function": (
+        "themeQuartz.withParams({"
+        "fontFamily: 'Lato, -apple-system, \"Segoe UI\", Roboto, Arial, sans-serif',"
+        "fontSize: 14, headerFontWeight: 700, headerBackgroundColor: '#f3f5f7',"
+        "headerTextColor: '#2c3e50', accentColor: '#2c3e50', spacing: 6,"
+        "wrapperBorderRadius: 6, rowHoverColor: '#eef3f8'})"
+    )
+}
+
+
+def _fmt_function(spec: str, suffix: str = "") -> dict:
+    tail = f" + '{suffix}'" if suffix else ""
+    return {"function": f"params.value == null ? '' : d3.format('{spec}')(params.value){tail}"}
+
+
+def num_col(field: str, header: str | None = None, fmt: str = formats.D3_INT, **kw) -> dict:
+    """A right-aligned number column with thousands separators."""
+    return {
+        "field": field,
+        "headerName": header or field,
+        "type": "rightAligned",
+        "cellClass": "num ag-right-aligned-cell",
+        "valueFormatter": _fmt_function(fmt),
+        **kw,
+    }
+
+
+def pct_col(field: str, header: str | None = None, decimals: int = 1, **kw) -> dict:
+    """A percent column (values already in percent: 110.0 -> '110.0 %')."""
+    return num_col(field, header, **kw) | {"valueFormatter": _fmt_function(f",.{decimals}f", " %")}
+
+
+def money_col(field: str, header: str | None = None, **kw) -> dict:
+    return num_col(field, header, fmt=formats.D3_MONEY, **kw)
+
+
+def text_col(field: str, header: str | None = None, **kw) -> dict:
+    return {"field": field, "headerName": header or field, **kw}
+
+
+def status_col(field: str = "status", header: str = "Status", **kw) -> dict:
+    """A status column coloured by value (CONSTRAINED red, TIGHT amber, OK green; KPI statuses too)."""
+    return {
+        "field": field,
+        "headerName": header,
+        "minWidth": 135,
+        "cellClassRules": {
+            "cell-status status-bad": "['CONSTRAINED','off_target'].includes(params.value)",
+            "cell-status status-warn": "['TIGHT','at_risk'].includes(params.value)",
+            "cell-status status-good": "['OK','on_target'].includes(params.value)",
+        },
+        **kw,
+    }
+
+
+def records(df: pd.DataFrame | None) -> list[dict]:
+    """DataFrame -> JSON-safe row dicts (NaN/NaT become null)."""
+    if df is None or df.empty:
+        return []
+    out = df.astype(object).where(pd.notna(df), None)
+    return out.to_dict("records")
+
+
+def grid(
+    id: str,
+    rows: list[dict] | pd.DataFrame,
+    column_defs: list[dict],
+    *,
+    row_id: str | None = None,
+    height: int | None = None,
+    grid_options: dict | None = None,
+    **kw,
+) -> dag.AgGrid:
+    """A read-only grid. Without `height` (or when the rows fit in it) it grows with its rows (autoHeight);
+    with it, it scrolls inside that height.
+
+    `row_id` names the field that identifies a row (rendered as the row's `row-id` attribute).
+    """
+    if isinstance(rows, pd.DataFrame):
+        rows = records(rows)
+    options = {
+        "theme": GRID_THEME,
+        "animateRows": False,
+        "suppressCellFocus": False,
+        "enableCellTextSelection": True,
+        "ensureDomOrder": True,
+        "tooltipShowDelay": 300,
+    }
+    if height is not None and len(rows) <= max(3, (height - 60) // 42):
+        height = None  # few rows: let the grid take only the room they need
+    if height is None:
+        options["domLayout"] = "autoHeight"
+    options.update(grid_options or {})
+    extra = {"getRowId": f"params.data.{row_id}"} if row_id else {}
+    style = {"width": "100%"} | ({"height": f"{height}px"} if height else {})
+    return dag.AgGrid(
+        id=id,
+        rowData=rows,
+        columnDefs=column_defs,
+        defaultColDef={"sortable": True, "resizable": True, "filter": False, "minWidth": 90,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions=options,
+        columnSize=kw.pop("columnSize", "responsiveSizeToFit"),
+        style=style,
+        className=kw.pop("className", "sop-grid"),
+        **extra,
+        **kw,
+    )

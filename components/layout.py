@@ -1,0 +1,89 @@
+"""Page furniture: page header, panels and plain summary tables with machine-readable cells."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components import formats
+from components.status import status_badge
+
+
+def page_header(title: str, subtitle: str | None = None, id: str | None = None, extra=None) -> html.Div:
+    kwargs = {"id": id} if id else {}
+    return html.Div(
+        [html.Div([html.H1(title), html.Div(subtitle or "", className="page-sub", **kwargs)]), extra],
+        className="page-head",
+    )
+
+
+def panel(title: str, children=None, subtitle: str | None = None, id: str | None = None,
+          className: str = "") -> html.Section:
+    """A white card with a title; `id` goes on the body so callbacks can fill it."""
+    body_kwargs = {"id": id} if id else {}
+    return html.Section(
+        [
+            html.H2(title, className="panel-title"),
+            html.Div(subtitle, className="panel-sub") if subtitle else None,
+            html.Div(children, **body_kwargs),
+        ],
+        className=f"panel {className}".strip(),
+    )
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a summary table: `kind` is int | pct | money | text | status | num1."""
+
+    key: str
+    header: str
+    kind: str = "int"
+    className: str = ""
+    sub: str | None = None  # a second, smaller header line (e.g. the months a total covers)
+
+
+_FORMATTERS: dict[str, Callable] = {
+    "int": formats.integer,
+    "num1": lambda v: formats.number(v, 1),
+    "pct": formats.percent,
+    "money": formats.money,
+    "money_short": formats.money_short,
+}
+
+
+def _cell(col: Col, value, row_kind: str | None = None):
+    """A cell; numeric columns take the row's `_kind` when it has one (e.g. a % line in a money table)."""
+    numeric = col.kind in _FORMATTERS
+    attrs = {"data-col": col.key}
+    if numeric:
+        kind = row_kind if row_kind in _FORMATTERS else col.kind
+        attrs["data-value"] = "" if formats.is_missing(value) else repr(float(value))
+        neg = not formats.is_missing(value) and float(value) < 0 and kind != "pct"
+        cls = f"num {col.className}{' neg' if neg else ''}".strip()
+        return html.Td(_FORMATTERS[kind](value), className=cls, **attrs)
+    if col.kind == "status":
+        return html.Td(status_badge(value), className=col.className, **attrs, **{"data-value": value or ""})
+    return html.Td("" if value is None else str(value), className=col.className, **attrs)
+
+
+def summary_table(id: str, columns: Sequence[Col], rows: Sequence[dict], row_key: str,
+                  total: dict | None = None, responsive: bool = True) -> html.Div | dbc.Table:
+    """A compact read-only table. Each `tr` has `data-key` (the row's `row_key` value) and each
+    `td` `data-col` and, for numbers, `data-value` with the unrounded figure."""
+    head = html.Thead(html.Tr([
+        html.Th([c.header, html.Span(c.sub, className="th-sub") if c.sub else None],
+                className=f"{'num' if c.kind in _FORMATTERS else ''} {c.className}".strip())
+        for c in columns
+    ]))
+    body = [html.Tr([_cell(c, r.get(c.key), r.get("_kind")) for c in columns],
+                    **{"data-key": str(r.get(row_key, ""))})
+            for r in rows]
+    if total is not None:
+        body.append(html.Tr([_cell(c, total.get(c.key), total.get("_kind")) for c in columns],
+                            className="total-row",
+                            **{"data-key": str(total.get(row_key, "Total"))}))
+    table = dbc.Table([head, html.Tbody(body)], id=id, className="sop-table", hover=True, size="sm")
+    return html.Div(table, className="table-responsive") if responsive else table

@@ -1,0 +1,77 @@
+"""The app shell: top navbar (the dashboard, the five S&OP steps, metrics), the cycle/version header,
+the page container and the `app-state` store (ids only: cycle, version, revision)."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+# (href, label, icon) in the order of the monthly cycle.
+NAV_ITEMS = [
+    ("/", "Dashboard", "bi-speedometer2"),
+    ("/data", "1 Data", "bi-database"),
+    ("/demand", "2 Demand", "bi-graph-up-arrow"),
+    ("/supply", "3 Supply", "bi-boxes"),
+    ("/pre-sop", "4 Pre-S&OP", "bi-clipboard-data"),
+    ("/meeting", "5 Meeting", "bi-people"),
+    ("/metrics", "Metrics", "bi-bullseye"),
+]
+
+
+def nav_links() -> dbc.Nav:
+    return dbc.Nav(
+        [
+            dbc.NavItem(dbc.NavLink([html.I(className=f"bi {icon} me-1"), label], href=href, active="exact",
+                                    id=f"nav-{href.strip('/') or 'dashboard'}"))
+            for href, label, icon in NAV_ITEMS
+        ],
+        navbar=True,
+        className="sop-nav",
+    )
+
+
+def cycle_badge(context: dict | None) -> list:
+    """'Cycle 2025-01 · Plan v3 draft' from `plan_context()`-like ids."""
+    context = context or {}
+    cycle = context.get("cycle") or "—"
+    version = context.get("version_number")
+    status = context.get("version_status") or ""
+    version_text = "—" if version in (None, "") else f"v{version}"
+    return [
+        html.Span([html.Span("Cycle ", className="shell-k"), html.Strong(cycle, id="shell-cycle")]),
+        html.Span("·", className="shell-sep"),
+        html.Span([html.Span("Plan ", className="shell-k"), html.Strong(version_text, id="shell-version"),
+                   html.Span(f" {status}" if status else "", className="shell-k")]),
+    ]
+
+
+def navbar(context: dict | None = None) -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dcc.Link([html.I(className="bi bi-arrow-repeat me-2"), "S&OP Studio"], href="/",
+                         className="navbar-brand sop-brand"),
+                dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
+                dbc.Collapse(nav_links(), id="shell-collapse", is_open=False, navbar=True),
+                html.Div(cycle_badge(context), id="shell-context", className="shell-context"),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        expand="xl",
+        className="sop-navbar",
+    )
+
+
+def app_shell(context: dict | None = None, state: dict | None = None) -> html.Div:
+    """The whole page around `dash.page_container`. `state` seeds the `app-state` store."""
+    return html.Div(
+        [
+            dcc.Store(id="app-state", data=state or {}, storage_type="memory"),
+            navbar(context),
+            html.Main(dbc.Container(dash.page_container, fluid=True, className="sop-page"), className="sop-main"),
+        ],
+        className="sop-app",
+    )

@@ -1,0 +1,47 @@
+"""Step 1 — data gathering and forecasting: upload, validation report, accuracy, exceptions."""
+
+import dash
+from dash import dcc, html
+
+from components.layout import page_header, panel
+from components.upload import upload_box
+
+dash.register_page(__name__, path="/data", name="1 Data", title="1 Data · S&OP Studio", order=1)
+
+
+def layout(**_query):
+    return html.Div(
+        [
+            page_header("1 · Data and forecast", "Upload the company's data, check it, and see how good "
+                        "the forecasts have been", id="data-subtitle"),
+            html.Div(
+                [
+                    html.Div(
+                        panel("Upload data", [
+                            upload_box("data-upload"),
+                            dcc.Loading(html.Div(id="data-upload-report", className="mt-3"), type="dot"),
+                        ]),
+                        className="col-xl-7 col-12",
+                    ),
+                    html.Div(panel("Data in the current plan", id="data-dataset"), className="col-xl-5 col-12"),
+                ],
+                className="row g-3",
+            ),
+            panel("History and forecast by family", [
+                dcc.Dropdown(id="data-family", clearable=False, placeholder="Choose a family",
+                             style={"maxWidth": "320px"}, className="mb-2"),
+                dcc.Loading(dcc.Graph(id="data-history-chart", config={"displaylogo": False}), type="dot"),
+            ]),
+            html.Div(
+                [
+                    html.Div(panel("Forecast accuracy", id="data-accuracy",
+                                   subtitle="Over the history months that carry a forecast; family and total "
+                                            "figures from summed units"), className="col-xxl-7 col-12"),
+                    html.Div(panel("Exceptions", id="data-exceptions",
+                                   subtitle="Forecast change month over month, tracking signal, MAPE and bias "
+                                            "beyond their limits"), className="col-xxl-5 col-12"),
+                ],
+                className="row g-3",
+            ),
+        ]
+    )

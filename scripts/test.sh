@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Everything `make test` does after the virtualenv is installed: Chromium for the browser tests,
+# a throwaway PostgreSQL, ruff, and the whole pytest suite. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+export PATH="$PWD/$VENV/bin:$PATH"
+
+_sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing Debian chromium and chromium-driver"
+    _sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive _sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# shellcheck source=scripts/test_postgres.sh
+source scripts/test_postgres.sh
+trap pg_stop EXIT
+trap 'exit 130' INT TERM
+pg_start
+
+mkdir -p test-artifacts
+echo "== ruff check ."
+ruff check .
+echo "== pytest"
+python -m pytest -q "$@"

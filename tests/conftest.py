@@ -1,0 +1,309 @@
+"""Shared test fixtures. Browser tests: the app runs as a real `python app.py` in a subprocess on a free
+port with its own SQLite file, and headless Debian Chromium drives it through Playwright (sync API).
+
+- `app_server` (session): one server for the browser tests.
+- `start_app(name)`: another server with a fresh database (e.g. to see a first start).
+- `browser` (session): Chromium at /usr/bin/chromium (never a downloaded browser).
+- `page`: a 1920×1080 page that fails the test on any console error or uncaught page error.
+- `shot(page, name)`: a screenshot into test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("SOP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+]
+SERVER_START_TIMEOUT = float(os.environ.get("SOP_TEST_SERVER_TIMEOUT", "240"))
+VIEWPORTS = {"1920": {"width": 1920, "height": 1080}, "1366": {"width": 1366, "height": 768}}
+
+
+def seed_example_dir() -> Path:
+    """The reference example as CSV files (shared/examples/seed-example beside the repository)."""
+    candidates = [
+        ROOT / "tests" / "fixtures" / "seed-example",
+        ROOT.parent / "shared" / "examples" / "seed-example",
+        Path("/work/shared/examples/seed-example"),
+    ]
+    for c in candidates:
+        if (c / "items.csv").exists():
+            return c
+    raise FileNotFoundError("seed-example not found in: " + ", ".join(map(str, candidates)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    url: str
+    workdir: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(self.log_path, ARTIFACTS / f"server-{self.workdir.name}.log")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def launch_app(name: str = "app") -> AppServer:
+    """Start `python app.py` with its own SQLite database and cache; wait until it answers."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"sop-{name}-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir}/sop.db",
+        "SOP_PORT": str(port),
+        "SOP_HOST": "127.0.0.1",
+        "SOP_CACHE_DIR": str(workdir / "cache"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REDIS_URL", None)
+    log_path = workdir / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    server = AppServer(f"http://127.0.0.1:{port}", workdir, process, log_path)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            tail = server.log_tail()
+            server.stop()
+            pytest.fail(f"app.py exited with {process.returncode} before answering:\n{tail}")
+        try:
+            with urllib.request.urlopen(server.url + "/", timeout=5) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            tail = server.log_tail()
+            server.stop()
+            pytest.fail(f"app.py did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{tail}")
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    server = launch_app("browser")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def start_app():
+    """Factory for extra servers (each with a fresh database); all stopped at the end of the session."""
+    started: list[AppServer] = []
+
+    def _start(name: str) -> AppServer:
+        server = launch_app(name)
+        started.append(server)
+        return server
+
+    yield _start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class BrowserErrors(list):
+    """Console errors and uncaught exceptions seen by a page."""
+
+    def attach(self, page) -> None:
+        page.on("console", lambda m: self.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.append(f"pageerror: {e}"))
+
+
+def _new_page(browser, base_url: str, viewport: dict):
+    context = browser.new_context(viewport=viewport, base_url=base_url)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    errors = BrowserErrors()
+    errors.attach(page)
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser, app_server, request):
+    """A 1920×1080 page on the session's app; any console error or page error fails the test."""
+    context, pg, errors = _new_page(browser, app_server.url, VIEWPORTS["1920"])
+    yield pg
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed:
+        shot(pg, f"FAILED-{request.node.name}")
+    context.close()
+    if errors:
+        pytest.fail("browser errors during the test:\n" + "\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory for pages at another viewport or server: new_page(base_url, '1366'); checked like `page`."""
+    opened = []
+
+    def _open(base_url: str, size: str = "1920"):
+        context, pg, errors = _new_page(browser, base_url, VIEWPORTS[size])
+        opened.append((context, errors))
+        return pg
+
+    yield _open
+    problems = []
+    for context, errors in opened:
+        context.close()
+        problems.extend(errors)
+    if problems:
+        pytest.fail("browser errors during the test:\n" + "\n".join(problems), pytrace=False)
+
+
+def shot(page, name: str, full_page: bool = True) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item so fixtures can tell whether the test failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+# ---------------------------------------------------------------------------- helpers for browser tests
+
+SEED_TABLES = ("items", "history", "capacity", "forecast", "adjustments")
+
+
+def write_workbook_from_csv(csv_dir: Path, out: Path, edit=None) -> Path:
+    """Turn a folder of CSV files into one .xlsx (one sheet per table) with openpyxl, cells as text
+    or numbers as in the CSV. `edit(sheet_name, rows)` may change the rows (lists) before writing."""
+    import csv
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in SEED_TABLES:
+        path = csv_dir / f"{name}.csv"
+        if not path.exists():
+            continue
+        with open(path, newline="") as f:
+            rows = [list(r) for r in csv.reader(f)]
+        if edit is not None:
+            rows = edit(name, rows)
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append([_cell_value(v) for v in r])
+    wb.save(out)
+    return out
+
+
+def _cell_value(text: str):
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return text
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def upload_file(page, path: Path, expect_ok: bool = True) -> str:
+    """Upload through the /data page's upload box; returns the report's text."""
+    page.goto("/data")
+    page.wait_for_selector("#data-upload input[type=file]", state="attached")
+    page.set_input_files("#data-upload input[type=file]", str(path))
+    report = page.wait_for_selector("#data-report-ok, #data-report-refused, #data-report-error", timeout=120_000)
+    text = report.inner_text()
+    expected = "data-report-ok" if expect_ok else "data-report-refused"
+    assert report.get_attribute("id") == expected, f"upload of {path.name}: {text}"
+    return text
+
+
+def table_cell(page, table_id: str, row_key: str, col: str):
+    """(text, data-value) of a summary-table cell, found by the row's data-key and the cell's data-col."""
+    loc = page.locator(f'#{table_id} tr[data-key="{row_key}"] td[data-col="{col}"]')
+    loc.wait_for()
+    return loc.inner_text().strip(), loc.get_attribute("data-value")
+
+
+def grid_row(page, grid_id: str, row_id: str) -> dict:
+    """The data of one AG Grid row by its row id, read through the grid's API."""
+    page.wait_for_function(
+        "([g, r]) => { try { const api = dash_ag_grid.getApi(g); return !!(api && api.getRowNode(r)); }"
+        " catch (e) { return false; } }",
+        arg=[grid_id, row_id],
+        timeout=60_000,
+    )
+    return page.evaluate("([g, r]) => dash_ag_grid.getApi(g).getRowNode(r).data", [grid_id, row_id])
+
+
+def kpi_value(page, name: str) -> float | None:
+    loc = page.locator(f"#kpi-{name}")
+    loc.wait_for()
+    raw = loc.get_attribute("data-value")
+    return float(raw) if raw else None
+
+
+def default_settings(server: AppServer) -> None:
+    """Store the default settings (SPEC defaults: no safety-stock floor, …) in the server's database, so the
+    reference example's worked figures hold whatever settings the sample company came with."""
+    from data.store import Store, make_engine
+    from planning.model import Settings
+
+    engine = make_engine(f"sqlite:///{server.workdir}/sop.db")
+    try:
+        Store(engine).save_settings(Settings())
+    finally:
+        engine.dispose()
