@@ -10,9 +10,9 @@ from components import formats
 from components.empty import error_state
 from components.grids import grid, num_col, pct_col, records, status_col, text_col
 from components.layout import Col, summary_table
-from planning.demand import family_demand, scenario_consensus
-from planning.finance import financials, period_summary
-from planning.supply import family_plan, supply_plan
+from planning.cycle import supply_side
+from planning.demand import scenario_consensus
+from planning.finance import period_summary
 
 def plan_figures(name: str, fam_plan: pd.DataFrame, supply: pd.DataFrame, fin: pd.DataFrame,
                  horizon: list[str]) -> dict:
@@ -42,15 +42,13 @@ def _scenarios(result) -> list[dict]:
     st = store()
     settings = st.get_settings()
     data = st.load_company()
-    opening = data.items.groupby("family")["opening_inventory"].sum()
     h = list(result.horizon)
     rows = [plan_figures("Base plan", result.family_plan, result.supply_plan, result.financials, h)]
     pct = settings.scenario_pct
     for side, label in (("up", f"Upside +{pct:g} %"), ("down", f"Downside \u2212{pct:g} %")):
         cons = scenario_consensus(result.consensus, pct, side=side)
-        fp = family_plan(family_demand(cons), data.capacity, h, settings)
-        sp = supply_plan(fp, data.capacity, opening, settings)
-        rows.append(plan_figures(label, fp, sp, financials(cons, data.items, sp, settings), h))
+        side_plan = supply_side(cons, data, h, settings)
+        rows.append(plan_figures(label, side_plan.family_plan, side_plan.supply_plan, side_plan.financials, h))
     return rows
 
 

@@ -6,13 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, callback
 
-from callbacks.common import load_plan, per_plan_state, store
+from callbacks.common import load_plan
 from callbacks.views import supply_solution
 from components import charts
 from components.empty import empty_state, error_state
 from components.grids import grid, money_col, num_col, records, status_col, text_col
 from components.layout import Col, summary_table
-from planning.supply import option_comparison
 
 MEASURES = [("demand", "Demand"), ("capacity", "Capacity"), ("gap", "Gap"), ("utilization", "Utilization %")]
 
@@ -84,18 +83,8 @@ OPTION_LABELS = {"do_nothing": "Do nothing", "overtime": "Overtime only",
 
 
 def option_costs(result) -> pd.DataFrame | None:
-    """The engine's comparison of supply options (each alone vs optimized); computed here, once per plan
-    state, when the plan was computed without it."""
-    if result.supply_cost_by_option is not None:
-        return result.supply_cost_by_option
-
-    def compute():
-        st = store()
-        data = st.load_company()
-        opening = data.items.groupby("family")["opening_inventory"].sum()
-        return option_comparison(result.family_plan, data.capacity, opening, st.get_settings(), result.supply_plan)
-
-    return per_plan_state("supply-options", compute)
+    """The engine's comparison of supply options (each alone vs optimized)."""
+    return result.supply_cost_by_option
 
 
 def options_table(result):

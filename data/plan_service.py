@@ -135,7 +135,7 @@ class PlanService:
                     _remember(self._interim, key, fc, HISTORY_CACHE_SIZE)
             return fc.copy()
 
-        plan = compute_plan(data, settings, forecaster=forecaster, history=hv)
+        plan = compute_plan(data, settings, forecaster=forecaster, history=hv, with_options=True)
         with self._lock:
             _remember(self._history, hkey, hv, HISTORY_CACHE_SIZE)
             _remember(self._plans, state, plan, CACHE_SIZE)

@@ -71,6 +71,40 @@ def history_view(data: CompanyData, horizon_start: str | None = None) -> History
     )
 
 
+@dataclass(frozen=True)
+class SupplySide:
+    """Everything downstream of a consensus: gaps, supply plan, inventory, money."""
+
+    family_plan: pd.DataFrame
+    supply_plan: pd.DataFrame
+    inventory: pd.DataFrame
+    financials: pd.DataFrame
+    options: pd.DataFrame | None
+
+
+def supply_side(
+    consensus: pd.DataFrame, data: CompanyData, horizon: list[str], settings: Settings, *, with_options: bool = False
+) -> SupplySide:
+    """Family plan, least-cost supply plan, inventory plan and financials of a consensus
+    (the base plan's or a scenario's)."""
+    items = data.items
+    fam_plan = family_plan(family_demand(consensus), data.capacity, horizon, settings)
+    opening = items.groupby("family")["opening_inventory"].sum()
+    safety = safety_stock(consensus, items, settings)
+    supply = supply_plan(fam_plan, data.capacity, opening, settings, safety_stock=safety)
+    options = (
+        option_comparison(fam_plan, data.capacity, opening, settings, supply, safety_stock=safety)
+        if with_options else None
+    )
+    return SupplySide(
+        family_plan=fam_plan,
+        supply_plan=supply,
+        inventory=inventory_plan(supply, safety, opening),
+        financials=financials(consensus, items, supply, settings),
+        options=options,
+    )
+
+
 def compute_plan(
     data: CompanyData,
     settings: Settings | None = None,
@@ -107,30 +141,25 @@ def compute_plan(
 
     composed = compose_consensus(statistical, items, data.adjustments, horizon)
     consensus = composed.consensus
-    fam_plan = family_plan(family_demand(consensus), data.capacity, horizon, settings)
-    opening = items.groupby("family")["opening_inventory"].sum()
-    safety = safety_stock(consensus, items, settings)
-    supply = supply_plan(fam_plan, data.capacity, opening, settings, safety_stock=safety)
-    inventory = inventory_plan(supply, safety, opening)
-    fin = financials(consensus, items, supply, settings)
+    side = supply_side(consensus, data, horizon, settings, with_options=with_options)
     stat_frame = consensus[["item_id", "family", "period", "statistical"]]
     exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings)
-    kpi_in = KpiInputs(data.with_(history=history), horizon, fam_plan, supply, fin, settings, hv.measured)
+    kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,
+                       side.financials, settings, hv.measured)
     kpis = compute_kpis(kpi_in, hv.kpi_values)
-    options = option_comparison(fam_plan, data.capacity, opening, settings, supply) if with_options else None
     forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
     return PlanResult(
         horizon=horizon,
         forecast=forecast.sort_values(["item_id", "period"]).reset_index(drop=True),
         consensus=consensus,
-        family_plan=fam_plan,
-        supply_plan=supply,
-        inventory=inventory,
-        financials=fin,
+        family_plan=side.family_plan,
+        supply_plan=side.supply_plan,
+        inventory=side.inventory,
+        financials=side.financials,
         accuracy=hv.accuracy,
         exceptions=exceptions,
         kpis=kpis,
-        supply_cost_by_option=options,
+        supply_cost_by_option=side.options,
         warnings=composed.warnings,
         adjustments=composed.applied,
     )

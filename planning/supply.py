@@ -91,10 +91,12 @@ def _solve(
     a_ub = None
     b_ub = None
     if not allow.get("build_ahead", True):
-        # no building ahead: inventory never rises (inv_t - inv_{t-1} <= 0, inv_1 <= opening)
+        # no building ahead: inventory rises only as far as its floor rises
+        # (inv_t - inv_{t-1} <= max(0, floor_t - floor_{t-1}); inv_1 <= max(opening, floor_1))
         a_ub = sp.hstack([sp.csr_matrix((n, 4 * n)), eye - prev], format="csr")
-        b_ub = np.zeros(n)
-        b_ub[np.arange(n_f) * n_t] = opening
+        prev_floor = np.concatenate([opening[:, None], inv_floor[:, :-1]], axis=1)
+        b_ub = np.maximum(0.0, inv_floor - prev_floor).reshape(-1)
+        b_ub[np.arange(n_f) * n_t] += opening
     d = demand.reshape(-1)
     upper = np.concatenate([
         cap.reshape(-1),
@@ -195,13 +197,20 @@ ALONE = {
 
 def option_comparison(
     plan: pd.DataFrame, capacity: pd.DataFrame, opening: pd.Series, settings: Settings,
-    optimal: pd.DataFrame,
+    optimal: pd.DataFrame, *, safety_stock: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """What each supply option would cost alone (with lost sales for what it cannot cover),
-    beside the optimized plan: option, cost, lost_sales units, extra supply units."""
+    beside the optimized plan: option, cost, lost_sales units, extra supply units.
+
+    Under the same rules as the optimized plan (the safety-stock floor when it is on)."""
     rows = []
     for name, allow in ALONE.items():
-        alone = supply_plan(plan, capacity, opening, settings, allow=allow)
+        try:
+            alone = supply_plan(plan, capacity, opening, settings, safety_stock=safety_stock, allow=allow)
+        except ValueError:  # e.g. regular capacity alone cannot hold the safety-stock floor
+            rows.append({"option": name, "cost": np.nan, "lost_sales": np.nan, "overtime": np.nan,
+                         "outsource": np.nan, "inventory_held": np.nan, "feasible": False})
+            continue
         rows.append(_option_row(name, alone))
     rows.append(_option_row("optimized", optimal))
     return pd.DataFrame(rows)
@@ -215,6 +224,7 @@ def _option_row(name: str, s: pd.DataFrame) -> dict:
         "overtime": float(s["overtime"].sum()),
         "outsource": float(s["outsource"].sum()),
         "inventory_held": float(s["inventory_end"].sum()),
+        "feasible": True,
     }
 
 
