@@ -68,8 +68,23 @@ def create_app() -> Dash:
     return app
 
 
+def secret_key() -> str:
+    """Signs the session cookie: SOP_SECRET_KEY, else a random key kept in instance/ across restarts."""
+    key = os.environ.get("SOP_SECRET_KEY")
+    if key:
+        return key
+    path = INSTANCE / "secret_key"
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 app = create_app()
 server = app.server
+server.secret_key = secret_key()
 
 
 def warm_up() -> None:

@@ -4,6 +4,7 @@ from callbacks import (  # noqa: F401
     dashboard,
     data_page,
     demand,
+    login,
     meeting,
     metrics,
     pre_sop,

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 log = logging.getLogger("sop.callbacks")
 
 
+def current_user() -> str:
+    """The signed-in user's name (see callbacks.auth): what changes are recorded under."""
+    from callbacks.auth import current_user as _current_user
+
+    return _current_user()
+
+
 @dataclass
 class Loaded:
     """The current plan (or why it could not be read)."""

@@ -25,7 +25,10 @@ def current_context() -> dict:
         return {}
     cycle = raw.get("cycle") or {}
     version = raw.get("version") or {}
+    from callbacks.login import user_badge_text
+
     return {
+        "user_label": user_badge_text(),
         "cycle": cycle.get("period"),
         "cycle_id": cycle.get("id"),
         "version": version.get("id"),

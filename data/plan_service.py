@@ -25,7 +25,7 @@ import pandas as pd
 
 from data.readers import load_company
 from data.schema import Issue
-from data.store import ConflictError, Store, make_engine
+from data.store import SAMPLE_SOURCE, ConflictError, Store, make_engine
 from data.workbook import WORKBOOK_REASON, WorkbookChanges, export_plan, read_plan_workbook
 from planning.cycle import HistoryView, compute_plan, history_view, plan_horizon
 from planning.demand import apply_adjustment, compose_consensus
@@ -524,6 +524,26 @@ _service: PlanService | None = None
 _service_lock = threading.Lock()
 
 
+DEMO_USERS = (("dana", "demand_planner"), ("sam", "supply_planner"), ("erin", "executive"),
+              ("fay", "facilitator"))
+
+
+def ensure_demo_users(store: Store) -> None:
+    """One user per role (password 'demo') while the sample company is the data in use."""
+    try:
+        if store.dataset_info().get("source") != SAMPLE_SOURCE:
+            return
+    except LookupError:
+        return
+    existing = set(store.list_users()["username"]) if len(store.list_users()) else set()
+    for name, role in DEMO_USERS:
+        if name not in existing:
+            try:
+                store.add_user(name, "demo", role)
+            except Exception:  # another worker created it at the same moment
+                pass
+
+
 def get_service() -> PlanService:
     """The process's PlanService: tables created, sample company seeded on a first start, an admin
     user ('admin', password SOP_ADMIN_PASSWORD or 'admin') created when there is none. Does not
@@ -534,6 +554,7 @@ def get_service() -> PlanService:
             store = Store(make_engine())
             store.ensure_ready(seed=True)
             store.ensure_admin(os.environ.get("SOP_ADMIN_PASSWORD") or "admin")
+            ensure_demo_users(store)
             _service = PlanService(store)
         return _service
 
