@@ -97,22 +97,22 @@ def test_data_page(page, seeded):
 
 def test_demand_page(page, seeded):
     page.goto("/demand")
-    consensus = grid_row(page, "demand-grid", "family|Electronics|consensus")
-    statistical = grid_row(page, "demand-grid", "family|Electronics|statistical")
-    assert consensus["2025-01"] == 11_000 and statistical["2025-01"] == 10_000
-    assert consensus["total"] == 31_700
-    assert grid_row(page, "demand-grid", "family|Appliances|consensus")["2025-02"] == 4_600
-    assert grid_row(page, "demand-grid", "item|E-100|consensus")["2025-01"] == 11_000
-    # The rendered cell uses thousands separators.
-    cell = page.locator('#demand-grid .ag-row[row-id="family|Electronics|consensus"] [col-id="2025-01"]').first
+    electronics = grid_row(page, "demand-grid", "family:Electronics")
+    assert electronics["2025-01"] == 11_000 and electronics["stat"][0] == 10_000
+    assert electronics["total"] == 31_700
+    assert grid_row(page, "demand-grid", "family:Appliances")["2025-02"] == 4_600
+    assert grid_row(page, "demand-grid", "item:E-100")["2025-01"] == 11_000
+    cell = page.locator('#demand-grid .ag-row[row-id="family:Electronics"] [col-id="2025-01"]').first
     assert cell.inner_text().strip() == "11,000"
-    # Adjustments with reason, before and after.
-    text = page.inner_text("#demand-adjustments-table")
-    assert "New product launch expected to drive 10% uplift" in text
-    assert "Competitor pricing pressure" in text
-    row = '#demand-adjustments-table tr[data-key="0"]'
-    assert page.locator(f'{row} td[data-col="before"]').get_attribute("data-value") == "10000.0"
-    assert page.locator(f'{row} td[data-col="after"]').get_attribute("data-value") == "11000.0"
+    page.wait_for_function("() => { let n = 0; dash_ag_grid.getApi('demand-audit-grid').forEachNode(() => n++);"
+                           " return n === 2; }")
+    rows = page.evaluate("() => { const o = []; dash_ag_grid.getApi('demand-audit-grid')"
+                         ".forEachNode(n => o.push(n.data)); return o; }")
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["Electronics"]["reason"] == "New product launch expected to drive 10% uplift"
+    assert (by_key["Electronics"]["before"], by_key["Electronics"]["after"]) == (10_000, 11_000)
+    assert by_key["Appliances"]["reason"] == "Competitor pricing pressure"
+    assert (by_key["Appliances"]["before"], by_key["Appliances"]["after"]) == (5_100, 4_600)
 
 
 def test_supply_page(page, seeded):
