@@ -25,12 +25,12 @@ import pandas as pd
 
 from data.readers import load_company
 from data.schema import Issue
-from data.store import SAMPLE_SOURCE, ConflictError, Store, make_engine
+from data.store import SAMPLE_SOURCE, ConflictError, Store, apply_changes, make_engine
 from data.workbook import WORKBOOK_REASON, WorkbookChanges, export_plan, read_plan_workbook
-from planning.cycle import HistoryView, compute_plan, history_view, plan_horizon
+from planning.cycle import HistoryView, compare_supply_options, compute_plan, history_view, plan_horizon
 from planning.demand import apply_adjustment, compose_consensus
 from planning.forecast import baseline_forecast
-from planning.model import ADJUSTMENT_COLUMNS, Settings, empty_adjustments
+from planning.model import ADJUSTMENT_COLUMNS, CompanyData, Settings, empty_adjustments
 from planning.result import PlanResult
 
 CACHE_SIZE = 8
@@ -96,6 +96,9 @@ class PlanService:
         self._plans: OrderedDict[PlanState, PlanResult] = OrderedDict()
         self._history: OrderedDict[tuple[int, int | None], HistoryView] = OrderedDict()
         self._interim: OrderedDict[tuple[int, tuple[str, ...]], pd.DataFrame] = OrderedDict()
+        # the dataset as uploaded + the cycle's forecast run: reloaded only when one of them changes
+        self._base: OrderedDict[tuple[int, int, int | None], CompanyData] = OrderedDict()
+        self._data: OrderedDict[PlanState, CompanyData] = OrderedDict()
 
     # ------------------------------------------------------------------ reading
 
@@ -117,7 +120,14 @@ class PlanService:
             if state in self._plans:
                 self._plans.move_to_end(state)
                 return self._plans[state]
-        data = self.store.load_company(state.version_id)
+        bkey = (state.dataset_id, state.cycle_id, state.forecast_run)
+        with self._lock:
+            base = self._base.get(bkey)
+        if base is None:
+            base = self.store.load_base(state.dataset_id, state.cycle_id)
+            with self._lock:
+                _remember(self._base, bkey, base, HISTORY_CACHE_SIZE)
+        data = apply_changes(base, *self.store.load_changes(state.version_id))
         settings = self.settings()
         hkey = (state.dataset_id, state.cycle_id)
         with self._lock:
@@ -135,11 +145,24 @@ class PlanService:
                     _remember(self._interim, key, fc, HISTORY_CACHE_SIZE)
             return fc.copy()
 
-        plan = compute_plan(data, settings, forecaster=forecaster, history=hv, with_options=True)
+        plan = compute_plan(data, settings, forecaster=forecaster, history=hv)
         with self._lock:
             _remember(self._history, hkey, hv, HISTORY_CACHE_SIZE)
             _remember(self._plans, state, plan, CACHE_SIZE)
+            _remember(self._data, state, data, CACHE_SIZE)
         return plan
+
+    def supply_options(self, version_id: int | None = None) -> pd.DataFrame:
+        """What each supply option would cost alone beside the optimized plan; computed on first
+        request per plan state (four more LPs), not on every edit."""
+        state, plan = self._current(version_id)
+        if plan.supply_cost_by_option is None:
+            with self._lock:
+                data = self._data.get(state)
+            if data is None:
+                data = self.store.load_company(state.version_id)
+            plan.supply_cost_by_option = compare_supply_options(data, plan, self.settings())
+        return plan.supply_cost_by_option
 
     def _current(self, version_id: int | None = None) -> tuple[PlanState, PlanResult]:
         state = self.state(version_id)

@@ -831,8 +831,7 @@ class Store:
             ["item_id", "family", "description"],
         )
 
-    def _capacity(self, conn: sa.Connection, dataset_id: int, chain: list[int]) -> pd.DataFrame:
-        """The dataset's capacity with the chain's latest active change per family/period/resource."""
+    def _base_capacity(self, conn: sa.Connection, dataset_id: int) -> pd.DataFrame:
         ca = _frame(
             conn.execute(
                 select(*[capacity.c[c] for c in CAPACITY_COLUMNS])
@@ -840,11 +839,12 @@ class Store:
                 .order_by(capacity.c.family, capacity.c.resource, capacity.c.period)
             )
         )
-        ca = _text(_float(ca, ["capacity_units", "overtime_pct"]), ["family", "period", "resource"])
-        changes = self._chain_rows(conn, capacity_changes, chain, active_only=True)
-        if len(changes):
-            ca = _apply_capacity_changes(ca, changes)
-        return ca[CAPACITY_COLUMNS]
+        return _text(_float(ca, ["capacity_units", "overtime_pct"]), ["family", "period", "resource"])
+
+    def _capacity(self, conn: sa.Connection, dataset_id: int, chain: list[int]) -> pd.DataFrame:
+        """The dataset's capacity with the chain's latest active change per family/period/resource."""
+        return with_capacity_changes(self._base_capacity(conn, dataset_id),
+                                     self._chain_rows(conn, capacity_changes, chain, active_only=True))
 
     def effective_capacity(self, version_id: int | None = None) -> pd.DataFrame:
         """Capacity of a version (default: the current draft) as the engine reads it, per resource."""
@@ -852,6 +852,47 @@ class Store:
             version_id = self.current_version()["id"]
         with self._read() as conn:
             return self._capacity(conn, self._dataset_id(conn, version_id), self._chain(conn, version_id))
+
+    def load_base(self, dataset_id: int, cycle_id: int) -> CompanyData:
+        """A dataset as uploaded, with the cycle's latest forecast run: no adjustments and no capacity
+        changes (those change with every edit; see `load_changes`). Cacheable per (dataset, forecast run)."""
+        with self._read() as conn:
+            it = _frame(conn.execute(select(*[items.c[c] for c in ITEM_COLUMNS])
+                                     .where(items.c.dataset_id == dataset_id).order_by(items.c.position)))
+            hi = _frame(conn.execute(select(*[history.c[c] for c in HISTORY_COLUMNS])
+                                     .where(history.c.dataset_id == dataset_id)
+                                     .order_by(history.c.item_id, history.c.period)))
+            ca = self._base_capacity(conn, dataset_id)
+            bu = _frame(conn.execute(select(*[budget.c[c] for c in BUDGET_COLUMNS])
+                                     .where(budget.c.dataset_id == dataset_id)
+                                     .order_by(budget.c.family, budget.c.period)))
+            fc = self._latest_forecast(conn, cycle_id)
+        it = _text(_float(it, ["unit_price", "unit_cost", "opening_inventory", "safety_days"]),
+                   ["item_id", "family", "description"])
+        hi = _text(_float(hi, ["actual_units", "forecast_units"]), ["item_id", "period"])
+        bu = _text(_float(bu, ["revenue", "units"]), ["family", "period"]) if len(bu) else None
+        forecast = None
+        if fc is not None:
+            # the chosen model per series travels with a computed run (an uploaded one has none)
+            cols = FORECAST_COLUMNS + (["model"] if (fc["model"] != "upload").any() else [])
+            forecast = fc.rename(columns={"forecast": "forecast_units"})[cols].reset_index(drop=True)
+        return CompanyData(items=it[ITEM_COLUMNS], history=hi[HISTORY_COLUMNS], capacity=ca[CAPACITY_COLUMNS],
+                           forecast=forecast, adjustments=empty_adjustments(), budget=bu)
+
+    def load_changes(self, version_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The active adjustments (engine layout, seq renumbered 0..n-1) and capacity changes of a
+        version's chain, parents first."""
+        with self._read() as conn:
+            chain = self._chain(conn, version_id)
+            adj = self._chain_rows(conn, adjustments, chain, active_only=True)
+            cap = self._chain_rows(conn, capacity_changes, chain, active_only=True)
+        if len(adj):
+            adj = adj.assign(seq=np.arange(len(adj), dtype="int64"))[ADJUSTMENT_COLUMNS]
+            adj = _text(_float(adj, ["value"]), ["level", "key", "period", "type", "reason", "owner"])
+            adj["created_at"] = pd.to_datetime(adj["created_at"]).astype("datetime64[ns]")
+        else:
+            adj = empty_adjustments()
+        return adj, cap
 
     def load_company(self, version_id: int | None = None) -> CompanyData:
         """The company data of a version (default: the current draft) as the engine reads it.
@@ -862,62 +903,9 @@ class Store:
         """
         if version_id is None:
             version_id = self.current_version()["id"]
-        with self._read() as conn:
-            did = self._dataset_id(conn, version_id)
-            cycle_id = conn.execute(
-                select(plan_versions.c.cycle_id).where(plan_versions.c.id == version_id)
-            ).scalar_one()
-            chain = self._chain(conn, version_id)
-            it = _frame(
-                conn.execute(
-                    select(*[items.c[c] for c in ITEM_COLUMNS])
-                    .where(items.c.dataset_id == did)
-                    .order_by(items.c.position)
-                )
-            )
-            hi = _frame(
-                conn.execute(
-                    select(*[history.c[c] for c in HISTORY_COLUMNS])
-                    .where(history.c.dataset_id == did)
-                    .order_by(history.c.item_id, history.c.period)
-                )
-            )
-            ca = self._capacity(conn, did, chain)
-            bu = _frame(
-                conn.execute(
-                    select(*[budget.c[c] for c in BUDGET_COLUMNS])
-                    .where(budget.c.dataset_id == did)
-                    .order_by(budget.c.family, budget.c.period)
-                )
-            )
-            adj = self._chain_rows(conn, adjustments, chain, active_only=True)
-            fc = self._latest_forecast(conn, cycle_id)
-
-        it = _text(
-            _float(it, ["unit_price", "unit_cost", "opening_inventory", "safety_days"]),
-            ["item_id", "family", "description"],
-        )
-        hi = _text(_float(hi, ["actual_units", "forecast_units"]), ["item_id", "period"])
-        bu = _text(_float(bu, ["revenue", "units"]), ["family", "period"]) if len(bu) else None
-        if len(adj):
-            adj = adj.assign(seq=np.arange(len(adj), dtype="int64"))[ADJUSTMENT_COLUMNS]
-            adj = _text(_float(adj, ["value"]), ["level", "key", "period", "type", "reason", "owner"])
-            adj["created_at"] = pd.to_datetime(adj["created_at"]).astype("datetime64[ns]")
-        else:
-            adj = empty_adjustments()
-        forecast = None
-        if fc is not None:
-            # the chosen model per series travels with a computed run (an uploaded one has none)
-            cols = FORECAST_COLUMNS + (["model"] if (fc["model"] != "upload").any() else [])
-            forecast = fc.rename(columns={"forecast": "forecast_units"})[cols].reset_index(drop=True)
-        return CompanyData(
-            items=it[ITEM_COLUMNS],
-            history=hi[HISTORY_COLUMNS],
-            capacity=ca[CAPACITY_COLUMNS],
-            forecast=forecast,
-            adjustments=adj,
-            budget=bu,
-        )
+        state = self.plan_state(version_id)
+        base = self.load_base(state["dataset_id"], state["cycle_id"])
+        return apply_changes(base, *self.load_changes(version_id))
 
     # ------------------------------------------------------------------ cycles and versions
 
@@ -1777,6 +1765,18 @@ class Store:
             return _frame(
                 conn.execute(select(users.c.id, users.c.username, users.c.role).order_by(users.c.id))
             )
+
+
+def with_capacity_changes(cap: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """Capacity (engine layout) with the given active capacity changes applied."""
+    if len(changes):
+        cap = _apply_capacity_changes(cap, changes)
+    return cap[CAPACITY_COLUMNS]
+
+
+def apply_changes(base: CompanyData, adjustments: pd.DataFrame, capacity_changes: pd.DataFrame) -> CompanyData:
+    """A version's data: its base dataset with its adjustments and capacity changes."""
+    return base.with_(adjustments=adjustments, capacity=with_capacity_changes(base.capacity, capacity_changes))
 
 
 def _apply_capacity_changes(cap: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:

@@ -105,6 +105,14 @@ def supply_side(
     )
 
 
+def compare_supply_options(data: CompanyData, result: PlanResult, settings: Settings) -> pd.DataFrame:
+    """What each supply option would cost alone beside the optimized plan of `result`."""
+    opening = data.items.groupby("family")["opening_inventory"].sum()
+    safety = safety_stock(result.consensus, data.items, settings)
+    return option_comparison(result.family_plan, data.capacity, opening, settings, result.supply_plan,
+                             safety_stock=safety)
+
+
 def compute_plan(
     data: CompanyData,
     settings: Settings | None = None,

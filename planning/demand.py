@@ -45,12 +45,11 @@ def _grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]):
     order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
     item_ids = order["item_id"].to_numpy(dtype=object)
     families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
-    matrix = (
-        statistical.pivot_table(index="item_id", columns="period", values="statistical", aggfunc="sum")
-        .reindex(index=item_ids, columns=horizon)
-        .fillna(0.0)
-        .to_numpy(float)
-    )
+    rows = pd.Index(item_ids).get_indexer(statistical["item_id"])
+    cols = pd.Index(horizon).get_indexer(statistical["period"])
+    keep = (rows >= 0) & (cols >= 0)
+    matrix = np.zeros((len(item_ids), len(horizon)))
+    np.add.at(matrix, (rows[keep], cols[keep]), np.nan_to_num(statistical["statistical"].to_numpy(float)[keep]))
     return item_ids, families, fam_of_item, matrix
 
 
