@@ -5,6 +5,7 @@ from callbacks import (  # noqa: F401
     data_page,
     demand,
     login,
+    plan_workbook,
     meeting,
     metrics,
     pre_sop,

@@ -104,6 +104,13 @@ def kpi_trend(name, state):
     return fig
 
 
+@callback(Output("metrics-lag", "children"), Input("app-state", "data"))
+def render_lag(_state):
+    from callbacks.data_page import lag_views
+
+    return lag_views("metrics")
+
+
 @callback(Output("metrics-maturity", "children"), Input("metrics-maturity-level", "value"))
 def maturity(level):
     cards = []

@@ -1,9 +1,13 @@
-"""Step 1 — data gathering and forecasting: upload, validation report, accuracy, exceptions."""
+"""Step 1 — data gathering and forecasting: upload, validation report, the plan workbook round trip, the
+statistical forecast (background run with progress and cancel, chosen model per series), history and
+forecast with intervals, accuracy, exceptions, lag accuracy and forecast value added."""
 
 import dash
 from dash import dcc, html
 
+from components.forecast_job import forecast_card
 from components.layout import page_header, panel
+from components.plan_workbook import plan_workbook_card
 from components.upload import upload_box
 
 dash.register_page(__name__, path="/data", name="1 Data", title="1 Data · S&OP Studio", order=1)
@@ -12,25 +16,30 @@ dash.register_page(__name__, path="/data", name="1 Data", title="1 Data · S&OP 
 def layout(**_query):
     return html.Div(
         [
-            page_header("1 · Data and forecast", "Upload the company's data, check it, and see how good "
-                        "the forecasts have been", id="data-subtitle"),
+            page_header("1 · Data and forecast", "Upload the company's data, check it, forecast it, and see how "
+                        "good the forecasts have been", id="data-subtitle"),
             html.Div(
                 [
                     html.Div(
-                        panel("Upload data", [
-                            upload_box("data-upload"),
-                            dcc.Loading(html.Div(id="data-upload-report", className="mt-3"), type="dot"),
-                        ]),
+                        [
+                            panel("Upload data", [
+                                upload_box("data-upload"),
+                                dcc.Loading(html.Div(id="data-upload-report", className="mt-3"), type="dot"),
+                            ]),
+                            plan_workbook_card(),
+                        ],
                         className="col-xl-7 col-12",
                     ),
                     html.Div(panel("Data in the current plan", id="data-dataset"), className="col-xl-5 col-12"),
                 ],
                 className="row g-3",
             ),
+            forecast_card(),
             panel("History and forecast by family", [
                 dcc.Dropdown(id="data-family", clearable=False, placeholder="Choose a family",
                              style={"maxWidth": "320px"}, className="mb-2"),
                 dcc.Loading(dcc.Graph(id="data-history-chart", config={"displaylogo": False}), type="dot"),
+                html.Div(id="data-chart-note", className="item-meta"),
             ]),
             html.Div(
                 [
@@ -43,5 +52,8 @@ def layout(**_query):
                 ],
                 className="row g-3",
             ),
+            panel("Lag accuracy and forecast value added", dcc.Loading(html.Div(id="data-lag"), type="dot"),
+                  subtitle="How good the plans of earlier cycles were, 1, 2 and 3 months ahead, and whether the "
+                           "adjustments made them better"),
         ]
     )

@@ -19,6 +19,9 @@ def layout(**_query):
                              className="mb-2"),
                 dcc.Graph(id="metrics-trend", config={"displaylogo": False}),
             ], subtitle="The KPI recorded at each cycle, with its target band"),
+            panel("Lag accuracy and forecast value added", dcc.Loading(html.Div(id="metrics-lag"), type="dot"),
+                  subtitle="Plans of earlier cycles against what was sold, 1, 2 and 3 months ahead: statistical "
+                           "forecast vs consensus"),
             panel("S&OP maturity", [
                 html.Div("Where is the process today? Choose the level that fits best; the next steps to the "
                          "level above are shown below.", className="panel-sub"),
