@@ -1,41 +1,121 @@
-"""Executive dashboard: KPI cards, demand plan, supply & constraints, money, decisions and actions."""
+"""Executive dashboard: KPI cards, demand plan (vs last month and last year), supply & constraints,
+money, decisions and actions, KPI trends with target bands.
+
+Live: `dash-poll` ticks every few seconds and reads the plan state (one query) and the cycle's decisions
+and action items; the page re-renders only what changed since what it shows (`dash-rendered` holds the
+plan state's ids and a digest of the notes, never the plan)."""
 
 from __future__ import annotations
 
-import pandas as pd
-from dash import Input, Output, callback, html
+import dataclasses
+import datetime as dt
+import hashlib
+import threading
 
-from callbacks.common import load_plan, store
-from callbacks.views import constraints_frame, family_month_pivot, finance_summary
+import pandas as pd
+from dash import Input, Output, State, callback, html, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.common import load_plan, per_plan_state, store
+from callbacks.views import constraints_frame, demand_vs_rows, finance_summary, previous_approved_plan
+from components import charts, formats
 from components.empty import empty_state, error_state
 from components.kpi_card import kpi_row
 from components.layout import Col, summary_table
+from planning.accuracy import measured_history
+from planning.trends import history_kpi_trend, plan_comparison
 
-DASHBOARD_KPIS = ["mape", "bias_pct", "inventory_turns", "days_of_supply", "plan_attainment",
-                  "revenue_attainment", "capacity_utilization"]
+DASHBOARD_KPIS = ["mape", "bias_pct", "plan_attainment", "revenue_attainment", "capacity_utilization",
+                  "inventory_turns", "days_of_supply"]
+# KPI trend charts (ids `dash-trend-<name>`, laid out by pages/dashboard.py)
+TRENDS = [("mape", "Forecast error (MAPE)"), ("bias_pct", "Forecast bias"),
+          ("plan_attainment", "Plan attainment"), ("revenue_attainment", "Revenue attainment")]
+# Table type that grows with the window: the theme's size on a laptop, larger on a 1920 px projector.
+TABLE_STYLE = {"fontSize": "clamp(.92rem, .5rem + .45vw, 1.06rem)"}
+PLAN_OUTPUTS = ["dash-subtitle", "dash-kpis", "dash-demand", "dash-finance", "dash-supply"]
+NOTE_OUTPUTS = ["dash-decisions", "dash-actions"]
 
-OUTPUTS = ["dash-subtitle", "dash-kpis", "dash-demand", "dash-finance", "dash-supply", "dash-decisions",
-           "dash-actions"]
+# What depends on the dataset and cycle only (history, items, last month's plan): read once per cycle.
+_cycle_cache: dict[tuple[int, int], dict] = {}
+_cycle_lock = threading.Lock()
 
 
-def demand_table(result) -> html.Div:
+def cycle_inputs(dataset_id: int, cycle_id: int) -> dict:
+    """History, items, the cycle's period, last month's approved plan and the history KPI trend."""
+    key = (dataset_id, cycle_id)
+    with _cycle_lock:
+        if key in _cycle_cache:
+            return _cycle_cache[key]
+    st = store()
+    data = st.load_base(dataset_id, cycle_id)  # history and items as uploaded
+    cycles = st.list_cycles()
+    cycle = next(iter(cycles.loc[cycles["id"] == cycle_id, "period"]), None)
+    measured = measured_history(data.history, data.items)
+    value = {
+        "cycle": cycle,
+        "history": data.history,
+        "items": data.items,
+        "previous": previous_approved_plan(st.plan_snapshots(), cycle),
+        "trend": history_kpi_trend(measured, data.items, last_n=12),
+    }
+    with _cycle_lock:
+        _cycle_cache.clear()
+        _cycle_cache[key] = value
+    return value
+
+
+def comparison(result, inputs: dict) -> pd.DataFrame:
+    """planning.trends.plan_comparison of the current plan (once per plan state)."""
+    return per_plan_state("dash-comparison", lambda: plan_comparison(
+        result.consensus, inputs["previous"], inputs["history"], inputs["items"]))
+
+
+def _span(months: list[str]) -> str | None:
+    if not months:
+        return None
+    return months[0] if len(months) == 1 else f"{months[0]}–{months[-1][-2:]}"
+
+
+def demand_table(result, inputs: dict) -> html.Div:
     months = list(result.horizon[:3])
-    pivot = family_month_pivot(result.family_plan, "demand", months)
-    rows = [{"family": fam, **{c: pivot.at[fam, c] for c in pivot.columns}} for fam in pivot.index]
-    total = {"family": "Total", **{c: pivot[c].sum() for c in pivot.columns}}
+    rows, total = demand_vs_rows(comparison(result, inputs), months)
+    has_previous = inputs["previous"] is not None
     cols = [Col("family", "Family", "text"), *[Col(m, m) for m in months],
-            Col("quarter", "Quarter", "int", "total-col", sub=f"{months[0]}–{months[-1][-2:]}" if months else None)]
-    return summary_table("dash-demand-table", cols, rows, "family", total)
+            Col("quarter", "Quarter", "int", "total-col", sub=_span(months)),
+            Col("vs_last_month", "vs last month", "pct",
+                sub="plan, quarter" if has_previous else "no approved plan"),
+            Col("vs_last_year", "vs last year", "pct", sub="actuals, quarter")]
+    table = summary_table("dash-demand-table", cols, rows, "family", total)
+    return _large(_signed(table, ("vs_last_month", "vs_last_year")))
+
+
+def _large(table):
+    """Projector-size type for a summary table."""
+    inner = table.children if isinstance(table, html.Div) else table
+    inner.style = TABLE_STYLE
+    return table
+
+
+def _signed(table, columns: tuple[str, ...]):
+    """Show the % changes of `columns` with their sign (+3.2 %), keeping `data-value` as it is."""
+    body = table.children.children[1] if isinstance(table, html.Div) else table.children[1]
+    for tr in body.children:
+        for td in tr.children:
+            if getattr(td, "data-col", None) in columns:
+                raw = getattr(td, "data-value", "")
+                td.children = formats.percent(float(raw), 1, signed=True) if raw else formats.DASH
+    return table
 
 
 def supply_table(result):
     frame = constraints_frame(result, list(result.horizon[:3]))
     if frame.empty:
-        return empty_state("No capacity in the horizon", "Upload a capacity table on 1 Data.", "Go to 1 Data", "/data")
+        return empty_state("No capacity in the horizon", "Upload a capacity table on 1 Data.", "Go to 1 Data",
+                           "/data")
     cols = [Col("period", "Month", "text"), Col("family", "Family", "text"), Col("demand", "Demand"),
-            Col("capacity", "Capacity"), Col("gap", "Gap"), Col("utilization", "Utilization", "pct"),
-            Col("status", "Status", "status"), Col("solution", "Chosen solution", "text")]
-    return summary_table("dash-supply-table", cols, frame.to_dict("records"), "key")
+            Col("capacity", "Capacity"), Col("gap", "Gap"), Col("utilization", "Util.", "pct"),
+            Col("status", "Status", "status"), Col("solution", "Chosen solution", "text", "solution-col")]
+    return _large(summary_table("dash-supply-table", cols, frame.to_dict("records"), "key"))
 
 
 def finance_table(result):
@@ -47,62 +127,126 @@ def finance_table(result):
     for r in rows:
         if r["_kind"] == "money":
             r["_kind"] = "money_short"
-    cols = [Col("line", "", "text"),
-            *[Col(key, label, "money", sub=f"{p[0]}–{p[-1][-2:]}" if len(p) > 1 else p[0]) for key, label, p in groups]]
-    return summary_table("dash-finance-table", cols, rows, "metric")
+    cols = [Col("line", "", "text"), *[Col(key, label, "money", sub=_span(p)) for key, label, p in groups]]
+    return _large(summary_table("dash-finance-table", cols, rows, "metric"))
 
 
 def decisions_list(decisions: pd.DataFrame) -> html.Div:
     """The five latest decisions of the cycle (`Store.list_decisions()`)."""
     if decisions.empty:
-        return empty_state("No decisions yet", "Decisions are recorded during the executive meeting on 5 Meeting.",
+        return empty_state("No decisions yet",
+                           "Decisions are recorded during the executive meeting on 5 Meeting.",
                            "Go to 5 Meeting", "/meeting", icon="bi-check2-square")
     items = [
         html.Li([
             html.Div([html.Strong(r["topic"]), " — ", r["decision"]]),
-            html.Div(f"{r['owner']} · {r['decided_on']}", className="item-meta"),
+            html.Div(" · ".join(str(x) for x in (r.get("owner"), r.get("decided_on")) if x),
+                     className="item-meta"),
         ])
-        for r in decisions.sort_values("decided_on", ascending=False).head(5).to_dict("records")
+        for r in decisions.sort_values(["decided_on", "id"], ascending=False).head(5).to_dict("records")
     ]
     return html.Ul(items, className="item-list", id="dash-decisions-list")
+
+
+def _due(day) -> str:
+    return f"due {day}" if day and not formats.is_missing(day) else ""
 
 
 def actions_list(actions: pd.DataFrame) -> html.Div:
     """Open action items (not done), soonest due first (`Store.list_actions()`)."""
     open_items = actions[actions["status"] != "done"] if not actions.empty else actions
     if open_items.empty:
-        return empty_state("No open action items", "Action items are captured during the meetings on 5 Meeting.",
+        return empty_state("No open action items",
+                           "Action items are captured during the meetings on 5 Meeting.",
                            "Go to 5 Meeting", "/meeting", icon="bi-list-check")
     items = [
         html.Li([
             html.Div(r["description"]),
-            html.Div(" · ".join(x for x in (r["owner"], f"due {r['due_date']}" if r.get("due_date") else "",
-                                            r["status"]) if x), className="item-meta"),
+            html.Div(" · ".join(str(x) for x in (r.get("owner"), _due(r.get("due_date")), r.get("status"))
+                                if x), className="item-meta"),
         ])
         for r in open_items.sort_values("due_date", na_position="last").head(8).to_dict("records")
     ]
     return html.Ul(items, className="item-list", id="dash-actions-list")
 
 
-@callback([Output(i, "children") for i in OUTPUTS], Input("app-state", "data"))
-def render_dashboard(state):
+def trend_figures(result, inputs: dict) -> list:
+    trend = inputs["trend"]
+    figs = []
+    for name, label in TRENDS:
+        kpi = result.kpis.get(name, {})
+        if trend.empty or trend[name].notna().sum() == 0:
+            figs.append(charts.empty_figure(label, "No history with forecasts to measure"))
+            continue
+        figs.append(charts.kpi_trend(trend, "period", name, label, kpi.get("target_low"),
+                                     kpi.get("target_high")))
+    return figs
+
+
+def notes_digest(decisions: pd.DataFrame, actions: pd.DataFrame) -> str:
+    raw = decisions.to_json(date_format="iso") + actions.to_json(date_format="iso")
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def plan_key() -> list | None:
+    from data import plan_service
+
+    try:
+        return list(dataclasses.astuple(plan_service.get_service().state()))
+    except Exception:  # no data yet, or the store is unreachable: the page says so
+        return None
+
+
+@callback(
+    [Output(i, "children") for i in PLAN_OUTPUTS],
+    [Output(f"dash-trend-{n}", "figure") for n, _ in TRENDS],
+    [Output(i, "children") for i in NOTE_OUTPUTS],
+    Output("dash-live", "children"),
+    Output("dash-rendered", "data"),
+    Input("app-state", "data"),
+    Input("dash-poll", "n_intervals"),
+    State("dash-rendered", "data"),
+)
+def render_dashboard(_state, _tick, rendered):
+    """Re-render what changed since the page last rendered: the plan (state key) and/or the notes."""
+    rendered = rendered or {}
+    key = plan_key()
+    st = store()
+    try:
+        decisions, actions = st.list_decisions(), st.list_actions()
+    except Exception:
+        decisions = actions = pd.DataFrame()
+    notes = notes_digest(decisions, actions)
+    plan_changed = key is None or rendered.get("plan") != key
+    notes_changed = rendered.get("notes") != notes
+    if not plan_changed and not notes_changed:
+        raise PreventUpdate
+    now = dt.datetime.now().strftime("%H:%M:%S")
+    live = [html.I(className="bi bi-broadcast me-1"), f"Live · updated {now}"]
+    notes_out = [decisions_list(decisions), actions_list(actions)] if notes_changed else [no_update] * 2
+    if not plan_changed:
+        return ([no_update] * (len(PLAN_OUTPUTS) + len(TRENDS)) + notes_out
+                + [live, {"plan": key, "notes": notes}])
     loaded = load_plan()
     if loaded.result is None:
         err = error_state(f"{loaded.error}. Upload valid data on 1 Data.")
-        return ["", err, "", "", "", "", ""]
+        empty = charts.empty_figure("", "No plan")
+        return (["", err, "", "", ""] + [empty] * len(TRENDS) + notes_out
+                + [live, {"plan": None, "notes": notes}])
     result = loaded.result
-    st = store()
+    inputs = cycle_inputs(key[0], key[1])
     h = result.horizon
     families = result.family_plan["family"].nunique()
-    subtitle = (f"Cycle {(state or {}).get('cycle') or '—'} · horizon {h[0]} – {h[-1]} ({len(h)} months) · "
-                f"{families} families") if h else ""
+    subtitle = (f"Cycle {inputs['cycle'] or '—'} · horizon {h[0]} – {h[-1]} ({len(h)} months) · "
+                f"{families} families · revision {formats.integer(key[3])}") if h else ""
     return [
         subtitle,
-        kpi_row(result.kpis, DASHBOARD_KPIS).children,
-        demand_table(result),
+        kpi_row(result.kpis, DASHBOARD_KPIS, large=True).children,
+        demand_table(result, inputs),
         finance_table(result),
         supply_table(result),
-        decisions_list(st.list_decisions()),
-        actions_list(st.list_actions()),
+        *trend_figures(result, inputs),
+        *notes_out,
+        live,
+        {"plan": key, "notes": notes},
     ]
-

@@ -24,7 +24,9 @@ def user_badge_text() -> str:
     State("login-password", "value"),
     prevent_initial_call=True,
 )
-def do_sign_in(_clicks, _submit, username, password):
+def do_sign_in(clicks, submit, username, password):
+    if not clicks and not submit:  # the page was just inserted: nothing was asked
+        return no_update, no_update
     if not username or not password:
         return dbc.Alert("Enter your user name and password.", color="warning"), no_update
     user = sign_in(username, password)
@@ -40,6 +42,8 @@ def do_sign_in(_clicks, _submit, username, password):
     Input("login-signout", "n_clicks"),
     prevent_initial_call=True,
 )
-def do_sign_out(_clicks):
+def do_sign_out(clicks):
+    if not clicks:
+        return no_update, no_update
     sign_out()
     return dbc.Alert("Signed out.", color="secondary"), user_badge_text()

@@ -1,94 +1,146 @@
-"""Step 3 callbacks: gap grid, utilization heatmap, supply plan and its cost, inventory projection."""
+"""Step 3 callbacks: the editable capacity grid (typed edits stored through the plan service, audited,
+undo/redo), the gap grid, utilization heatmap, supply plan and its cost, inventory projection.
+
+The two grids stay mounted; callbacks send them rows (and columns when the horizon changes), so an edit
+only moves the numbers. `supply-grid-key` holds the plan state's ids the grids show."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import uuid
+
+import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
-from dash import Input, Output, callback
+from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
-from callbacks.common import load_plan
+from callbacks.auth import PERMISSIONS, NotAllowed, require, signed_in
+from callbacks.common import current_user, load_plan
 from callbacks.views import supply_solution
-from components import charts
+from components import charts, formats
 from components.empty import empty_state, error_state
-from components.grids import grid, money_col, num_col, records, status_col, text_col
+from components.grids import records
 from components.layout import Col, summary_table
+from planning.supply import family_plan
 
-MEASURES = [("demand", "Demand"), ("capacity", "Capacity"), ("gap", "Gap"), ("utilization", "Utilization %")]
+log = logging.getLogger("sop.supply")
+
+ROW_PREFIX = "family:"
+MONTH_COL = {"type": "rightAligned", "minWidth": 84, "cellDataType": False, "suppressMovable": True}
+FAMILY_COL = {"field": "family", "headerName": "Family", "pinned": "left", "minWidth": 130, "width": 150,
+              "maxWidth": 220, "suppressMovable": True}
+# The value stays the typed text ("+10%") until the server answers; whole numbers are compared as numbers,
+# so pressing Enter on an unchanged cell changes nothing. (dash-ag-grid evaluates these expressions in a
+# sandbox: no `typeof`, no `Number.*`; `x === +x` tells a number from text.)
+_PLAIN = "+params.newValue.split(',').join('')"
+PARSE_PLAIN_NUMBER = {"function": (
+    "(params.newValue != null && params.newValue !== +params.newValue "
+    "&& '0123456789.'.indexOf(params.newValue.trim().charAt(0)) >= 0 "
+    f"&& {_PLAIN} === {_PLAIN}) ? {_PLAIN} : params.newValue")}
+# d3.format writes negative numbers with a real minus sign; text still waiting for the server shows as typed.
+FORMAT_UNITS = {"function": "params.value == null ? '' : (params.value === +params.value ? "
+                            "d3.format(',.0f')(params.value) : params.value)"}
+
+
+# ---------------------------------------------------------------------------- grid rows and columns
+
+def _families(family_plan: pd.DataFrame) -> list[str]:
+    return sorted(family_plan["family"].unique())
+
+
+def capacity_rows(family_plan: pd.DataFrame, horizon: list[str]) -> list[dict]:
+    """One row per family (id `family:<family>`), the months' capacity as columns. `_v` changes with
+    every answer, so a cell still showing rejected text is always redrawn."""
+    pivot = family_plan.pivot(index="family", columns="period", values="capacity").reindex(columns=horizon)
+    nonce = uuid.uuid4().hex[:8]
+    return [{"id": f"{ROW_PREFIX}{fam}", "family": fam, "_v": nonce, **dict(zip(horizon, _clean(values)))}
+            for fam, values in zip(pivot.index, pivot.to_numpy(dtype=float).tolist())]
+
+
+def _clean(values: list[float]) -> list[float | None]:
+    return [None if v != v or v in (float("inf"), float("-inf")) else v for v in values]
+
+
+GAP_FIELDS = {"gap": "", "status": "status_", "utilization": "util_", "demand": "demand_",
+              "capacity": "capacity_"}
 
 
 def gap_rows(family_plan: pd.DataFrame, horizon: list[str]) -> list[dict]:
-    """Per family four rows (demand, capacity, gap, utilization) with the months as columns; each row also
-    carries `status_<period>` so the grid can colour gap and utilization cells by status."""
-    rows = []
-    status = family_plan.pivot(index="family", columns="period", values="status").reindex(columns=horizon)
-    for measure, label in MEASURES:
-        pivot = family_plan.pivot(index="family", columns="period", values=measure).reindex(columns=horizon)
-        for fam in pivot.index:
-            row = {"key": f"{fam}|{measure}", "family": fam, "measure": label, "m": measure}
-            row.update({p: pivot.at[fam, p] for p in horizon})
-            row.update({f"status_{p}": status.at[fam, p] for p in horizon})
-            rows.append(row)
-    order = {m: i for i, (m, _) in enumerate(MEASURES)}
-    rows.sort(key=lambda r: (r["family"], order[r["m"]]))
-    return records(pd.DataFrame(rows))
+    """One row per family (same ids as the capacity grid): the gap of each month, with its status,
+    utilization, demand and capacity for colours and tooltips."""
+    fp = family_plan[family_plan["period"].isin(horizon)]
+    families = sorted(fp["family"].unique())
+    rows = {fam: {"id": f"{ROW_PREFIX}{fam}", "family": fam} for fam in families}
+    cols = {col: fp[col].tolist() if col == "status" else _clean(fp[col].to_numpy(dtype=float).tolist())
+            for col in GAP_FIELDS}
+    for i, (fam, period) in enumerate(zip(fp["family"], fp["period"])):
+        row = rows[fam]
+        for col, prefix in GAP_FIELDS.items():
+            row[f"{prefix}{period}"] = cols[col][i]
+    return [rows[f] for f in families]
 
 
-def gap_grid(family_plan: pd.DataFrame, horizon: list[str]):
-    def month_col(p: str) -> dict:
+def capacity_columns(horizon: list[str], editable: bool = True) -> list[dict]:
+    return [FAMILY_COL, *[{**MONTH_COL, "field": p, "headerName": p, "colId": p, "editable": editable,
+                           "valueParser": PARSE_PLAIN_NUMBER, "valueFormatter": FORMAT_UNITS,
+                           "cellClass": "num ag-right-aligned-cell", "enableCellChangeFlash": True}
+                          for p in horizon]]
+
+
+def gap_columns(horizon: list[str]) -> list[dict]:
+    def col(p: str) -> dict:
         st = f"params.data['status_{p}']"
-        coloured = "(params.data.m == 'gap' || params.data.m == 'utilization')"
         return {
-            "field": p, "headerName": p, "type": "rightAligned", "minWidth": 92, "width": 96,
-            "valueFormatter": {"function": "params.value == null ? '' : (params.data.m == 'utilization' ? "
-                                           "d3.format(',.1f')(params.value) + ' %' : d3.format(',.0f')(params.value))"},
+            **MONTH_COL, "field": p, "headerName": p, "colId": p, "valueFormatter": FORMAT_UNITS,
+            "enableCellChangeFlash": True,
             "cellClassRules": {
                 "num": "true",
-                "cell-status status-bad": f"{coloured} && {st} == 'CONSTRAINED'",
-                "cell-status status-warn": f"{coloured} && {st} == 'TIGHT'",
+                "gap-short status-bad text-danger-emphasis bg-danger-subtle fw-bold": "params.value < 0",
+                "gap-tight text-warning-emphasis bg-warning-subtle": f"params.value >= 0 && {st} == 'TIGHT'",
             },
-            "tooltipValueGetter": {"function": f"{st} ? params.data.family + ' {p}: ' + {st} : ''"},
-            "cellDataType": False,
+            "tooltipValueGetter": {"function": (
+                f"params.data['demand_{p}'] == null ? '' : "
+                f"params.data.family + ' {p}: ' + {st} + ' · demand ' + "
+                f"d3.format(',.0f')(params.data['demand_{p}']) + ', capacity ' + "
+                f"d3.format(',.0f')(params.data['capacity_{p}']) + ', utilization ' + "
+                f"d3.format(',.1f')(params.data['util_{p}']) + ' %'")},
         }
 
-    cols = [text_col("family", "Family", pinned="left", minWidth=130, width=140, maxWidth=220),
-            text_col("measure", "Measure", pinned="left", minWidth=120, width=125, maxWidth=160),
-            *[month_col(p) for p in horizon]]
-    return grid("supply-gap-grid", gap_rows(family_plan, horizon), cols, row_id="key", height=520,
-                columnSize="responsiveSizeToFit" if len(horizon) <= 9 else None,
-                grid_options={"rowClassRules": {"row-family": "params.data.m == 'gap'"},
-                              "suppressColumnVirtualisation": True})
+    return [FAMILY_COL, *[col(p) for p in horizon]]
 
 
-def heatmap(family_plan: pd.DataFrame, horizon: list[str]) -> go.Figure:
-    pivot = family_plan.pivot(index="family", columns="period", values="utilization").reindex(columns=horizon)
-    return charts.utilization_heatmap(pivot, "Utilization by family and month (demand / capacity)")
+# ---------------------------------------------------------------------------- the rest of the page
+
+def heatmap(result) -> dict:
+    from data import plan_service
+
+    tight = plan_service.get_service().settings().utilization_tight
+    return charts.capacity_heatmap(result.family_plan, list(result.horizon), tight,
+                                   "Utilization by family and month (demand / capacity)")
 
 
-def plan_grid(result):
+def plan_rows(result) -> list[dict]:
+    """The least-cost supply plan by family and month (rows of `supply-plan-grid`, id family|period)."""
     sp = result.supply_plan.merge(result.inventory[["family", "period", "opening", "ending"]],
                                   on=["family", "period"], how="left")
-    sp = sp.merge(result.family_plan[["family", "period", "gap", "status"]], on=["family", "period"], how="left")
+    sp = sp.merge(result.family_plan[["family", "period", "gap", "status"]], on=["family", "period"],
+                  how="left")
     sp["solution"] = [supply_solution(r) for r in sp.to_dict("records")]
     sp["key"] = sp["family"] + "|" + sp["period"]
-    cols = [text_col("family", "Family", pinned="left", minWidth=120), text_col("period", "Month", minWidth=95),
-            num_col("demand", "Demand"), num_col("regular", "Regular"), num_col("overtime", "Overtime"),
-            num_col("outsource", "Outsource"), num_col("inventory_end", "Inventory end"),
-            num_col("lost_sales", "Lost sales"), num_col("shipped", "Shipped"), money_col("cost", "Cost"),
-            status_col("status"), text_col("solution", "How the gap is closed", minWidth=280)]
-    return grid("supply-plan-grid", records(sp.sort_values(["family", "period"])), cols, row_id="key", height=420)
+    return records(sp.sort_values(["family", "period"]))
 
 
 OPTION_LABELS = {"do_nothing": "Do nothing", "overtime": "Overtime only",
-                 "outsource": "Outsourcing only", "build_ahead": "Build ahead only", "optimized": "Optimized plan"}
-
-
-def option_costs(result) -> pd.DataFrame | None:
-    """The engine's comparison of supply options (each alone vs optimized)."""
-    return result.supply_cost_by_option
+                 "outsource": "Outsourcing only", "build_ahead": "Build ahead only",
+                 "optimized": "Optimized plan"}
 
 
 def options_table(result):
-    opts = option_costs(result)
+    """The supply options each alone against the optimized plan (computed on request, once per plan state)."""
+    from data import plan_service
+
+    svc = plan_service.get_service()
+    opts = svc.supply_options() if hasattr(svc, "supply_options") else result.supply_cost_by_option
     if opts is None or opts.empty:
         return empty_state("Not compared", "The option comparison was not computed for this plan.",
                            icon="bi-calculator")
@@ -99,34 +151,339 @@ def options_table(result):
     return summary_table("supply-options-table", cols, frame.to_dict("records"), "option")
 
 
-def inventory_chart(result) -> go.Figure:
-    inv = result.inventory
-    fig = go.Figure()
-    for i, fam in enumerate(sorted(inv["family"].unique())):
-        part = inv[inv["family"] == fam]
-        colour = charts.SERIES_COLOURS[i % len(charts.SERIES_COLOURS)]
-        fig.add_trace(go.Scatter(x=part["period"], y=part["ending"], name=f"{fam} ending", mode="lines+markers",
-                                 line={"color": colour, "width": 2}, hovertemplate="%{y:,.0f}"))
-        fig.add_trace(go.Scatter(x=part["period"], y=part["safety_stock"], name=f"{fam} safety stock",
-                                 mode="lines", line={"color": colour, "dash": "dot", "width": 1},
-                                 hovertemplate="%{y:,.0f}"))
-    charts.style(fig, "Projected ending inventory and safety stock by family", "Month", "Units")
-    return charts.thin_ticks(fig, sorted(inv["period"].unique()), max_ticks=7)
+def change_text(kind: str, value) -> str:
+    """A capacity change as a planner would say it: '+10 %', '−500 units', 'set to 12,000'."""
+    if formats.is_missing(value):
+        return formats.DASH
+    if kind == "percentage":
+        return formats.percent(value, 1 if float(value) % 1 else 0, signed=True)
+    if kind == "additive":
+        return f"{formats.integer(value, signed=True)} units"
+    return f"set to {formats.integer(value)}"
 
+
+def audit_table(limit: int = 10):
+    """The latest capacity changes of the plan (service.audit_trail(), kind 'capacity'), one line per
+    family-month of a change (resources summed)."""
+    from data import plan_service
+
+    trail = plan_service.get_service().audit_trail()
+    cap = trail[trail["kind"] == "capacity"]
+    if cap.empty:
+        return empty_state("No capacity changes yet",
+                           "Changes typed in the capacity grid appear here with their reason.",
+                           icon="bi-clock-history")
+    lines = (cap.groupby(["batch_id", "family", "period"], as_index=False, sort=False)
+             .agg(when=("when", "max"), owner=("owner", "first"), type=("type", "first"),
+                  value=("value", "first"), before=("before", "sum"), after=("after", "sum"),
+                  reason=("reason", "first"), active=("active", "all"))
+             .sort_values("when", ascending=False, kind="stable").head(limit))
+    lines = lines.assign(
+        key=lines["batch_id"] + "|" + lines["family"] + "|" + lines["period"],
+        when_text=pd.to_datetime(lines["when"]).dt.strftime("%Y-%m-%d %H:%M"),
+        change=[change_text(t, v) for t, v in zip(lines["type"], lines["value"])],
+        state=lines["active"].map({True: "in effect", False: "undone"}),
+    )
+    cols = [Col("when_text", "When", "text"), Col("owner", "Who", "text"), Col("family", "Family", "text"),
+            Col("period", "Month", "text"), Col("change", "Change", "text", "num"), Col("before", "Before"),
+            Col("after", "After"), Col("reason", "Reason", "text"), Col("state", "", "text")]
+    return summary_table("supply-audit-table", cols, lines.to_dict("records"), "key")
+
+
+def state_key() -> list | None:
+    from data import plan_service
+
+    try:
+        return list(dataclasses.astuple(plan_service.get_service().state()))
+    except Exception:
+        return None
+
+
+def app_state_now() -> dict:
+    """The ids for `app-state` (cycle, version, revision) as they are now."""
+    from callbacks.shell import current_context, state_from_context
+
+    return state_from_context(current_context())
+
+
+def _can_edit() -> bool:
+    user = signed_in()
+    return bool(user and user["role"] in PERMISSIONS["capacity_edit"])
+
+
+# ---------------------------------------------------------------------------- callbacks
 
 @callback(
-    Output("supply-gap-box", "children"),
+    Output("supply-capacity-grid", "rowData"),
+    Output("supply-capacity-grid", "columnDefs"),
+    Output("supply-gap-grid", "rowData"),
+    Output("supply-gap-grid", "columnDefs"),
+    Output("supply-grid-key", "data"),
     Output("supply-heatmap", "figure"),
-    Output("supply-plan", "children"),
+    Output("supply-plan-grid", "rowData"),
+    Output("supply-plan-grid", "style"),
     Output("supply-options", "children"),
-    Output("supply-inventory-chart", "figure"),
+    Output("supply-audit", "children"),
+    Output("supply-inventory-family", "options"),
+    Output("supply-inventory-family", "value"),
+    Output("supply-edit-msg", "children", allow_duplicate=True),
+    Output("supply-undo", "disabled"),
+    Output("supply-redo", "disabled"),
     Input("app-state", "data"),
+    State("supply-grid-key", "data"),
+    State("supply-inventory-family", "value"),
+    prevent_initial_call="initial_duplicate",
 )
-def render_supply(_state):
+def render_supply(_state, grid_key, family):
+    """Everything on the page from the current plan. The grids are only sent when they show another
+    plan state than the current one (an edit already sent them)."""
+    key = state_key()  # read before the plan: the grids never claim a newer state than they show
     loaded = load_plan()
     if loaded.result is None:
         empty = charts.empty_figure("Supply", "No plan")
-        return error_state(loaded.error or ""), empty, "", "", empty
+        err = error_state(loaded.error or "")
+        return [], [], [], [], None, empty, [], no_update, "", "", [], None, err, True, True
     r = loaded.result
     h = list(r.horizon)
-    return gap_grid(r.family_plan, h), heatmap(r.family_plan, h), plan_grid(r), options_table(r), inventory_chart(r)
+    families = _families(r.family_plan)
+    can_edit = _can_edit()
+    if grid_key != key or key is None:
+        grids = (capacity_rows(r.family_plan, h), capacity_columns(h, can_edit), gap_rows(r.family_plan, h),
+                 gap_columns(h), key)
+    else:
+        grids = (no_update,) * 5
+    note = no_update if can_edit else dbc.Alert(
+        "You can read this plan; changing capacity needs a supply planner or an administrator "
+        "(sign in at the top right).", color="secondary", className="py-2 small mb-2")
+    plan = plan_rows(r)
+    # a row per family and month: scroll inside 420 px, or just the rows' height when they are few
+    plan_style = {"width": "100%", "height": f"{min(420, 54 + 37 * len(plan))}px"}
+    return (*grids, heatmap(r), plan, plan_style, options_table(r), audit_table(),
+            [{"label": f, "value": f} for f in families],
+            family if family in families else next(iter(families), None), note, not can_edit, not can_edit)
+
+
+# The capacity and gap grids show the same months in the same column widths: scrolling one sideways scrolls
+# the other (listeners on their viewports, attached again whenever AG Grid made new ones).
+clientside_callback(
+    """function(capRows, gapRows) {
+        const ids = ['supply-capacity-grid', 'supply-gap-grid'];
+        const views = ids.map(id => document.querySelector('#' + id + ' .ag-center-cols-viewport'));
+        if (views.some(v => !v)) { return window.dash_clientside.no_update; }
+        views.forEach((view, i) => {
+            if (view.dataset.sopSync === '1') { return; }
+            view.dataset.sopSync = '1';
+            view.addEventListener('scroll', () => {
+                const other = document.querySelector('#' + ids[1 - i] + ' .ag-center-cols-viewport');
+                if (other && Math.abs(other.scrollLeft - view.scrollLeft) > 1) {
+                    other.scrollLeft = view.scrollLeft;
+                }
+            }, {passive: true});
+        });
+        return window.dash_clientside.no_update;
+    }""",
+    Output("supply-scroll-sync", "data"),
+    Input("supply-capacity-grid", "virtualRowData"),
+    Input("supply-gap-grid", "virtualRowData"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output("supply-inventory-chart", "figure"),
+    Input("supply-inventory-family", "value"),
+    Input("supply-inventory-family", "options"),  # sent by render_supply: follows each plan change after it
+)
+def render_inventory(family, _options):
+    loaded = load_plan()
+    if loaded.result is None or not family:
+        return charts.empty_figure("Inventory projection", "Choose a family")
+    inv = loaded.result.inventory
+    part = inv[inv["family"] == family]
+    if part.empty:
+        return charts.empty_figure("Inventory projection", f"No inventory plan for {family}")
+    return charts.inventory_projection(part, family)
+
+
+@callback(Output("supply-reason-echo", "children"), Input("supply-reason", "value"))
+def echo_reason(reason):
+    """Says what the next change will be recorded with (also the page's quickest round trip)."""
+    from data.plan_service import DEFAULT_REASON
+
+    text = (reason or "").strip() or DEFAULT_REASON
+    return ["Next change recorded as “", html.Span(text, id="supply-reason-now"), f"” by {current_user()}."]
+
+
+def _message(text, color: str, icon: str) -> dbc.Alert:
+    return dbc.Alert([html.I(className=f"bi {icon} me-2"), text], color=color, className="py-2 mb-2 small",
+                     dismissable=True, id="supply-edit-alert")
+
+
+def _last_change_is_capacity(svc, redo: bool) -> bool:
+    """Whether the change undo (or redo) would act on is a capacity change (undo/redo on this page
+    never reverts a demand planner's adjustment)."""
+    batches = svc.store.change_batches()
+    if batches.empty:
+        return True  # the service says there is nothing to undo
+    if not redo:
+        active = batches[batches["n_active"] > 0]
+        return active.empty or int(active.iloc[-1]["n_capacity"]) > 0
+    events = svc.store.change_events()
+    undone = batches.set_index("batch_id")
+    for batch in events.loc[events["event"] == "undo", "batch_id"].iloc[::-1]:
+        if batch in undone.index and undone.at[batch, "n_active"] == 0:
+            return int(undone.at[batch, "n_capacity"]) > 0
+    return True
+
+
+@callback(
+    Output("supply-capacity-grid", "rowData", allow_duplicate=True),
+    Output("supply-gap-grid", "rowData", allow_duplicate=True),
+    Output("supply-grid-key", "data", allow_duplicate=True),
+    Output("app-state", "data", allow_duplicate=True),
+    Output("supply-edit-msg", "children"),
+    Input("supply-capacity-grid", "cellValueChanged"),
+    Input("supply-undo", "n_clicks"),
+    Input("supply-redo", "n_clicks"),
+    State("supply-reason", "value"),
+    State("app-state", "data"),
+    prevent_initial_call=True,
+)
+def change_capacity(changes, _undo, _redo, reason, app_state):
+    """A typed capacity edit, or undo/redo of the last capacity change, stored through the plan service in
+    one transaction. An edit answers with the grids at once (the engine's family plan of the new capacity);
+    the heatmap, supply plan and charts follow through `app-state`. A refused change stores nothing and
+    the grid shows the stored values again."""
+    from data.plan_service import ConflictError, EditError, get_service
+
+    svc = get_service()
+    app_state = app_state or {}
+    trigger = ctx.triggered_id
+    # Inserting the page counts as a change of these inputs (app-state, an output, lives outside the page):
+    # act only on a real edit or click.
+    if (trigger == "supply-capacity-grid" and not changes) or (trigger == "supply-undo" and not _undo) \
+            or (trigger == "supply-redo" and not _redo):
+        return no_update, no_update, no_update, no_update, no_update
+    try:
+        user = require("capacity_edit")
+        if trigger == "supply-capacity-grid":
+            cells = [{"family": str(c.get("rowId", "")).removeprefix(ROW_PREFIX), "period": c.get("colId"),
+                      "text": c.get("value", c.get("newValue")), "seen": c.get("oldValue")}
+                     for c in (changes or []) if c.get("colId")]
+            if not cells:
+                return no_update, no_update, no_update, no_update, no_update
+            before, key = store_cells(svc, cells, reason, user, app_state)
+            # Quick answer for the grids: a capacity change moves no demand, so the engine's family plan of
+            # the stored capacity and the unchanged demand is the new plan's (the rest follows via app-state).
+            horizon = list(before.horizon)
+            fp = family_plan(before.family_plan[["family", "period", "demand"]],
+                             svc.store.effective_capacity(), horizon, svc.settings())
+            msg = _message(saved_text(before.family_plan, fp, cells, reason), "success", "bi-check2-circle")
+            return (capacity_rows(fp, horizon), gap_rows(fp, horizon), key, app_state_for(key, app_state),
+                    msg)
+        redo = trigger == "supply-redo"
+        state = svc.state()
+        if app_state.get("version") not in (None, state.version_id):
+            raise ConflictError(MOVED)
+        if not _last_change_is_capacity(svc, redo):
+            raise EditError("the plan's last change is a demand adjustment: undo or redo it on 2 Demand.")
+        # the revision this page shows: never undo a change someone else made meanwhile
+        done = (svc.redo if redo else svc.undo)(by=user, expected_revision=app_state.get("revision"))
+    except (EditError, ConflictError, NotAllowed) as e:
+        conflict = isinstance(e, ConflictError)
+        key = state_key()
+        after = load_plan().result
+        text = str(e).strip()
+        if not isinstance(e, NotAllowed):  # those start with a user name
+            text = text[:1].upper() + text[1:]
+        text += "" if text.endswith(".") else "."
+        msg = _message(text if conflict else f"{text} Nothing was stored.",
+                       "warning" if conflict else "danger", "bi-exclamation-triangle")
+        if after is None:
+            return no_update, no_update, no_update, no_update, msg
+        h = list(after.horizon)
+        return (capacity_rows(after.family_plan, h), gap_rows(after.family_plan, h), key,
+                app_state_for(key, app_state) if conflict else no_update, msg)
+    key = state_key()
+    after = load_plan().result
+    if after is None:
+        return no_update, no_update, no_update, app_state_for(key, app_state), _message(
+            "Stored, but the plan could not be recomputed.", "danger", "bi-x-octagon")
+    h = list(after.horizon)
+    msg = _message(done[:1].upper() + done[1:] + ".", "info", "bi-arrow-counterclockwise")
+    return (capacity_rows(after.family_plan, h), gap_rows(after.family_plan, h), key,
+            app_state_for(key, app_state), msg)
+
+
+MOVED = ("the plan moved to a new version since this page was loaded; the grid now shows it: "
+         "enter your change again.")
+
+
+def stale_cells(plan, cells: list[dict]) -> list[str]:
+    """Cells whose stored capacity is no longer what the person saw when typing (someone else changed it)."""
+    fp = plan.family_plan.set_index(["family", "period"])["capacity"]
+    out = []
+    for c in cells:
+        seen, key = c.get("seen"), (c["family"], c["period"])
+        if isinstance(seen, bool) or not isinstance(seen, (int, float)) or key not in fp.index:
+            continue  # the cell still showed typed text: nothing to compare
+        now = float(fp[key])
+        if abs(now - float(seen)) > 1e-6 * max(1.0, abs(now)):
+            out.append(f"{key[0]} {key[1]} is now {formats.integer(now)} (you saw {formats.integer(seen)})")
+    return out
+
+
+def store_cells(svc, cells: list[dict], reason: str | None, user: str, app_state: dict):
+    """Store typed cells as one change; returns the plan they were checked against (the one before) and
+    the key of the plan state the change made.
+
+    Two people on the same cell: the second is refused with a conflict (the cell changed since they saw
+    it); edits of other cells made meanwhile do not block. The write itself is checked against the
+    revision the cells were compared at (retried once on a race)."""
+    from data.plan_service import ConflictError
+
+    for attempt in range(2):
+        state = svc.state()
+        if app_state.get("version") not in (None, state.version_id):
+            raise ConflictError(MOVED)
+        plan = svc.current_plan()  # the plan of `state` (cached)
+        stale = stale_cells(plan, cells)
+        if stale:
+            raise ConflictError("someone else changed this capacity meanwhile: " + "; ".join(stale)
+                                + ". The grid now shows the stored values; enter your change again if it "
+                                  "still applies. Nothing was stored.")
+        try:
+            typed = [{k: c[k] for k in ("family", "period", "text")} for c in cells]
+            revision = svc.apply_capacity_edits(typed, reason=reason or "", owner=user,
+                                                expected_revision=state.revision)
+            return plan, list(dataclasses.astuple(dataclasses.replace(state, revision=revision)))
+        except ConflictError:
+            if attempt:
+                raise
+    raise ConflictError("the plan kept changing; try again")
+
+
+def app_state_for(key: list | None, app_state: dict) -> dict:
+    """`app-state` ids after a change of this page: same cycle, the plan state's version and revision."""
+    if key is None:
+        return app_state_now()
+    return {**(app_state or {}), "version": key[2], "revision": key[3]}
+
+
+def saved_text(before: pd.DataFrame, after: pd.DataFrame, cells: list[dict], reason: str | None) -> str:
+    """'Saved Electronics 2026-01: capacity 10,000 → 11,000, gap 0 (“reason”).' from two family plans."""
+    def at(fp, family, period, col):
+        v = fp.loc[(fp["family"] == family) & (fp["period"] == period), col]
+        return None if v.empty else float(v.iloc[0])
+
+    parts = []
+    for c in cells[:3]:
+        f, p = c["family"], c["period"]
+        parts.append(f"{f} {p}: capacity {formats.integer(at(before, f, p, 'capacity'))} → "
+                     f"{formats.integer(at(after, f, p, 'capacity'))}, "
+                     f"gap {formats.integer(at(after, f, p, 'gap'))}")
+    more = f" and {len(cells) - 3} more" if len(cells) > 3 else ""
+    from data.plan_service import DEFAULT_REASON
+
+    why = (reason or "").strip() or DEFAULT_REASON
+    return f"Saved {'; '.join(parts)}{more} (“{why}”)."

@@ -64,3 +64,42 @@ def finance_summary(result, columns: list[tuple[str, str, list[str]]]) -> list[d
     sums = {key: period_summary(result.financials, periods) for key, _label, periods in columns}
     return [{"line": label, "metric": metric, "_kind": kind, **{key: sums[key][metric] for key in sums}}
             for metric, label, kind in FINANCE_LINES]
+
+
+def previous_approved_plan(snapshots: pd.DataFrame | None, cycle: str | None) -> pd.DataFrame | None:
+    """Last month's plan: item_id, period, consensus of the latest approved version of the latest cycle
+    before `cycle` (rows of `Store.plan_snapshots()`), or None when there is none."""
+    if snapshots is None or snapshots.empty or not cycle:
+        return None
+    earlier = snapshots[snapshots["cycle_period"].astype(str) < str(cycle)]
+    if earlier.empty:
+        return None
+    last = earlier[earlier["cycle_period"] == earlier["cycle_period"].max()]
+    latest = last["version_id"].max()
+    return last.loc[last["version_id"] == latest, ["item_id", "period", "consensus"]].reset_index(drop=True)
+
+
+def _pct_change(new: float, old: float) -> float:
+    return (new - old) * 100.0 / old if old and old > 0 and pd.notna(old) else float("nan")
+
+
+def demand_vs_rows(comparison: pd.DataFrame, months: list[str]) -> tuple[list[dict], dict]:
+    """Rows of the dashboard's demand table from `planning.trends.plan_comparison`: per family the plan
+    of each month, the quarter (their sum), and the quarter against last month's plan and last year's
+    actuals in % (units summed over the same months; no figure when a month has none). Returns
+    (family rows, total row)."""
+    part = comparison[comparison["period"].isin(months)]
+
+    def row(frame: pd.DataFrame, name: str) -> dict:
+        plan = frame.groupby("period")["plan"].sum().reindex(months)
+        out = {"family": name, **{m: plan[m] for m in months}, "quarter": plan.sum(min_count=1)}
+        for col, key in (("last_month", "vs_last_month"), ("last_year", "vs_last_year")):
+            by_month = frame.groupby("period")[col].sum(min_count=1).reindex(months)
+            complete = frame.groupby("period")[col].apply(lambda s: s.notna().all()).reindex(months)
+            known = bool(complete.fillna(False).all())
+            out[f"{col}_quarter"] = by_month.sum() if known else float("nan")
+            out[key] = _pct_change(out["quarter"], out[f"{col}_quarter"]) if known else float("nan")
+        return out
+
+    rows = [row(g, fam) for fam, g in part.groupby("family", sort=True)]
+    return rows, row(part, "Total")

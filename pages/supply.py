@@ -1,37 +1,118 @@
-"""Step 3 — supply review: capacity against demand, utilization, the least-cost supply plan."""
+"""Step 3 — supply review: capacity (editable, audited), gaps, utilization, the least-cost supply plan,
+inventory projection."""
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.grids import grid, money_col, num_col, status_col, text_col
 from components.layout import page_header, panel
 
 dash.register_page(__name__, path="/supply", name="3 Supply", title="3 Supply · S&OP Studio", order=3)
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+INVENTORY_HELP = ("Ending inventory = opening + supply − shipped demand; safety stock = average daily "
+                  "demand × safety days; target = safety stock + cycle stock")
+EDIT_HELP = ("Type 1200 to set a month, +10% or −5% to scale it, +200 or −200 to add; Enter saves. "
+             "Every change is stored with its reason, who made it and the value before and after.")
+
+
+def capacity_toolbar() -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    dbc.Label("Reason for the next change", html_for="supply-reason",
+                              className="small fw-bold mb-1"),
+                    dbc.Input(id="supply-reason", type="text", debounce=True, maxLength=300, size="sm",
+                              placeholder="e.g. third shift agreed from March (empty: “no reason given”)"),
+                    html.Div(id="supply-reason-echo", className="form-text"),
+                ],
+                className="flex-grow-1", style={"minWidth": "260px", "maxWidth": "640px"},
+            ),
+            html.Div(
+                [
+                    dbc.Button([html.I(className="bi bi-arrow-counterclockwise me-1"), "Undo"],
+                               id="supply-undo", n_clicks=0, color="secondary", outline=True, size="sm",
+                               title="Undo the plan's last change when it is a capacity change"),
+                    dbc.Button([html.I(className="bi bi-arrow-clockwise me-1"), "Redo"], id="supply-redo",
+                               n_clicks=0, color="secondary", outline=True, size="sm",
+                               title="Redo the capacity change undone last"),
+                ],
+                className="d-flex gap-2 align-self-end", style={"paddingBottom": "1.6rem"},
+            ),
+        ],
+        className="d-flex flex-wrap gap-3 align-items-start mb-2",
+    )
+
+
+def editable_grid() -> html.Div:
+    return grid(
+        "supply-capacity-grid", [], [], row_id="id",
+        grid_options={
+            "enterNavigatesVertically": True,
+            "enterNavigatesVerticallyAfterEdit": True,
+            "stopEditingWhenCellsLoseFocus": True,
+            "suppressColumnVirtualisation": True,
+        },
+    )
+
+
+def plan_grid() -> html.Div:
+    """The supply plan grid, mounted once; callbacks send its rows (id family|period)."""
+    cols = [text_col("family", "Family", pinned="left", minWidth=120),
+            text_col("period", "Month", minWidth=95),
+            num_col("demand", "Demand"), num_col("regular", "Regular"), num_col("overtime", "Overtime"),
+            num_col("outsource", "Outsource", minWidth=110), num_col("inventory_end", "Inventory end"),
+            num_col("lost_sales", "Lost sales"), num_col("shipped", "Shipped"), money_col("cost", "Cost"),
+            status_col("status"), text_col("solution", "How the gap is closed", minWidth=280)]
+    g = grid("supply-plan-grid", [], cols, row_id="key")
+    g.dashGridOptions.pop("domLayout", None)  # a fixed height that scrolls: the plan has a row per month
+    g.style = {"width": "100%", "height": "420px"}
+    return g
 
 
 def layout(**_query):
     return html.Div(
         [
+            dcc.Store(id="supply-grid-key"),  # the plan state (ids) the two grids show
+            dcc.Store(id="supply-scroll-sync"),  # output of the grids' scroll sync (stays empty)
             page_header("3 · Supply review", "Capacity against consensus demand, and the least-cost way to "
                         "close the gaps", id="supply-subtitle"),
-            panel("Gap by family and month", dcc.Loading(html.Div(id="supply-gap-box"), type="dot"),
-                  subtitle="Gap = capacity − demand (negative = short). Status: CONSTRAINED above 100 % "
-                           "utilization, TIGHT above the target band, OK otherwise."),
-            panel("Capacity utilization", dcc.Loading(dcc.Graph(id="supply-heatmap", config={"displaylogo": False}),
-                                                      type="dot")),
-            panel("Supply plan", id="supply-plan",
-                  subtitle="Optimized over the whole horizon (linear programme): regular production, overtime, "
-                           "outsourcing, building ahead, lost sales"),
+            panel("Capacity",
+                  [capacity_toolbar(), html.Div(id="supply-edit-msg", role="status"), editable_grid()],
+                  subtitle=EDIT_HELP),
+            panel("Gap by family and month",
+                  grid("supply-gap-grid", [], [], row_id="id",
+                       grid_options={"suppressColumnVirtualisation": True}),
+                  subtitle="Gap = capacity − demand in units; red where demand exceeds capacity "
+                           "(CONSTRAINED), amber above the utilization target (TIGHT). Hover a month for "
+                           "demand and capacity."),
+            panel("Capacity utilization", dcc.Graph(id="supply-heatmap", config=GRAPH_CONFIG),
+                  subtitle="Demand / capacity. Green up to the utilization target, amber up to 100 %, "
+                           "red above."),
             html.Div(
                 [
+                    html.Div(panel("Inventory projection", [
+                        html.Div([
+                            dbc.Label("Family", html_for="supply-inventory-family",
+                                      className="small fw-bold mb-0"),
+                            dcc.Dropdown(id="supply-inventory-family", clearable=False, searchable=False,
+                                         style={"minWidth": "220px"}),
+                        ], className="d-flex align-items-center gap-2 mb-1"),
+                        dcc.Graph(id="supply-inventory-chart", config=GRAPH_CONFIG),
+                    ], subtitle=INVENTORY_HELP),
+                        className="col-xl-7 col-12"),
                     html.Div(panel("Cost by option", id="supply-options",
                                    subtitle="The optimized plan against each option used alone"),
                              className="col-xl-5 col-12"),
-                    html.Div(panel("Inventory projection",
-                                   dcc.Loading(dcc.Graph(id="supply-inventory-chart", config={"displaylogo": False}),
-                                               type="dot")),
-                             className="col-xl-7 col-12"),
                 ],
                 className="row g-3",
             ),
+            panel("Supply plan", plan_grid(),
+                  subtitle="Optimized over the whole horizon (linear programme): regular production, "
+                           "overtime, outsourcing, building ahead, lost sales"),
+            panel("Capacity changes", id="supply-audit",
+                  subtitle="The latest changes of this plan, newest first (undone ones are marked)"),
         ]
     )

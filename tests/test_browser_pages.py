@@ -117,14 +117,13 @@ def test_demand_page(page, seeded):
 
 def test_supply_page(page, seeded):
     page.goto("/supply")
-    gap = grid_row(page, "supply-gap-grid", "Electronics|gap")
-    util = grid_row(page, "supply-gap-grid", "Electronics|utilization")
+    gap = grid_row(page, "supply-gap-grid", "family:Electronics")
     assert gap["2025-01"] == -1_000 and gap["status_2025-01"] == "CONSTRAINED"
-    assert util["2025-01"] == pytest.approx(110.0)
-    cell = page.locator('#supply-gap-grid .ag-row[row-id="Electronics|gap"] [col-id="2025-01"]').first
+    assert gap["util_2025-01"] == pytest.approx(110.0)
+    cell = page.locator('#supply-gap-grid .ag-row[row-id="family:Electronics"] [col-id="2025-01"]').first
     assert cell.inner_text().strip() == "\u22121,000"
     assert "status-bad" in cell.get_attribute("class")
-    ok_cell = page.locator('#supply-gap-grid .ag-row[row-id="Appliances|gap"] [col-id="2025-01"]').first
+    ok_cell = page.locator('#supply-gap-grid .ag-row[row-id="family:Appliances"] [col-id="2025-01"]').first
     assert "status-bad" not in ok_cell.get_attribute("class")
     # The least-cost plan covers the 1,000 units with overtime at 15 per unit.
     plan = grid_row(page, "supply-plan-grid", "Electronics|2025-01")
