@@ -9,7 +9,8 @@ import pandas as pd
 
 from planning.model import CompanyData
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "examples" / "seed-example"
+# a copy of shared/examples/seed-example, so the tests run wherever the repository is cloned
+SEED_DIR = Path(__file__).resolve().parent / "fixtures" / "seed-example"
 
 
 def items(rows: list[tuple]) -> pd.DataFrame:
