@@ -152,6 +152,14 @@ class PlanService:
             _remember(self._data, state, data, CACHE_SIZE)
         return plan
 
+    def approve(self, *, by: str, expected_revision: int | None = None) -> int:
+        """Freeze the current draft: its consensus (with who adjusted each cell, for forecast value
+        added by owner) is stored as the approved plan; later edits start a new draft."""
+        state, plan = self._current()
+        self.store.approve_version(state.version_id, by=by, snapshot=plan_snapshot(plan),
+                                   expected_revision=expected_revision)
+        return state.version_id
+
     def supply_options(self, version_id: int | None = None) -> pd.DataFrame:
         """What each supply option would cost alone beside the optimized plan; computed on first
         request per plan state (four more LPs), not on every edit."""
@@ -491,6 +499,24 @@ def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
     applied = compose_consensus(stat, items, both, plan.horizon).applied.iloc[len(existing):]
     for row, before, after in zip(rows, applied["before"], applied["after"]):
         row["before_value"], row["after_value"] = float(before), float(after)
+
+
+def plan_snapshot(plan: PlanResult) -> pd.DataFrame:
+    """item_id, period, statistical, consensus, owner: the owner of the last adjustment that touched
+    the cell (directly or through its family), '' where none did."""
+    snap = plan.consensus[["item_id", "family", "period", "statistical", "consensus"]].copy()
+    adj = plan.adjustments
+    if adj is None or adj.empty or "applied" not in adj:
+        return snap.drop(columns="family").assign(owner="")
+    adj = adj[adj["applied"].astype(bool)].reset_index(drop=True).reset_index(names="order")
+    items = plan.consensus[["item_id", "family"]].drop_duplicates()
+    on_item = adj[adj["level"] == "item"].rename(columns={"key": "item_id"})[["item_id", "period", "owner", "order"]]
+    on_family = adj[adj["level"] == "family"].merge(items, left_on="key", right_on="family")[
+        ["item_id", "period", "owner", "order"]]
+    touched = pd.concat([on_item, on_family]).sort_values("order").drop_duplicates(["item_id", "period"],
+                                                                                     keep="last")
+    snap = snap.merge(touched[["item_id", "period", "owner"]], on=["item_id", "period"], how="left")
+    return snap.drop(columns="family").assign(owner=snap["owner"].fillna(""))
 
 
 def describe(adjustment: pd.Series | dict) -> str:

@@ -253,6 +253,7 @@ plan_snapshots = Table(
     Column("period", String(7), primary_key=True),
     Column("statistical", Float),
     Column("consensus", Float),
+    Column("owner", String(ID), nullable=True),  # who adjusted the cell ('' or NULL: nobody)
 )
 assumptions = Table(
     "assumptions",
@@ -723,8 +724,8 @@ class Store:
             _bulk(
                 conn,
                 plan_snapshots,
-                rows,
-                ["item_id", "period", "statistical", "consensus"],
+                rows.assign(owner=rows["owner"].fillna("")) if "owner" in rows else rows.assign(owner=""),
+                ["item_id", "period", "statistical", "consensus", "owner"],
                 version_id=version_id,
             )
 
@@ -1548,7 +1549,9 @@ class Store:
     def approve_version(
         self, version_id: int, *, by: str, snapshot: pd.DataFrame, expected_revision: int | None = None
     ) -> None:
-        """Freeze a draft: status approved, plan snapshot (item_id, period, statistical, consensus) stored."""
+        """Freeze a draft: status approved, plan snapshot (item_id, period, statistical, consensus[, owner])
+        stored."""
+        snapshot = snapshot.assign(owner=snapshot["owner"].fillna("") if "owner" in snapshot else "")
         with self._write() as conn:
             self._bump(conn, version_id, expected_revision)
             conn.execute(
@@ -1560,7 +1563,7 @@ class Store:
                 conn,
                 plan_snapshots,
                 snapshot,
-                ["item_id", "period", "statistical", "consensus"],
+                ["item_id", "period", "statistical", "consensus", "owner"],
                 version_id=version_id,
             )
             v = self._version(conn, version_id)
@@ -1573,7 +1576,7 @@ class Store:
 
     def plan_snapshots(self) -> pd.DataFrame:
         """Rows of every approved version: cycle_period, version_id, approved_at, item_id, period,
-        statistical, consensus."""
+        statistical, consensus, owner (who adjusted the cell; '' when nobody did)."""
         stmt = (
             select(
                 cycles.c.period.label("cycle_period"),
@@ -1583,6 +1586,7 @@ class Store:
                 plan_snapshots.c.period,
                 plan_snapshots.c.statistical,
                 plan_snapshots.c.consensus,
+                plan_snapshots.c.owner,
             )
             .join(plan_versions, plan_versions.c.id == plan_snapshots.c.version_id)
             .join(cycles, cycles.c.id == plan_versions.c.cycle_id)

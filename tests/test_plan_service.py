@@ -489,3 +489,28 @@ def test_edits_of_unknown_levels_and_approved_versions_are_refused(svc: PlanServ
     assert svc.state().version_id != v["id"]
     assert consensus(svc.current_plan())[("ELC-101", "2026-01")] == 5
     assert sa.inspect(svc.store.engine).has_table("change_events")
+
+
+def test_approve_freezes_the_plan_with_owners_for_fva(tmp_path):
+    """Approval stores the consensus and who adjusted each cell; the next edit starts a new draft."""
+    from data.plan_service import PlanService
+    from data.store import Store, make_engine
+
+    store = Store(make_engine(f"sqlite:///{tmp_path}/a.db"))
+    store.ensure_ready()
+    svc = PlanService(store)
+    plan = svc.current_plan()
+    period = plan.horizon[0]
+    family = plan.family_plan["family"].iloc[0]
+    item = plan.consensus.loc[plan.consensus["family"] != family, "item_id"].iloc[0]
+    svc.apply_edit(level="family", key=family, period=period, text="+5%", reason="promo", owner="dana")
+    svc.apply_edit(level="item", key=item, period=period, text="+7", reason="deal", owner="kim")
+    approved = svc.approve(by="erin")
+    snaps = store.plan_snapshots()
+    mine = snaps[snaps["version_id"] == approved]
+    fam_items = set(plan.consensus.loc[plan.consensus["family"] == family, "item_id"])
+    touched = mine[mine["period"] == period].set_index("item_id")["owner"]
+    assert set(touched[touched == "dana"].index) == fam_items
+    assert touched[item] == "kim"
+    assert store.current_version()["id"] != approved  # a new draft
+    assert store.get_version(approved)["status"] == "approved"
