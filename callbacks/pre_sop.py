@@ -45,10 +45,19 @@ def _scenarios(result) -> list[dict]:
     h = list(result.horizon)
     rows = [plan_figures("Base plan", result.family_plan, result.supply_plan, result.financials, h)]
     pct = settings.scenario_pct
-    for side, label in (("up", f"Upside +{pct:g} %"), ("down", f"Downside \u2212{pct:g} %")):
+    flat = (("up", f"Upside +{pct:g} %"), ("down", f"Downside \u2212{pct:g} %"))
+    for side, label in flat:
         cons = scenario_consensus(result.consensus, pct, side=side)
         side_plan = supply_side(cons, data, h, settings)
         rows.append(plan_figures(label, side_plan.family_plan, side_plan.supply_plan, side_plan.financials, h))
+    fc = result.forecast
+    if fc is not None and "hi80" in fc and fc["hi80"].notna().any():
+        # the statistical forecast's 80 % interval around each cell, judgemental changes kept
+        for side, label in (("up", "Upside: 80 % interval"), ("down", "Downside: 80 % interval")):
+            cons = scenario_consensus(result.consensus, pct, side=side, forecast=fc)
+            side_plan = supply_side(cons, data, h, settings)
+            rows.append(plan_figures(label, side_plan.family_plan, side_plan.supply_plan, side_plan.financials,
+                                     h))
     return rows
 
 

@@ -174,3 +174,18 @@ def test_many_adjustments_vectorized_result_matches_sequential():
     expected = pd.Series(values)
     for key, v in expected.items():
         assert got[key] == pytest.approx(v, abs=1e-5)
+
+
+def test_scenarios_from_prediction_intervals_and_flat():
+    from planning.demand import scenario_consensus
+
+    cons = pd.DataFrame({"item_id": ["A", "B"], "family": ["F", "F"], "period": ["2025-01"] * 2,
+                         "statistical": [100.0, 50.0], "consensus": [110.0, 50.0]})
+    fc = pd.DataFrame({"item_id": ["A", "B"], "period": ["2025-01"] * 2, "forecast": [100.0, 50.0],
+                       "lo80": [80.0, np.nan], "hi80": [130.0, np.nan]})
+    up = scenario_consensus(cons, 15, side="up", forecast=fc)
+    down = scenario_consensus(cons, 15, side="down", forecast=fc)
+    assert list(up["consensus"]) == pytest.approx([110 * 1.3, 50 * 1.15])  # B has no interval: ±15 %
+    assert list(down["consensus"]) == pytest.approx([110 * 0.8, 50 * 0.85])
+    flat = scenario_consensus(cons, 15, side="up")
+    assert list(flat["consensus"]) == pytest.approx([126.5, 57.5])
