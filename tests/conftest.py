@@ -23,6 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.store_fixtures import BACKENDS as STORE_BACKENDS
+from tests.store_fixtures import PG_URL
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("SOP_CHROMIUM", "/usr/bin/chromium")
@@ -307,3 +310,36 @@ def default_settings(server: AppServer) -> None:
         Store(engine).save_settings(Settings())
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------------------- store-backed tests
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the sample company, made once; each SQLite test works on a copy."""
+    from data.store import Store, make_engine
+
+    path = tmp_path_factory.mktemp("template") / "sop.db"
+    eng = make_engine(f"sqlite:///{path}")
+    Store(eng).ensure_ready()
+    eng.dispose()
+    return path
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, seeded_sqlite: Path):
+    """The sample company on SQLite (a copy of one seeded file), and on PostgreSQL too when
+    TEST_DATABASE_URL is set (tables dropped before and after)."""
+    from data.store import make_engine, metadata
+
+    if request.param == "sqlite":
+        shutil.copy(seeded_sqlite, tmp_path / "sop.db")
+        yield f"sqlite:///{tmp_path / 'sop.db'}"
+        return
+    eng = make_engine(PG_URL)
+    metadata.drop_all(eng)
+    eng.dispose()
+    yield PG_URL
+    eng = make_engine(PG_URL)
+    metadata.drop_all(eng)
+    eng.dispose()

@@ -6,8 +6,6 @@ out by hand from the plan before the edit.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,48 +17,11 @@ import sqlalchemy as sa
 from data import plan_service as plan_service_module
 from data.plan_service import EditError, ParsedEdit, PlanService, interim_forecast, parse_edit
 from data.sample import sample_company
-from data.store import ConflictError, Store, make_engine, metadata
+from data.store import ConflictError, Store, make_engine
 from planning import forecast as forecasting
 from planning.model import Settings
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")),
-]
-
-
-@pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with the sample company, made once; each SQLite test works on a copy."""
-    path = tmp_path_factory.mktemp("template") / "sop.db"
-    eng = make_engine(f"sqlite:///{path}")
-    Store(eng).ensure_ready()
-    eng.dispose()
-    return path
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, seeded_sqlite: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        shutil.copy(seeded_sqlite, tmp_path / "sop.db")
-        yield f"sqlite:///{tmp_path / 'sop.db'}"
-        return
-    url = PG_URL
-    eng = make_engine(url)
-    metadata.drop_all(eng)
-    eng.dispose()
-    yield url
-    if request.param != "sqlite":
-        eng = make_engine(url)
-        metadata.drop_all(eng)
-        eng.dispose()
-
-
-def new_service(url: str) -> PlanService:
-    store = Store(make_engine(url))
-    store.ensure_ready()
-    return PlanService(store)
+from tests.store_fixtures import new_service
 
 
 @pytest.fixture
@@ -494,7 +455,6 @@ def test_edits_of_unknown_levels_and_approved_versions_are_refused(svc: PlanServ
 def test_approve_freezes_the_plan_with_owners_for_fva(tmp_path):
     """Approval stores the consensus and who adjusted each cell; the next edit starts a new draft."""
     from data.plan_service import PlanService
-    from data.store import Store, make_engine
 
     store = Store(make_engine(f"sqlite:///{tmp_path}/a.db"))
     store.ensure_ready()

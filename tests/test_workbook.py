@@ -6,10 +6,7 @@ Runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -17,44 +14,10 @@ import pytest
 
 from data.plan_service import EditError, PlanService
 from data.sample import sample_company
-from data.store import ConflictError, Store, make_engine, metadata
+from data.store import ConflictError
 from data.workbook import ORIGINAL_SHEET, WORKBOOK_REASON
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")),
-]
-
-
-@pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "sop.db"
-    eng = make_engine(f"sqlite:///{path}")
-    Store(eng).ensure_ready()
-    eng.dispose()
-    return path
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, seeded_sqlite: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        shutil.copy(seeded_sqlite, tmp_path / "sop.db")
-        yield f"sqlite:///{tmp_path / 'sop.db'}"
-        return
-    eng = make_engine(PG_URL)
-    metadata.drop_all(eng)
-    eng.dispose()
-    yield PG_URL
-    eng = make_engine(PG_URL)
-    metadata.drop_all(eng)
-    eng.dispose()
-
-
-def new_service(url: str) -> PlanService:
-    store = Store(make_engine(url))
-    store.ensure_ready()
-    return PlanService(store)
+from tests.store_fixtures import new_service
 
 
 @pytest.fixture
