@@ -1,0 +1,43 @@
+"""Role checks made on the server before any change is stored."""
+
+import flask
+import pytest
+
+from callbacks.auth import NotAllowed, require
+
+
+@pytest.fixture
+def request_as():
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+
+    def _as(username, role):
+        ctx = app.test_request_context("/")
+        ctx.push()
+        flask.session["user"] = {"username": username, "role": role}
+        return ctx
+
+    contexts = []
+    yield lambda u, r: contexts.append(_as(u, r))
+    for ctx in reversed(contexts):
+        ctx.pop()
+
+
+def test_executive_may_not_change_capacity(request_as):
+    request_as("erin", "executive")
+    with pytest.raises(NotAllowed) as err:
+        require("capacity_edit")
+    assert str(err.value) == ("erin (Executive) may not change capacity; that needs: Administrator, "
+                              "Supply planner.")
+    assert require("approve") == "erin"
+
+
+def test_planners_may_change_their_own_plan_only(request_as):
+    request_as("dana", "demand_planner")
+    assert require("demand_edit") == "dana"
+    with pytest.raises(NotAllowed, match="may not upload data"):
+        require("upload")
+    request_as("sam", "supply_planner")
+    assert require("capacity_edit") == "sam"
+    with pytest.raises(NotAllowed, match="may not change the demand plan"):
+        require("demand_edit")
