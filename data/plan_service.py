@@ -562,11 +562,6 @@ def interim_forecast(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
     return out[base.columns]
 
 
-def baseline_forecast_frame(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
-    """The reference 3-month average plus trend (kept for callers of the earlier name)."""
-    return baseline_forecast(history, horizon)
-
-
 # ---------------------------------------------------------------------------- the process's service
 
 _service: PlanService | None = None

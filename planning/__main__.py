@@ -39,7 +39,7 @@ def write_outputs(result: PlanResult, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, columns in OUTPUT_COLUMNS.items():
-        frame: pd.DataFrame = getattr(result, name if name != "inventory" else "inventory")
+        frame: pd.DataFrame = getattr(result, name)
         extra = [c for c in frame.columns if c not in columns]
         path = out / f"{name}.csv"
         frame[columns + extra].to_csv(path, index=False, float_format="%.6f")
