@@ -299,13 +299,14 @@ def family_history(family: str) -> pd.DataFrame:
 # process must not use the database connections (nor SQLite's in-process lock state) it inherited from the
 # web process, so it only relays progress and cancel. A small registry of JSON files beside the cache keeps
 # one run per cycle at a time, lets a page opened later follow a run started elsewhere, and carries Cancel:
-#   run-<cycle_id>       the run in flight: token, state (queued | running), pid, user, trigger, times
+#   run-<cycle_id>       the run in flight: token, pid, user, trigger, times. Only the job itself claims it,
+#                        so a request whose answer the browser dropped (a newer trigger superseded it) cannot
+#                        leave the cycle waiting for a job that never starts.
 #   req-<token>          what a request asked for (the browser holds only the token)
 #   progress-<token>     fraction, stage and start time, for pages following the run
 #   cancel-<token>       set by Cancel; the worker stops at its next step (ForecastCancelled), nothing stored
 #   skip-auto-<cycle_id> an automatic run of this cycle was cancelled: do not start it again by itself
 
-QUEUE_GRACE = 90.0  # seconds a queued request may take to start before it is considered lost
 JOB_TTL = 6 * 3600
 WORKER_TAG = "@@sop-forecast "
 
@@ -376,17 +377,27 @@ def _pid_alive(pid) -> bool:
 
 
 def in_flight(cycle_id: int) -> dict | None:
-    """The run of this cycle that is queued or running, or None (a dead one is cleared)."""
+    """The run of this cycle that is running, or None (the marker of a dead job is cleared)."""
     key = f"run:{cycle_id}"
     marker = jobs().get(key)
     if not marker:
         return None
-    if marker.get("state") == "running" and _pid_alive(marker.get("pid")):
-        return marker
-    if marker.get("state") == "queued" and time.time() - marker.get("created", 0) < QUEUE_GRACE:
+    if _pid_alive(marker.get("pid")):
         return marker
     _release(key, marker.get("token"))
     return None
+
+
+def claim_run(cycle_id: int, marker: dict) -> dict | None:
+    """Make `marker` the cycle's run in flight; None when it is, else the run that holds the cycle."""
+    key = f"run:{cycle_id}"
+    for _ in range(2):  # a second try when the holder turns out to be dead (in_flight clears it)
+        if jobs().add(key, marker):
+            return None
+        holder = in_flight(cycle_id)
+        if holder is not None:
+            return holder
+    return jobs().get(key) or {}
 
 
 def _release(key: str, token: str | None) -> None:
@@ -556,9 +567,7 @@ def request_forecast(n_clicks, _state, current):
     if marker:
         if (current or {}).get("token") == marker.get("token"):
             return no_update, True, no_update  # this page started it and follows it
-        text = (f"A forecast run started by {marker.get('user') or 'someone'} is in progress; this page follows "
-                "it and updates when it is done.")
-        return no_update, False, note("info", text, id="data-forecast-following")
+        return no_update, False, following_note(marker.get("user"))
     if manual:
         try:
             user = require("forecast")
@@ -571,10 +580,8 @@ def request_forecast(n_clicks, _state, current):
         user, trigger = current_user(), "auto"
     jobs().sweep()
     token = uuid.uuid4().hex
-    marker = {"token": token, "state": "queued", "created": time.time(), "user": user, "trigger": trigger}
-    if not jobs().add(f"run:{st.cycle_id}", marker):
-        return no_update, False, no_update  # another page queued one this instant: follow it
-    jobs().set(f"req:{token}", {"cycle_id": st.cycle_id, "user": user, "force": manual, "trigger": trigger})
+    jobs().set(f"req:{token}", {"cycle_id": st.cycle_id, "user": user, "force": manual, "trigger": trigger,
+                                "created": time.time()})
     return {"token": token, "trigger": trigger}, True, None
 
 
@@ -604,11 +611,12 @@ def run_forecast_job(set_progress, request):
     if req is None:
         return {"token": token, "status": "refused", "message": "This run request is unknown or has expired."}
     key = f"run:{req['cycle_id']}"
-    marker = reg.get(key)
-    if not marker or marker.get("token") != token:
-        return {"token": token, "status": "busy", "message": "Another forecast run is in progress."}
     started = time.time()
-    reg.set(key, {**marker, "state": "running", "pid": os.getpid(), "started": started})
+    holder = claim_run(req["cycle_id"], {"token": token, "pid": os.getpid(), "created": req.get("created", started),
+                                         "started": started, "user": req["user"], "trigger": req["trigger"]})
+    if holder is not None:  # another page's run got there first: this page follows it
+        reg.delete(f"req:{token}")
+        return {"token": token, "status": "following", "user": holder.get("user")}
     shown = {"fraction": 0.0, "stage": "starting"}
     lock = threading.Lock()
 
@@ -640,15 +648,29 @@ def run_forecast_job(set_progress, request):
     return {"token": token, "status": "error", "message": out.get("message")}
 
 
+def following_note(user: str | None) -> html.Div:
+    return note("info", f"A forecast run started by {user or 'someone'} is in progress; this page follows it and "
+                "updates when it is done.", id="data-forecast-following")
+
+
 @callback(
     Output("data-forecast-message", "children", allow_duplicate=True),
     Output("app-state", "data", allow_duplicate=True),
+    Output("data-forecast-poll", "disabled", allow_duplicate=True),
     Input("data-forecast-done", "data"),
     prevent_initial_call=True,
 )
 def forecast_finished(done):
     """The outcome of a run; a stored run refreshes every figure (the plan keys on the forecast run)."""
     done = done or {}
+    if done.get("status") == "following":  # another page's run held the cycle: follow it
+        return following_note(done.get("user")), no_update, False
+    message, state = finished_message(done)
+    return message, state, no_update
+
+
+def finished_message(done: dict):
+    """The page's note for a run that ended, and the new app-state (no_update when nothing was stored)."""
     status = done.get("status")
     if status == "done":
         if done.get("stored"):
@@ -662,7 +684,7 @@ def forecast_finished(done):
                 state_from_context(current_context()))
     if status == "cancelled":
         return cancelled_note(), no_update
-    if status in ("error", "refused", "busy"):
+    if status in ("error", "refused"):
         return note("bad", f"The forecast was not run: {done.get('message')} The previous forecast is kept.",
                     id="data-forecast-error"), no_update
     raise PreventUpdate
@@ -690,12 +712,15 @@ def cancel_forecast(n_clicks, request):
     if not n_clicks:
         raise PreventUpdate
     st = _plan_state()
+    request = request or {}
     marker = jobs().get(f"run:{st.cycle_id}")
+    if marker is None and request.get("token"):  # this page's job has not claimed the cycle yet
+        marker = {"token": request["token"], "trigger": request.get("trigger")}
     if marker:
         jobs().set(f"cancel:{marker['token']}", True)
         if marker.get("trigger") == "auto":
             jobs().set(f"skip-auto:{st.cycle_id}", True)
-        if marker.get("token") == (request or {}).get("token"):  # Dash ends that job now, leaving its files
+        if marker.get("token") == request.get("token"):  # Dash ends that job now, leaving its files
             _release(f"run:{st.cycle_id}", marker["token"])
             for k in (f"progress:{marker['token']}", f"req:{marker['token']}"):
                 jobs().delete(k)

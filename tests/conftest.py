@@ -76,6 +76,8 @@ class AppServer:
             return ""
 
     def stop(self) -> None:
+        if self in LIVE_SERVERS:
+            LIVE_SERVERS.remove(self)
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -86,6 +88,9 @@ class AppServer:
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(self.log_path, ARTIFACTS / f"server-{self.workdir.name}.log")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+LIVE_SERVERS: list[AppServer] = []  # for the server logs in a failed test's report
 
 
 def launch_app(name: str = "app") -> AppServer:
@@ -115,6 +120,7 @@ def launch_app(name: str = "app") -> AppServer:
         try:
             with urllib.request.urlopen(server.url + "/", timeout=5) as r:
                 if r.status == 200:
+                    LIVE_SERVERS.append(server)
                     return server
         except OSError:
             pass
@@ -223,6 +229,9 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+    if rep.failed and item.get_closest_marker("browser"):  # what the app printed, for a failure seen in CI only
+        for server in LIVE_SERVERS:
+            rep.sections.append((f"server log {server.workdir.name} (last lines)", server.log_tail(40)))
 
 
 # ---------------------------------------------------------------------------- helpers for browser tests
