@@ -257,30 +257,21 @@ class PlanService:
         state, plan = self._current()
         known = {"family": set(plan.consensus["family"]), "item": set(plan.consensus["item_id"])}
         horizon = set(plan.horizon)
-        batch = uuid.uuid4().hex[:12]
-        rows, problems = [], []
-        for cell in cells:
+
+        def locate(cell: dict[str, Any]) -> tuple[str, str, str]:
             level, key, period = str(cell.get("level", "")), str(cell.get("key", "")), str(cell.get("period", ""))
             if level not in LEVELS:
-                problems.append(f"{key} {period}: edits are made on a family or an item row")
-                continue
+                raise EditError(f"{key} {period}: edits are made on a family or an item row")
             if period not in horizon:
-                problems.append(f"{period} is not a month of the plan")
-                continue
+                raise EditError(f"{period} is not a month of the plan")
             if key not in known[level]:
-                problems.append(f"there is no {level} “{key}” in this plan")
-                continue
-            try:
-                edit = parse_edit(cell.get("text"))
-            except EditError as e:
-                problems.append(f"{key} {period}: {e}")
-                continue
-            rows.append({
-                "level": level, "key": key, "period": period, "type": edit.type, "value": edit.value,
-                "reason": _reason(reason), "owner": owner, "source": source, "batch_id": batch,
-            })
-        if problems:
-            raise EditError("; ".join(problems))
+                raise EditError(f"there is no {level} “{key}” in this plan")
+            return level, key, period
+
+        batch = uuid.uuid4().hex[:12]
+        rows = [{"level": level, "key": key, "period": period, "type": edit.type, "value": edit.value,
+                 "reason": _reason(reason), "owner": owner, "source": source, "batch_id": batch}
+                for (level, key, period), edit in _parse_cells(cells, locate, lambda p: f"{p[1]} {p[2]}")]
         _before_after(plan, rows)
         return self.store.add_changes(state.version_id, rows, (), expected_revision=expected_revision)
 
@@ -302,22 +293,18 @@ class PlanService:
             raise EditError("nothing to change")
         state, plan = self._current()
         fp = plan.family_plan.set_index(["family", "period"])["capacity"]
-        edits, problems = [], []
-        for cell in cells:
+
+        def locate(cell: dict[str, Any]) -> tuple[str, str]:
             family, period = str(cell.get("family", "")), str(cell.get("period", ""))
             if (family, period) not in fp.index:
-                problems.append(f"there is no family “{family}” in {period} in this plan")
-                continue
-            try:
-                edit = parse_edit(cell.get("text"))
-            except EditError as e:
-                problems.append(f"{family} {period}: {e}")
-                continue
+                raise EditError(f"there is no family “{family}” in {period} in this plan")
+            return family, period
+
+        edits = []
+        for (family, period), edit in _parse_cells(cells, locate, lambda p: f"{p[0]} {p[1]}"):
             before = float(fp[(family, period)])
             after = float(apply_adjustment(np.array([edit.type]), np.array([edit.value]), np.array([before]))[0])
             edits.append((family, period, edit.type, edit.value, after))
-        if problems:
-            raise EditError("; ".join(problems))
         rows = self._capacity_rows(state.version_id, edits, reason=_reason(reason), owner=owner, source="grid",
                                    batch=uuid.uuid4().hex[:12])
         return self.store.add_changes(state.version_id, (), rows, expected_revision=expected_revision)
@@ -479,6 +466,28 @@ def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:
     while len(cache) > size:
         cache.popitem(last=False)
 
+
+
+def _parse_cells(cells: Iterable[dict[str, Any]], locate: Callable[[dict[str, Any]], tuple],
+                 label: Callable[[tuple], str]) -> list[tuple[tuple, ParsedEdit]]:
+    """(place, parsed edit) per typed cell; every problem of every cell in one EditError, nothing parsed.
+
+    `locate(cell)` gives the cell's place in the plan or raises EditError saying why it has none;
+    `label(place)` names the place in a message about what was typed there."""
+    parsed, problems = [], []
+    for cell in cells:
+        try:
+            place = locate(cell)
+        except EditError as e:
+            problems.append(str(e))
+            continue
+        try:
+            parsed.append((place, parse_edit(cell.get("text"))))
+        except EditError as e:
+            problems.append(f"{label(place)}: {e}")
+    if problems:
+        raise EditError("; ".join(problems))
+    return parsed
 
 def _reason(reason: str | None) -> str:
     return (reason or "").strip() or DEFAULT_REASON
