@@ -463,7 +463,8 @@ try:
     n = int(data.history["item_id"].nunique())
     config = ForecastConfig(chunk=max(5, -(-n // 20)))  # about 20 progress steps; the results do not change
     t0 = time.monotonic()
-    run = statistical_forecast(data.history, horizon, config=config, should_cancel=should_cancel,
+    n_jobs = (os.cpu_count() or 1) if n >= 40 else 1  # a pool pays off beyond a few dozen series
+    run = statistical_forecast(data.history, horizon, config=config, should_cancel=should_cancel, n_jobs=n_jobs,
                                progress=lambda f, m: say(fraction=f, stage=m))
     seconds = time.monotonic() - t0
     if should_cancel():
@@ -476,7 +477,8 @@ try:
     run_id = st.save_forecast_run(
         first["cycle_id"], run.forecast, run.models, method="auto",
         settings={"horizon": horizon, "metric": run.metric, "seconds": round(seconds, 1), "by": args["user"],
-                  "series": n, "trigger": args["trigger"], "backtest": args["backtest"]},
+                  "series": n, "trigger": args["trigger"], "backtest": args["backtest"],
+                  "arima_search": run.arima_search},
     )
     say(outcome="done", run_id=run_id, stored=True, seconds=seconds)
 except ForecastCancelled:

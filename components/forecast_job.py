@@ -98,6 +98,9 @@ def status_line(info: dict | None, cycle: str | None, n_models: int | None, auto
         bits.append(f"in {formats.number(seconds, 1)} s")
     series = settings.get("series") or n_models
     method = settings.get("backtest") or "chosen per series on a rolling-origin backtest"
+    search = {"default": "; AutoARIMA searched its full model space",
+              "narrow": "; AutoARIMA used its narrow search (a large run: no seasonal AR/MA terms)"}
+    method += search.get(settings.get("arima_search"), "")
     return html.Div([
         html.Div([html.I(className="bi bi-check-circle-fill me-2 text-success"),
                   html.Strong(" ".join(bits)),

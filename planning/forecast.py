@@ -19,9 +19,14 @@ How it works (all series at once, no per-item Python loops; statsforecast does t
    re-estimated on the whole history (``forecast``) for the final forecast.
 4. Selection by MASE (scale: in-sample mean absolute seasonal difference before the first origin;
    lag 1 when that is zero or too short), averaged over all origins and steps. The ensemble is the
-   default; a single model replaces it only when its backtest MASE is less than half the
-   ensemble's (``ENSEMBLE_MARGIN`` = 1.0): on short backtests, picking the lowest error is mostly
-   noise and loses to the combination on unseen data (see bench/forecast.py).
+   default; a single model replaces it only when its backtest MASE is less than a third of the
+   ensemble's (``ENSEMBLE_MARGIN`` = 2.0): on short backtests, picking the lowest error is mostly
+   noise and loses to the combination on unseen data (the "forecast combination puzzle"; see the
+   selection-rule table of bench/forecast.py).
+   Run size: a run of at most ``ForecastConfig.full_search_max`` series (with a backtest) gives every
+   series the smooth candidate set with AutoARIMA's default model space; a larger run uses a narrow
+   stepwise ARIMA search (no seasonal AR/MA terms) and the intermittent set, several times faster,
+   so that 10,000 series fit in minutes on 2 cores (bench/forecast.py measures both).
 5. Intervals: every model's half-widths (native ones; the MASE scale for models without) are
    multiplied by a factor per horizon step such that 80 % / 95 % of that model's scaled backtest
    errors, pooled over all series, fall inside; the factors follow a power law in the step fitted
@@ -33,7 +38,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -45,7 +50,7 @@ REFIT_MODELS = ("AutoETS", "AutoARIMA", "AutoTheta")  # the others re-estimate i
 FORECAST_COLUMNS = ["item_id", "period", "model", "forecast", "lo80", "hi80", "lo95", "hi95"]
 MODEL_COLUMNS = ["item_id", "model", "error", "runner_up", "runner_up_error", "snaive_error", "n_obs", "note"]
 LEVELS = (80, 95)
-ENSEMBLE_MARGIN = 1.0  # a single model replaces the ensemble only if it halves its backtest MASE
+ENSEMBLE_MARGIN = 2.0  # a single model replaces the ensemble only below a third of its backtest MASE
 ADI_INTERMITTENT = 1.32  # Syntetos-Boylan cut-off on the average demand interval
 MIN_SHORT = 18  # months needed for any backtest (12 to fit + 6 to score)
 CHUNK = 1000  # series per statsforecast call (progress / cancel granularity)
@@ -92,6 +97,7 @@ class ForecastRun:
     models: pd.DataFrame
     metric: str = "MASE"
     candidates: pd.DataFrame | None = field(default=None, repr=False)  # every candidate's forecast
+    arima_search: str = "default"  # 'default' (small run) or 'narrow' (ForecastConfig.full_search_max)
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,13 @@ class ForecastConfig:
     margin: float = ENSEMBLE_MARGIN
     intermittent_adi: float = ADI_INTERMITTENT  # inf: treat every series as smooth
     selection: str = "ensemble_default"  # or 'argmin' (pure lowest error) or 'ensemble' (always)
-    # a narrow stepwise search (differencing still chosen by the unit-root tests, no seasonal AR/MA
-    # terms): 5-10x faster than the default search, which 10,000 series on 2 cores need; somewhat
-    # less accurate on seasonal series (bench: AutoARIMA MASE 0.635 vs 0.623 on the real panel)
+    # AutoARIMA's search: statsforecast's default (`arima_full`, ~0.35 s a series) in runs of at most
+    # `full_search_max` series, where intermittent series get the smooth candidate set (with ARIMA)
+    # too; beyond, a narrow stepwise search (`arima`: differencing still chosen by the unit-root
+    # tests, no seasonal AR/MA terms), 5-6x faster, which 10,000 series on 2 cores need; less
+    # accurate on seasonal series (bench: synthetic smooth AutoARIMA MASE 0.925 vs 0.844)
+    arima_full: dict = field(default_factory=dict)
+    full_search_max: int = 200
     arima: dict = field(
         default_factory=lambda: dict(
             max_p=1, max_q=1, max_P=0, max_Q=0, start_p=1, start_q=1, start_P=0, start_Q=0, nmodels=5,
@@ -116,6 +126,7 @@ class ForecastConfig:
         )
     )
     ets: dict = field(default_factory=dict)
+    refit_models: tuple[str, ...] = REFIT_MODELS  # which models `final_refit` re-estimates
     chunk: int = CHUNK
 
 
@@ -451,7 +462,7 @@ def _refit_final(res: _TierResult, Y: np.ndarray, last: int, models: dict, cfg: 
 
     n, k, n_w, h_cv = res.point.shape
     je = res.names.index(res.group.ensemble)
-    refit = [m for m in REFIT_MODELS if m in res.group.sf_names]
+    refit = [m for m in cfg.refit_models if m in res.group.sf_names]
     for name in refit:
         j = res.names.index(name)
         if cfg.final_refit == "all":
@@ -583,6 +594,10 @@ def statistical_forecast(
     intermittent = adi >= cfg.intermittent_adi
     is_full = has_demand & (panel.n_obs >= full_min)
     is_short = has_demand & (panel.n_obs >= MIN_SHORT) & ~is_full
+    arima_search = "default" if int((is_full | is_short).sum()) <= cfg.full_search_max else "narrow"
+    if arima_search == "default":  # a small run affords ARIMA's full search, on intermittent series too
+        cfg = replace(cfg, arima=cfg.arima_full)
+    use_intermittent_set = intermittent & (arima_search == "narrow")
     done = [0]
 
     def tick(count: int) -> None:  # backtest: 1 unit per series, final refit: about 1 more
@@ -595,7 +610,7 @@ def statistical_forecast(
         (is_full, cfg.full_span, cfg.full_step, m > 1, "full"),
         (is_short, cfg.short_span, cfg.short_step, False, "short"),
     ):
-        for group, cls_mask in ((SMOOTH, ~intermittent), (INTERMITTENT, intermittent)):
+        for group, cls_mask in ((SMOOTH, ~use_intermittent_set), (INTERMITTENT, use_intermittent_set)):
             idx = np.nonzero(tier_mask & cls_mask)[0]
             if len(idx) == 0:
                 continue
@@ -603,7 +618,7 @@ def statistical_forecast(
                 panel, idx, group, h=h, span=span, step=step, seasonal=seasonal, season_length=m,
                 n_jobs=n_jobs, cfg=cfg, tick=tick,
             )
-            notes = _notes(tier, group, panel.n_obs[idx], adi[idx], full_min)
+            notes = _notes(tier, group, panel.n_obs[idx], adi[idx], full_min, cfg.intermittent_adi)
             parts.append(_assemble_tier(res, panel.n_obs[idx], notes, steps_needed, horizon, return_candidates))
     tiny = np.nonzero(has_demand & (panel.n_obs < MIN_SHORT))[0]
     if len(tiny):
@@ -622,12 +637,13 @@ def statistical_forecast(
     report(1.0, "done")
     return ForecastRun(
         forecast=forecast, models=models[MODEL_COLUMNS], metric="MASE",
-        candidates=pd.concat(cands, ignore_index=True) if cands else None,
+        candidates=pd.concat(cands, ignore_index=True) if cands else None, arima_search=arima_search,
     )
 
 
-def _notes(tier: str, group: _Group, n_obs: np.ndarray, adi: np.ndarray, full_min: int) -> list[str]:
-    """Why a series did not get the full candidate set ('' when it did)."""
+def _notes(tier: str, group: _Group, n_obs: np.ndarray, adi: np.ndarray, full_min: int,
+           adi_cut: float) -> list[str]:
+    """Why a series did not get the full candidate set, or that its demand is intermittent ('' if neither)."""
     short = np.where(
         tier == "short",
         np.char.add(np.char.add("short history: ", n_obs.astype(str)),
@@ -635,10 +651,14 @@ def _notes(tier: str, group: _Group, n_obs: np.ndarray, adi: np.ndarray, full_mi
                     "ETS/ARIMA/Theta are non-seasonal"),
         "",
     )
-    inter = ""
-    if group is INTERMITTENT:
-        inter = np.char.add(np.char.add("intermittent demand (one month in ", np.char.mod("%.1f", adi)),
-                            " has demand): AutoARIMA not used, ensemble with Croston")
+    what = (": AutoARIMA not used, ensemble with Croston" if group is INTERMITTENT
+            else ": Croston among the candidates")
+    inter = np.where(
+        np.isfinite(adi) & (adi >= adi_cut),
+        np.char.add(np.char.add("intermittent demand (one month in ", np.char.mod("%.1f", adi)), " has demand"
+                    + what),
+        "",
+    )
     both = np.char.add(np.char.add(short, np.where((short != "") & (inter != ""), "; ", "")), inter)
     return both.tolist()
 

@@ -8,9 +8,12 @@ import pytest
 
 from planning.forecast import (
     BASELINE,
+    ENSEMBLE,
+    ENSEMBLE_INTERMITTENT,
     FORECAST_COLUMNS,
     MODEL_COLUMNS,
     ForecastCancelled,
+    ForecastConfig,
     ForecastRun,
     baseline_forecast,
     horizon_after,
@@ -100,14 +103,47 @@ def test_pure_seasonal_series_picks_seasonal_naive(run: ForecastRun) -> None:
     assert fc[:12] == pytest.approx([100, 120, 150, 200, 300, 450, 600, 550, 350, 200, 120, 90])
 
 
-def test_intermittent_series_croston_chosen_or_not_worse(run: ForecastRun) -> None:
-    row = run.models.set_index("item_id").loc["intermittent"]
-    assert "intermittent" in row["note"]
-    cand = run.candidates[run.candidates["item_id"] == "intermittent"]
+@pytest.fixture(scope="module")
+def large_run() -> ForecastRun:
+    """The same panel forecast as a large run would be (narrow ARIMA search, intermittent set)."""
+    return statistical_forecast(_panel(), horizon_after(LAST, 18), return_candidates=True,
+                                config=ForecastConfig(full_search_max=0))
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_intermittent_series_croston_chosen_or_not_worse(size: str, run: ForecastRun, large_run: ForecastRun) -> None:
+    r = run if size == "small" else large_run
+    assert r.arima_search == ("default" if size == "small" else "narrow")
+    row = r.models.set_index("item_id").loc["intermittent"]
+    assert "intermittent demand" in row["note"]
+    cand = r.candidates[r.candidates["item_id"] == "intermittent"]
     err = cand.groupby("model")["error"].first()
     assert "CrostonOptimized" in err.index
-    uses_croston = row["model"] in ("CrostonOptimized", "Ensemble(ETS,Theta,Croston)")
-    assert uses_croston or row["error"] <= err["CrostonOptimized"] + 1e-12
+    # a small run gives it the whole candidate set (ARIMA included); a large run the intermittent set
+    assert ("AutoARIMA" in err.index) == (size == "small")
+    if size == "large":
+        uses_croston = row["model"] in ("CrostonOptimized", "Ensemble(ETS,Theta,Croston)")
+        assert uses_croston or row["error"] <= err["CrostonOptimized"] + 1e-12
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_ensemble_is_kept_unless_one_model_is_three_times_better(size, run, large_run) -> None:
+    """ENSEMBLE_MARGIN = 2: a single model replaces the ensemble only below a third of its backtest MASE."""
+    r = run if size == "small" else large_run
+    err = r.candidates.groupby(["item_id", "model"])["error"].first().unstack()
+    checked = 0
+    for item, row in r.models.set_index("item_id").iterrows():
+        if item not in err.index:
+            continue  # too short for a backtest
+        e = err.loc[item].dropna()
+        ens = next(m for m in (ENSEMBLE, ENSEMBLE_INTERMITTENT) if m in e.index)
+        others = e.drop(ens)
+        if row["model"] == ens:
+            assert (others * 3 >= e[ens] - 1e-12).all(), item
+        else:
+            assert e[row["model"]] * 3 < e[ens] and e[row["model"]] == pytest.approx(others.min()), item
+        checked += 1
+    assert checked >= 4
 
 
 def test_models_table_reports_runner_up_and_snaive(run: ForecastRun) -> None:
