@@ -326,7 +326,7 @@ class _ChunkJob:
     cfg: ForecastConfig
 
 
-def _run_tier(
+def _tier_jobs(
     panel: _Panel,
     idx: np.ndarray,
     group: _Group,
@@ -336,19 +336,14 @@ def _run_tier(
     step: int,
     seasonal: bool,
     season_length: int,
-    n_jobs: int,
+    workers: int,
     cfg: ForecastConfig,
-    tick: Callable[[int], None],
-) -> _TierResult:
-    """Backtest the rows `idx` of the panel with the group's candidates, select and forecast.
-
-    The series are processed in chunks (progress / cancel between chunks); with n_jobs > 1 the
-    chunks run in a pool of worker processes (each chunk is independent until calibration).
-    """
+) -> list[_ChunkJob]:
+    """The rows `idx` of the panel cut into chunks (progress / cancel granularity; with a pool, chunks
+    small enough that the workers finish together)."""
     n = len(idx)
-    workers = max(1, int(n_jobs if n_jobs > 0 else (os.cpu_count() or 1)))
-    size = cfg.chunk if workers == 1 else max(1, min(cfg.chunk, -(-n // (2 * workers))))
-    jobs = [
+    size = cfg.chunk if workers == 1 else max(1, min(cfg.chunk, -(-n // (8 * workers))))
+    return [
         _ChunkJob(
             ids=panel.ids[idx[i : i + size]], Y=panel.Y[idx[i : i + size]], n_obs=panel.n_obs[idx[i : i + size]],
             last=panel.last, group=group, h_cv=max(h, span), span=span, step=step, seasonal=seasonal,
@@ -356,26 +351,43 @@ def _run_tier(
         )
         for i in range(0, n, size)
     ]
-    results: list[_TierResult] = []
-    if workers == 1 or len(jobs) == 1 or _in_daemon():
-        for job in jobs:
-            results.append(_run_chunk(job))
-            tick(2 * len(job.ids))
-    else:
-        import multiprocessing as mp
 
-        pool = mp.get_context("fork").Pool(min(workers, len(jobs)))
-        try:
-            for res in pool.imap(_run_chunk, jobs):
-                results.append(res)
-                tick(2 * len(res.ids))
-        finally:
-            pool.terminate()  # also on cancel: stops the chunks still running
-            pool.join()
+
+def _run_jobs(jobs: list[_ChunkJob], workers: int, tick: Callable[[int], None]) -> list[_TierResult]:
+    """Backtest, select and forecast every chunk (in a pool of worker processes when workers > 1: all
+    tiers share it, so no worker waits at a tier's end); results in the order of `jobs`."""
+    if workers == 1 or len(jobs) <= 1 or _in_daemon():
+        out = []
+        for job in jobs:
+            out.append(_run_chunk(job))
+            tick(2 * len(job.ids))
+        return out
+    import multiprocessing as mp
+
+    results: list[_TierResult | None] = [None] * len(jobs)
+    pool = mp.get_context("fork").Pool(min(workers, len(jobs)))
+    try:
+        for i, res in pool.imap_unordered(_run_numbered_chunk, list(enumerate(jobs))):
+            results[i] = res
+            tick(2 * len(res.ids))
+    finally:
+        pool.terminate()  # also on cancel: stops the chunks still running
+        pool.join()
+    return results  # type: ignore[return-value]
+
+
+def _run_numbered_chunk(numbered: tuple[int, _ChunkJob]) -> tuple[int, _TierResult]:
+    i, job = numbered
+    return i, _run_chunk(job)
+
+
+def _merge_chunks(results: list[_TierResult]) -> _TierResult:
+    """One tier's chunk results as one."""
     cat = lambda name: np.concatenate([getattr(r, name) for r in results])  # noqa: E731
+    first = results[0]
     return _TierResult(
-        ids=cat("ids"), group=group, names=group.names, point=cat("point"), half=cat("half"),
-        actual=cat("actual"), scale=cat("scale"), error=cat("error"), available=results[0].available,
+        ids=cat("ids"), group=first.group, names=first.names, point=cat("point"), half=cat("half"),
+        actual=cat("actual"), scale=cat("scale"), error=cat("error"), available=first.available,
         chosen=cat("chosen"), runner=cat("runner"),
     )
 
@@ -606,6 +618,8 @@ def statistical_forecast(
 
     report(0.05, f"forecasting {total:,} series")
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]] = []
+    workers = max(1, int(n_jobs if n_jobs > 0 else (os.cpu_count() or 1)))
+    tiers, jobs = [], []
     for tier_mask, span, step, seasonal, tier in (
         (is_full, cfg.full_span, cfg.full_step, m > 1, "full"),
         (is_short, cfg.short_span, cfg.short_step, False, "short"),
@@ -614,12 +628,15 @@ def statistical_forecast(
             idx = np.nonzero(tier_mask & cls_mask)[0]
             if len(idx) == 0:
                 continue
-            res = _run_tier(
-                panel, idx, group, h=h, span=span, step=step, seasonal=seasonal, season_length=m,
-                n_jobs=n_jobs, cfg=cfg, tick=tick,
-            )
-            notes = _notes(tier, group, panel.n_obs[idx], adi[idx], full_min, cfg.intermittent_adi)
-            parts.append(_assemble_tier(res, panel.n_obs[idx], notes, steps_needed, horizon, return_candidates))
+            tier_jobs = _tier_jobs(panel, idx, group, h=h, span=span, step=step, seasonal=seasonal,
+                                   season_length=m, workers=workers, cfg=cfg)
+            tiers.append((tier, group, idx, len(jobs), len(jobs) + len(tier_jobs)))
+            jobs.extend(tier_jobs)
+    results = _run_jobs(jobs, workers, tick)
+    for tier, group, idx, first, stop in tiers:
+        res = _merge_chunks(results[first:stop])
+        notes = _notes(tier, group, panel.n_obs[idx], adi[idx], full_min, cfg.intermittent_adi)
+        parts.append(_assemble_tier(res, panel.n_obs[idx], notes, steps_needed, horizon, return_candidates))
     tiny = np.nonzero(has_demand & (panel.n_obs < MIN_SHORT))[0]
     if len(tiny):
         report(0.05 + 0.9 * min(1.0, done[0] / (2 * total)), "forecasting short series")

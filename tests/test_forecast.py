@@ -207,3 +207,11 @@ def test_horizon_must_follow_history() -> None:
         statistical_forecast(_series("x", np.ones(30)), ["2024-06"])
     empty = statistical_forecast(_series("x", np.ones(30)).iloc[0:0], horizon_after(LAST, 3))
     assert empty.forecast.empty and list(empty.forecast.columns) == FORECAST_COLUMNS
+
+
+def test_a_pool_of_workers_gives_the_same_forecast(run: ForecastRun) -> None:
+    """n_jobs=2 cuts the tiers into chunks run by two processes; the result must not change."""
+    pooled = statistical_forecast(_panel(), horizon_after(LAST, 18), n_jobs=2,
+                                  config=ForecastConfig(chunk=1))
+    pd.testing.assert_frame_equal(pooled.forecast, run.forecast)
+    pd.testing.assert_frame_equal(pooled.models, run.models)
