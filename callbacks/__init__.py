@@ -9,6 +9,7 @@ from callbacks import (  # noqa: F401
     meeting,
     metrics,
     pre_sop,
+    settings,
     shell,
     supply,
 )

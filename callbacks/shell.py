@@ -10,7 +10,7 @@ from components.shell import cycle_badge
 
 log = logging.getLogger("sop.shell")
 
-STATE_KEYS = ("cycle", "version", "revision")
+STATE_KEYS = ("cycle", "version", "revision", "settings")
 
 
 def current_context() -> dict:
@@ -35,11 +35,12 @@ def current_context() -> dict:
         "version_number": version.get("number"),
         "version_status": version.get("status"),
         "revision": version.get("revision"),
+        "settings": (raw.get("settings_key") or "")[:12],
     }
 
 
 def state_from_context(context: dict) -> dict:
-    """Only ids go to the browser: cycle (its period), version id, revision."""
+    """Only ids go to the browser: cycle (its period), version id, revision, a digest of the settings."""
     return {k: context.get(k) for k in STATE_KEYS}
 
 

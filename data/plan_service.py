@@ -180,7 +180,8 @@ class PlanService:
         cycle = self.store.current_cycle()
         version = self.store.current_version()
         info = self.store.dataset_info()
-        return {"cycle": cycle, "version": version, "dataset": info}
+        return {"cycle": cycle, "version": version, "dataset": info,
+                "settings_key": self.store.plan_state()["settings_key"]}
 
     # ------------------------------------------------------------------ statistical forecast
 

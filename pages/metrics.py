@@ -22,6 +22,11 @@ def layout(**_query):
             panel("Lag accuracy and forecast value added", dcc.Loading(html.Div(id="metrics-lag"), type="dot"),
                   subtitle="Plans of earlier cycles against what was sold, 1, 2 and 3 months ahead: statistical "
                            "forecast vs consensus"),
+            panel("Targets and planning settings", [
+                dcc.Loading(html.Div(id="metrics-settings"), type="dot"),
+                html.Div(id="metrics-settings-msg", className="mt-2"),
+            ], subtitle="What the KPIs are judged against and what the supply plan weighs; administrators "
+                        "change them"),
             panel("S&OP maturity", [
                 html.Div("Where is the process today? Choose the level that fits best; the next steps to the "
                          "level above are shown below.", className="panel-sub"),

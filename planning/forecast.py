@@ -25,8 +25,10 @@ How it works (all series at once, no per-item Python loops; statsforecast does t
    selection-rule table of bench/forecast.py).
    Run size: a run of at most ``ForecastConfig.full_search_max`` series (with a backtest) gives every
    series the smooth candidate set with AutoARIMA's default model space; a larger run uses a narrow
-   stepwise ARIMA search (no seasonal AR/MA terms) and the intermittent set, several times faster,
-   so that 10,000 series fit in minutes on 2 cores (bench/forecast.py measures both).
+   stepwise ARIMA search (no seasonal AR/MA terms), the intermittent set and a cheaper backtest of
+   ETS and ARIMA (fitted once on the whole history, run forward from each origin: its errors have
+   seen the future's parameters), so that 10,000 series fit in minutes on 2 cores (bench/forecast.py
+   measures both kinds of run).
 5. Intervals: every model's half-widths (native ones; the MASE scale for models without) are
    multiplied by a factor per horizon step such that 80 % / 95 % of that model's scaled backtest
    errors, pooled over all series, fall inside; the factors follow a power law in the step fitted
@@ -47,6 +49,7 @@ BASELINE = "baseline_ma3_trend"
 ENSEMBLE = "Ensemble(ETS,ARIMA,Theta)"
 ENSEMBLE_INTERMITTENT = "Ensemble(ETS,Theta,Croston)"
 REFIT_MODELS = ("AutoETS", "AutoARIMA", "AutoTheta")  # the others re-estimate in `forward` anyway
+FORWARD_MODELS = ("AutoETS", "AutoARIMA")  # backtested by `forward` from the whole-history fit in large runs
 FORECAST_COLUMNS = ["item_id", "period", "model", "forecast", "lo80", "hi80", "lo95", "hi95"]
 MODEL_COLUMNS = ["item_id", "model", "error", "runner_up", "runner_up_error", "snaive_error", "n_obs", "note"]
 LEVELS = (80, 95)
@@ -127,6 +130,10 @@ class ForecastConfig:
     )
     ets: dict = field(default_factory=dict)
     refit_models: tuple[str, ...] = REFIT_MODELS  # which models `final_refit` re-estimates
+    # 'search' (fit at the first origin, forward at the later ones, search again on the whole history)
+    # or 'forward' (ETS and ARIMA fitted once on the whole history and run forward from each origin,
+    # see _fit_and_forward); statistical_forecast uses 'forward' for large runs
+    backtest: str = "search"
     chunk: int = CHUNK
 
 
@@ -415,9 +422,11 @@ def _run_chunk(job: _ChunkJob) -> _TierResult:
     point = np.full((n, k, n_w, h_cv), np.nan)
     half = np.full((n, k, n_w, h_cv, 2), np.nan)
     models = _models(group.sf_names, job.season_length, job.seasonal, cfg)
+    direct = [name for name in group.sf_names if cfg.backtest == "forward" and name in FORWARD_MODELS]
+    in_cv = [name for name in group.sf_names if name not in direct]
     # placeholder future months let the same call produce the final forecast (never scored)
     Y_ext = np.hstack([Y, np.zeros((n, h_cv))])
-    sf = StatsForecast(models=list(models.values()), freq="MS", n_jobs=1, fallback_model=Naive())
+    sf = StatsForecast(models=[models[name] for name in in_cv], freq="MS", n_jobs=1, fallback_model=Naive())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cv = sf.cross_validation(
@@ -425,8 +434,12 @@ def _run_chunk(job: _ChunkJob) -> _TierResult:
             test_size=span + h_cv, level=list(LEVELS), refit=False,
         )
     cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable")
-    for j, name in enumerate(group.sf_names):
+    for name in in_cv:
+        j = names.index(name)
         point[:, j], half[:, j] = _sf_frame(cv, name, (n, n_w, h_cv))
+    for name in direct:
+        j = names.index(name)
+        point[:, j], half[:, j] = _fit_and_forward(models[name], Y, job.n_obs, span, job.step, h_cv)
     # the reference baseline at each origin (its formula, vectorized; not a statsforecast model)
     jb = names.index(BASELINE)
     actual = np.full((n, n_w, h_cv), np.nan)
@@ -453,6 +466,46 @@ def _run_chunk(job: _ChunkJob) -> _TierResult:
     return res
 
 
+def _fit_and_forward(model, Y: np.ndarray, n_obs: np.ndarray, span: int, step: int, h: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The fast backtest of large runs: `model` fitted once per series on its whole history (the final
+    forecast), then run with those parameters over the history up to each origin (`forward`).
+
+    Much cheaper than a search at the first origin plus a second search on the whole history, at the cost
+    of backtest errors that have seen the parameters of the future (somewhat optimistic).
+    Returns point (n, W, h) and half-widths (n, W, h, 2), the last window being the final forecast."""
+    from statsforecast.models import Naive
+
+    n_w = span // step + 1
+    n, L = Y.shape
+    point = np.full((n, n_w, h), np.nan)
+    half = np.full((n, n_w, h, 2), np.nan)
+    levels = list(LEVELS)
+
+    def store(i: int, w: int, res: dict) -> None:
+        point[i, w] = res["mean"]
+        for li, lv in enumerate(LEVELS):
+            if f"hi-{lv}" in res:
+                half[i, w, :, li] = (np.asarray(res[f"hi-{lv}"]) - np.asarray(res[f"lo-{lv}"])) / 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(n):
+            y = Y[i, L - int(n_obs[i]):]
+            try:
+                fitted = model.new().fit(y=y)
+            except Exception:  # what statsforecast does too: the naive forecast instead
+                fitted = Naive().fit(y=y)
+            store(i, n_w - 1, fitted.predict(h=h, level=levels))
+            for w in range(n_w - 1):
+                cut = len(y) - span + w * step
+                try:
+                    store(i, w, fitted.forward(y=y[:cut], h=h, level=levels))
+                except Exception:
+                    pass  # left out of this series' backtest (NaN)
+    return point, half
+
+
 def _ensemble(point: np.ndarray, half: np.ndarray, names: list[str], group: _Group) -> None:
     """Ensemble = mean of the members' forecasts; its half-widths = mean of theirs (NaN -> ignored)."""
     members = [names.index(m) for m in group.members]
@@ -474,7 +527,8 @@ def _refit_final(res: _TierResult, Y: np.ndarray, last: int, models: dict, cfg: 
 
     n, k, n_w, h_cv = res.point.shape
     je = res.names.index(res.group.ensemble)
-    refit = [m for m in cfg.refit_models if m in res.group.sf_names]
+    already = FORWARD_MODELS if cfg.backtest == "forward" else ()  # fitted on the whole history already
+    refit = [m for m in cfg.refit_models if m in res.group.sf_names and m not in already]
     for name in refit:
         j = res.names.index(name)
         if cfg.final_refit == "all":
@@ -609,6 +663,8 @@ def statistical_forecast(
     arima_search = "default" if int((is_full | is_short).sum()) <= cfg.full_search_max else "narrow"
     if arima_search == "default":  # a small run affords ARIMA's full search, on intermittent series too
         cfg = replace(cfg, arima=cfg.arima_full)
+    else:
+        cfg = replace(cfg, backtest="forward")
     use_intermittent_set = intermittent & (arima_search == "narrow")
     done = [0]
 

@@ -1,0 +1,73 @@
+"""Targets and planning settings on /metrics: shown to everyone, changed by administrators (checked here,
+on the server). A save is validated whole: any problem is listed by field and nothing is stored."""
+
+from __future__ import annotations
+
+import logging
+
+from dash import ALL, Input, Output, State, callback, html, no_update
+
+from callbacks.auth import PERMISSIONS, NotAllowed, require, signed_in
+from callbacks.common import store
+from callbacks.shell import current_context, state_from_context
+from components.empty import error_state
+from components.plan_workbook import note
+from components.settings_form import settings_form
+from data.settings_form import COST_FIELDS, POLICY_FIELDS, read_settings_form, target_rows
+
+log = logging.getLogger("sop.settings")
+FIELD_NAMES = [f.name for f in POLICY_FIELDS + COST_FIELDS]
+
+
+@callback(Output("metrics-settings", "children"), Input("app-state", "data"))
+def render_settings(_state):
+    try:
+        settings = store().get_settings()
+    except Exception as exc:
+        log.exception("settings failed")
+        return error_state(f"{type(exc).__name__}: {exc}")
+    user = signed_in()
+    may_edit = bool(user) and user["role"] in PERMISSIONS["settings"]
+    return settings_form(settings, may_edit, user["username"] if user else "Someone who is not signed in")
+
+
+@callback(
+    Output("metrics-settings-msg", "children"),
+    Output("app-state", "data", allow_duplicate=True),
+    Input("metrics-settings-save", "n_clicks"),
+    *[State(f"metrics-set-{name}", "value") for name in FIELD_NAMES],
+    State("metrics-set-floor", "value"),
+    State("metrics-set-w0", "value"), State("metrics-set-w1", "value"), State("metrics-set-w2", "value"),
+    State({"type": "metrics-target", "kpi": ALL, "side": ALL}, "value"),
+    State({"type": "metrics-target", "kpi": ALL, "side": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def save_settings(n_clicks, *args):
+    if not n_clicks:
+        return no_update, no_update
+    k = len(FIELD_NAMES)
+    values = dict(zip(FIELD_NAMES, args[:k]))
+    floor, weights, target_values, target_ids = args[k], list(args[k + 1 : k + 4]), args[k + 4], args[k + 5]
+    try:
+        require("settings")
+    except NotAllowed as exc:
+        return note("bad", f"{exc} Nothing was changed.", id="metrics-settings-denied"), no_update
+    rows: dict[str, dict] = {}
+    for id_, value in zip(target_ids, target_values):
+        rows.setdefault(id_["kpi"], {"name": id_["kpi"]})[id_["side"]] = value
+    st = store()
+    current = st.get_settings()
+    labels = {r["name"]: r["label"] for r in target_rows(current)}
+    for name, row in rows.items():
+        row["label"] = labels.get(name, name)
+    new, problems = read_settings_form(current, values, bool(floor), weights, list(rows.values()))
+    if new is None:
+        return html.Div([
+            note("bad", html.Strong("Not saved: nothing was changed."), id="metrics-settings-refused"),
+            html.Ul([html.Li(p) for p in problems], className="mb-0 mt-1", id="metrics-settings-problems"),
+        ]), no_update
+    if new == current:
+        return note("info", "Nothing to save: the settings are as stored.", id="metrics-settings-same"), no_update
+    st.save_settings(new)
+    return (note("ok", [html.Strong("Settings saved."), " Every page now plans and colours with them."],
+                 id="metrics-settings-saved"), state_from_context(current_context()))

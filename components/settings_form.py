@@ -1,0 +1,71 @@
+"""The targets and planning settings form on /metrics (filled from the stored settings)."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from data.settings_form import COST_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field, target_rows
+from planning.model import Settings
+
+
+def _unit(unit: str) -> str:
+    return {"%": "%", "turns": "turns a year", "days": "days"}.get(unit, unit)
+
+
+def _number_input(id_, value, step="any") -> dbc.Input:
+    return dbc.Input(id=id_, type="number", value=value, step=step, size="sm", className="settings-input",
+                     debounce=True)
+
+
+def _field_row(f: Field, value) -> html.Tr:
+    return html.Tr([
+        html.Th(html.Label(f.label, htmlFor=f"metrics-set-{f.name}"), scope="row"),
+        html.Td(_number_input(f"metrics-set-{f.name}", value)),
+        html.Td(f.unit, className="item-meta"),
+    ])
+
+
+def settings_form(settings: Settings, may_edit: bool, who: str) -> html.Div:
+    """KPI targets (low / high), safety stock and overtime, supply option costs, scenario weights."""
+    targets = html.Table([
+        html.Thead(html.Tr([html.Th("KPI"), html.Th("Low"), html.Th("High"), html.Th("Unit")])),
+        html.Tbody([
+            html.Tr([
+                html.Th(r["label"], scope="row"),
+                html.Td(_number_input({"type": "metrics-target", "kpi": r["name"], "side": "low"}, r["low"])),
+                html.Td(_number_input({"type": "metrics-target", "kpi": r["name"], "side": "high"}, r["high"])),
+                html.Td(_unit(r["unit"]), className="item-meta"),
+            ], id=f"metrics-target-row-{r['name']}")
+            for r in target_rows(settings)
+        ]),
+    ], className="table table-sm settings-table mb-0", id="metrics-target-table")
+    policy = html.Table(html.Tbody(
+        [_field_row(f, getattr(settings, f.name)) for f in POLICY_FIELDS]
+        + [html.Tr([html.Th("Safety stock floor", scope="row"),
+                    html.Td(dbc.Checkbox(id="metrics-set-floor", value=bool(settings.safety_stock_floor),
+                                         label="inventory may not fall below it"), colSpan=2)])]
+    ), className="table table-sm settings-table mb-0")
+    costs = html.Table(html.Tbody([_field_row(f, getattr(settings, f.name)) for f in COST_FIELDS]),
+                       className="table table-sm settings-table mb-0")
+    weights = html.Table(html.Tbody([
+        html.Tr([html.Th(label, scope="row"), html.Td(_number_input(f"metrics-set-w{i}", w, step=0.05)),
+                 html.Td("weight", className="item-meta")])
+        for i, (label, w) in enumerate(zip(WEIGHT_LABELS, settings.scenario_weights))
+    ]), className="table table-sm settings-table mb-0")
+    block = lambda title, body, hint: html.Div([  # noqa: E731
+        html.H3(title, className="settings-block-title"), html.Div(hint, className="item-meta mb-1"), body,
+    ], className="col-xl-3 col-lg-6 col-12 mb-3")
+    save = dbc.Button([html.I(className="bi bi-save me-2"), "Save settings"], id="metrics-settings-save",
+                      color="primary", disabled=not may_edit)
+    who_note = ("" if may_edit else f"{who} may read these; an administrator changes them.")
+    return html.Div([
+        html.Div([
+            block("KPI targets", targets, "A blank bound is no bound. Statuses on every page follow these."),
+            block("Inventory and capacity", policy, "Used by the supply plan and the inventory projection."),
+            block("Supply option costs", costs, "What the least-cost supply plan weighs, in money."),
+            block("Scenario weights", weights, "Scored 0–1 and weighted; saved as shares that add up to 1."),
+        ], className="row"),
+        html.Div([save, html.Span(who_note, className="item-meta ms-3", id="metrics-settings-who")],
+                 className="d-flex align-items-center"),
+    ])
