@@ -231,7 +231,9 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
     if rep.failed and item.get_closest_marker("browser"):  # what the app printed, for a failure seen in CI only
         for server in LIVE_SERVERS:
-            rep.sections.append((f"server log {server.workdir.name} (last lines)", server.log_tail(40)))
+            lines = [ln for ln in server.log_tail(400).splitlines()
+                     if "INFO werkzeug" not in ln]  # the requests themselves say little; errors do
+            rep.sections.append((f"server log {server.workdir.name} (last lines)", "\n".join(lines[-40:])))
 
 
 # ---------------------------------------------------------------------------- helpers for browser tests

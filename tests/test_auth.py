@@ -41,3 +41,15 @@ def test_planners_may_change_their_own_plan_only(request_as):
     assert require("capacity_edit") == "sam"
     with pytest.raises(NotAllowed, match="may not change the demand plan"):
         require("demand_edit")
+
+
+def test_settings_callback_refuses_a_demand_planner(request_as):
+    """The save callback itself checks the role, whatever the page showed."""
+    from callbacks.settings import FIELD_NAMES, save_settings
+
+    request_as("dana", "demand_planner")
+    values = [1] * len(FIELD_NAMES)
+    message, state = save_settings(1, *values, True, 1, 1, 1, [5], [{"kpi": "mape", "side": "high"}])
+    text = str(message)
+    assert "dana (Demand planner) may not change settings; that needs: Administrator." in text
+    assert "Nothing was changed." in text
