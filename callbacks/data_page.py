@@ -429,8 +429,10 @@ def backtest_text() -> str:
 
     cfg = ForecastConfig()
     full, short = cfg.full_span // cfg.full_step, cfg.short_span // cfg.short_step
+    keep = 1 + cfg.margin
     return (f"candidates chosen per series by MASE on a {full}-origin rolling backtest ({cfg.full_step} months "
-            f"apart; {short} origins for series shorter than 3 years)")
+            f"apart; {short} origins for series shorter than 3 years); the mean of ETS, ARIMA and Theta is kept "
+            f"unless one model's backtest error is below 1/{keep:g} of it")
 
 
 # Runs in a fresh process (cwd = the repository): the statistical forecast on the stored history for the plan

@@ -53,18 +53,22 @@ def settings_form(settings: Settings, may_edit: bool, who: str) -> html.Div:
                  html.Td("weight", className="item-meta")])
         for i, (label, w) in enumerate(zip(WEIGHT_LABELS, settings.scenario_weights))
     ]), className="table table-sm settings-table mb-0")
-    block = lambda title, body, hint: html.Div([  # noqa: E731
+    block = lambda title, body, hint, cols: html.Div([  # noqa: E731
         html.H3(title, className="settings-block-title"), html.Div(hint, className="item-meta mb-1"), body,
-    ], className="col-xl-3 col-lg-6 col-12 mb-3")
+    ], className=f"{cols} col-12 mb-3")
     save = dbc.Button([html.I(className="bi bi-save me-2"), "Save settings"], id="metrics-settings-save",
                       color="primary", disabled=not may_edit)
     who_note = ("" if may_edit else f"{who} may read these; an administrator changes them.")
     return html.Div([
         html.Div([
-            block("KPI targets", targets, "A blank bound is no bound. Statuses on every page follow these."),
-            block("Inventory and capacity", policy, "Used by the supply plan and the inventory projection."),
-            block("Supply option costs", costs, "What the least-cost supply plan weighs, in money."),
-            block("Scenario weights", weights, "Scored 0–1 and weighted; saved as shares that add up to 1."),
+            block("KPI targets", targets, "A blank bound is no bound. Statuses on every page follow these.",
+                  "col-xxl-4 col-lg-6"),
+            block("Inventory and capacity", policy, "Used by the supply plan and the inventory projection.",
+                  "col-xxl-3 col-lg-6"),
+            block("Supply option costs", costs, "What the least-cost supply plan weighs, in money.",
+                  "col-xxl-3 col-lg-6"),
+            block("Scenario weights", weights, "Scored 0–1 and weighted; saved as shares that add up to 1.",
+                  "col-xxl-2 col-lg-6"),
         ], className="row"),
         html.Div([save, html.Span(who_note, className="item-meta ms-3", id="metrics-settings-who")],
                  className="d-flex align-items-center"),
