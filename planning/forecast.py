@@ -468,12 +468,13 @@ def _run_chunk(job: _ChunkJob) -> _TierResult:
 
 def _fit_and_forward(model, Y: np.ndarray, n_obs: np.ndarray, span: int, step: int, h: int
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """The fast backtest of large runs: `model` fitted once per series on its whole history (the final
-    forecast), then run with those parameters over the history up to each origin (`forward`).
+    """The cheaper backtest of large runs: `model` searched once per series on its whole history (the
+    final forecast); the model it found (the same ETS components, the same ARIMA orders) re-estimated at
+    the first origin and run forward from there to the later origins.
 
-    Much cheaper than a search at the first origin plus a second search on the whole history, at the cost
-    of backtest errors that have seen the parameters of the future (somewhat optimistic).
-    Returns point (n, W, h) and half-widths (n, W, h, 2), the last window being the final forecast."""
+    One model search instead of two; the backtest has seen which model the whole history prefers (not
+    its parameters). Returns point (n, W, h) and half-widths (n, W, h, 2), the last window being the
+    final forecast."""
     from statsforecast.models import Naive
 
     n_w = span // step + 1
@@ -493,17 +494,38 @@ def _fit_and_forward(model, Y: np.ndarray, n_obs: np.ndarray, span: int, step: i
         for i in range(n):
             y = Y[i, L - int(n_obs[i]):]
             try:
-                fitted = model.new().fit(y=y)
+                full = model.new().fit(y=y)
             except Exception:  # what statsforecast does too: the naive forecast instead
-                fitted = Naive().fit(y=y)
-            store(i, n_w - 1, fitted.predict(h=h, level=levels))
+                full = Naive().fit(y=y)
+            store(i, n_w - 1, full.predict(h=h, level=levels))
+            first = len(y) - span
+            try:
+                origin = _same_model(full).fit(y=y[:first])
+            except Exception:  # too short for that model at the first origin: its parameters, forward
+                origin = full
             for w in range(n_w - 1):
-                cut = len(y) - span + w * step
                 try:
-                    store(i, w, fitted.forward(y=y[:cut], h=h, level=levels))
+                    store(i, w, origin.forward(y=y[: first + w * step], h=h, level=levels))
                 except Exception:
                     pass  # left out of this series' backtest (NaN)
     return point, half
+
+
+def _same_model(fitted):
+    """An unfitted model of the specification `fitted` chose (ETS components, ARIMA orders)."""
+    from statsforecast.models import ARIMA, AutoETS
+
+    spec = getattr(fitted, "model_", None) or {}
+    if "components" in spec and isinstance(fitted, AutoETS):
+        trend = str(spec.get("method", "")).split(",")[1] if "," in str(spec.get("method", "")) else ""
+        return AutoETS(season_length=fitted.season_length, model=str(spec["components"])[:3],
+                       damped=trend.endswith("d"))
+    if "arma" in spec:
+        p, q, P, Q, m, d, D = (int(v) for v in spec["arma"])
+        coef = spec.get("coef") or {}
+        return ARIMA(order=(p, d, q), seasonal_order=(P, D, Q), season_length=max(m, 1),
+                     include_mean="intercept" in coef, include_drift="drift" in coef)
+    return fitted.new()
 
 
 def _ensemble(point: np.ndarray, half: np.ndarray, names: list[str], group: _Group) -> None:
