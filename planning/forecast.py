@@ -713,7 +713,7 @@ def statistical_forecast(
     results = _run_jobs(jobs, workers, tick)
     for tier, group, idx, first, stop in tiers:
         res = _merge_chunks(results[first:stop])
-        notes = _notes(tier, group, panel.n_obs[idx], adi[idx], full_min, cfg.intermittent_adi)
+        notes = _notes(tier, group, panel.n_obs[idx], adi[idx], full_min)
         parts.append(_assemble_tier(res, panel.n_obs[idx], notes, steps_needed, horizon, return_candidates))
     tiny = np.nonzero(has_demand & (panel.n_obs < MIN_SHORT))[0]
     if len(tiny):
@@ -736,9 +736,8 @@ def statistical_forecast(
     )
 
 
-def _notes(tier: str, group: _Group, n_obs: np.ndarray, adi: np.ndarray, full_min: int,
-           adi_cut: float) -> list[str]:
-    """Why a series did not get the full candidate set, or that its demand is intermittent ('' if neither)."""
+def _notes(tier: str, group: _Group, n_obs: np.ndarray, adi: np.ndarray, full_min: int) -> list[str]:
+    """Why a series did not get the full candidate set ('' when it did)."""
     short = np.where(
         tier == "short",
         np.char.add(np.char.add("short history: ", n_obs.astype(str)),
@@ -746,14 +745,10 @@ def _notes(tier: str, group: _Group, n_obs: np.ndarray, adi: np.ndarray, full_mi
                     "ETS/ARIMA/Theta are non-seasonal"),
         "",
     )
-    what = (": AutoARIMA not used, ensemble with Croston" if group is INTERMITTENT
-            else ": Croston among the candidates")
-    inter = np.where(
-        np.isfinite(adi) & (adi >= adi_cut),
-        np.char.add(np.char.add("intermittent demand (one month in ", np.char.mod("%.1f", adi)), " has demand"
-                    + what),
-        "",
-    )
+    inter = ""  # in a small run intermittent series get the full set too (Croston is always a candidate)
+    if group is INTERMITTENT:
+        inter = np.char.add(np.char.add("intermittent demand (one month in ", np.char.mod("%.1f", adi)),
+                            " has demand): AutoARIMA not used, ensemble with Croston")
     both = np.char.add(np.char.add(short, np.where((short != "") & (inter != ""), "; ", "")), inter)
     return both.tolist()
 
