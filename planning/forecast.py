@@ -130,9 +130,10 @@ class ForecastConfig:
     )
     ets: dict = field(default_factory=dict)
     refit_models: tuple[str, ...] = REFIT_MODELS  # which models `final_refit` re-estimates
-    # 'search' (fit at the first origin, forward at the later ones, search again on the whole history)
-    # or 'forward' (ETS and ARIMA fitted once on the whole history and run forward from each origin,
-    # see _fit_and_forward); statistical_forecast uses 'forward' for large runs
+    # 'search' (search at the first origin, forward to the later ones, search again on the whole
+    # history) or 'forward' (ETS and ARIMA searched once on the whole history, the model found
+    # re-estimated at the first origin and run forward; see _fit_and_forward); statistical_forecast
+    # uses 'forward' for large runs
     backtest: str = "search"
     chunk: int = CHUNK
 
