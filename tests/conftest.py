@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,17 +311,25 @@ def kpi_value(page, name: str) -> float | None:
     return float(raw) if raw else None
 
 
-def default_settings(server: AppServer) -> None:
-    """Store the default settings (SPEC defaults: no safety-stock floor, …) in the server's database, so the
-    reference example's worked figures hold whatever settings the sample company came with."""
+@contextmanager
+def store_of(server: AppServer):
+    """A Store on an app server's own SQLite database (to read what the browser stored)."""
     from data.store import Store, make_engine
-    from planning.model import Settings
 
     engine = make_engine(f"sqlite:///{server.workdir}/sop.db")
     try:
-        Store(engine).save_settings(Settings())
+        yield Store(engine)
     finally:
         engine.dispose()
+
+
+def default_settings(server: AppServer) -> None:
+    """Store the default settings (SPEC defaults: no safety-stock floor, …) in the server's database, so the
+    reference example's worked figures hold whatever settings the sample company came with."""
+    from planning.model import Settings
+
+    with store_of(server) as store:
+        store.save_settings(Settings())
 
 
 # ---------------------------------------------------------------------------- store-backed tests

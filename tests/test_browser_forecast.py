@@ -10,7 +10,7 @@ import math
 import time
 
 import pytest
-from conftest import shot
+from conftest import shot, store_of
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,8 @@ def fresh(start_app):
 
 @pytest.fixture(scope="module")
 def store(fresh):
-    from data.store import Store, make_engine
-
-    engine = make_engine(f"sqlite:///{fresh.workdir}/sop.db")
-    yield Store(engine)
-    engine.dispose()
+    with store_of(fresh) as s:
+        yield s
 
 
 def wait_running(page, timeout: int = 120_000) -> None:

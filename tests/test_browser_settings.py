@@ -5,7 +5,7 @@ demand planner sees the settings but may not change them."""
 from __future__ import annotations
 
 import pytest
-from conftest import kpi_value, shot
+from conftest import kpi_value, shot, store_of
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +17,8 @@ def server(start_app):
 
 @pytest.fixture(scope="module")
 def store(server):
-    from data.store import Store, make_engine
-
-    engine = make_engine(f"sqlite:///{server.workdir}/sop.db")
-    yield Store(engine)
-    engine.dispose()
+    with store_of(server) as s:
+        yield s
 
 
 def target_input(page, kpi: str, side: str):
