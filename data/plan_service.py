@@ -152,6 +152,16 @@ class PlanService:
             _remember(self._data, state, data, CACHE_SIZE)
         return plan
 
+    def effective_capacity(self, version_id: int | None = None) -> pd.DataFrame:
+        """Capacity per resource as the engine reads it: from the computed plan's data when the current
+        state has one (no query), else from the store."""
+        state = self.state(version_id)
+        with self._lock:
+            data = self._data.get(state)
+        if data is not None:
+            return data.capacity.copy()
+        return self.store.effective_capacity(state.version_id)
+
     def approve(self, *, by: str, expected_revision: int | None = None) -> int:
         """Freeze the current draft: its consensus (with who adjusted each cell, for forecast value
         added by owner) is stored as the approved plan; later edits start a new draft."""
@@ -315,7 +325,7 @@ class PlanService:
         """Capacity change rows for family totals (family, period, type, value, new total).
 
         A family-month with several resources is spread over them pro rata (equally when 0)."""
-        cap = self.store.effective_capacity(version_id)
+        cap = self.effective_capacity(version_id)
         groups = {k: g for k, g in cap.groupby(["family", "period"], sort=False)}
         rows = []
         for family, period, kind, value, total in edits:
