@@ -476,21 +476,12 @@ def test_approve_freezes_the_plan_with_owners_for_fva(tmp_path):
     assert store.get_version(approved)["status"] == "approved"
 
 
-def test_effective_capacity_from_the_computed_plan_equals_the_stores(db_url):
+def test_effective_capacity_from_the_computed_plan_equals_the_stores(svc: PlanService) -> None:
     """The capacity edit path reads capacity from the cached plan data; it must be what the store says."""
-    from data.plan_service import PlanService
-    from data.store import Store, make_engine
-
-    engine = make_engine(db_url)
-    try:
-        svc = PlanService(Store(engine))
-        plan = svc.current_plan()
-        family, period = plan.family_plan["family"].iloc[0], plan.horizon[0]
-        svc.apply_capacity_edits([{"family": family, "period": period, "text": "+10%"}], reason="test",
-                                 owner="sam")
-        svc.current_plan()  # computed: the memo path
-        cached = svc.effective_capacity().sort_values(["family", "period", "resource"], ignore_index=True)
-        stored = svc.store.effective_capacity().sort_values(["family", "period", "resource"], ignore_index=True)
-        pd.testing.assert_frame_equal(cached[stored.columns], stored, check_dtype=False)
-    finally:
-        engine.dispose()
+    plan = svc.current_plan()
+    family, period = plan.family_plan["family"].iloc[0], plan.horizon[0]
+    svc.apply_capacity_edits([{"family": family, "period": period, "text": "+10%"}], reason="test", owner="sam")
+    svc.current_plan()  # computed: the cached path
+    cached = svc.effective_capacity().sort_values(["family", "period", "resource"], ignore_index=True)
+    stored = svc.store.effective_capacity().sort_values(["family", "period", "resource"], ignore_index=True)
+    pd.testing.assert_frame_equal(cached[stored.columns], stored, check_dtype=False)
