@@ -423,7 +423,7 @@ def _run_chunk(job: _ChunkJob) -> _TierResult:
     point = np.full((n, k, n_w, h_cv), np.nan)
     half = np.full((n, k, n_w, h_cv, 2), np.nan)
     models = _models(group.sf_names, job.season_length, job.seasonal, cfg)
-    direct = [name for name in group.sf_names if cfg.backtest == "forward" and name in FORWARD_MODELS]
+    direct = [name for name in group.sf_names if name in _whole_history_models(cfg)]
     in_cv = [name for name in group.sf_names if name not in direct]
     # placeholder future months let the same call produce the final forecast (never scored)
     Y_ext = np.hstack([Y, np.zeros((n, h_cv))])
@@ -465,6 +465,11 @@ def _run_chunk(job: _ChunkJob) -> _TierResult:
     if cfg.final_refit != "none":
         _refit_final(res, Y, job.last, models, cfg)
     return res
+
+
+def _whole_history_models(cfg: ForecastConfig) -> tuple[str, ...]:
+    """The models whose backtest `_fit_and_forward` makes from a whole-history fit (none re-fitted after)."""
+    return FORWARD_MODELS if cfg.backtest == "forward" else ()
 
 
 def _fit_and_forward(model, Y: np.ndarray, n_obs: np.ndarray, span: int, step: int, h: int
@@ -550,8 +555,7 @@ def _refit_final(res: _TierResult, Y: np.ndarray, last: int, models: dict, cfg: 
 
     n, k, n_w, h_cv = res.point.shape
     je = res.names.index(res.group.ensemble)
-    already = FORWARD_MODELS if cfg.backtest == "forward" else ()  # fitted on the whole history already
-    refit = [m for m in cfg.refit_models if m in res.group.sf_names and m not in already]
+    refit = [m for m in cfg.refit_models if m in res.group.sf_names and m not in _whole_history_models(cfg)]
     for name in refit:
         j = res.names.index(name)
         if cfg.final_refit == "all":
