@@ -574,17 +574,6 @@ def render_chart(_state, family):
 # ---------------------------------------------------------------------------- audit trail
 
 
-def change_text(kind: str, value: float) -> str:
-    """An adjustment as a planner would say it: '+10 %', '−500 units', 'set to 2,420'."""
-    if formats.is_missing(value):
-        return formats.DASH
-    if kind == "percentage":
-        return formats.percent(value, 1 if float(value) % 1 else 0, signed=True)
-    if kind == "additive":
-        return f"{formats.integer(value, signed=True)} units"
-    return f"set to {formats.integer(value)}"
-
-
 def audit_rows(
     trail: pd.DataFrame, applied: pd.DataFrame | None, family=None, owner=None, kind=None
 ) -> list[dict]:
@@ -622,7 +611,7 @@ def audit_rows(
             "type": t["type"].to_numpy(),
             "type_label": t["type"].map(TYPE_LABELS).fillna(t["type"]).to_numpy(),
             "value": t["value"].astype(float).to_numpy(),
-            "change": [change_text(k, v) for k, v in zip(t["type"], t["value"], strict=True)],
+            "change": [formats.change_text(k, v) for k, v in zip(t["type"], t["value"], strict=True)],
             "before": t["before"].astype(float).round(3).to_numpy(),
             "after": t["after"].astype(float).round(3).to_numpy(),
             "reason": t["reason"].fillna("").to_numpy(),

@@ -151,17 +151,6 @@ def options_table(result):
     return summary_table("supply-options-table", cols, frame.to_dict("records"), "option")
 
 
-def change_text(kind: str, value) -> str:
-    """A capacity change as a planner would say it: '+10 %', '−500 units', 'set to 12,000'."""
-    if formats.is_missing(value):
-        return formats.DASH
-    if kind == "percentage":
-        return formats.percent(value, 1 if float(value) % 1 else 0, signed=True)
-    if kind == "additive":
-        return f"{formats.integer(value, signed=True)} units"
-    return f"set to {formats.integer(value)}"
-
-
 def audit_table(limit: int = 10):
     """The latest capacity changes of the plan (service.audit_trail(), kind 'capacity'), one line per
     family-month of a change (resources summed)."""
@@ -181,7 +170,7 @@ def audit_table(limit: int = 10):
     lines = lines.assign(
         key=lines["batch_id"] + "|" + lines["family"] + "|" + lines["period"],
         when_text=pd.to_datetime(lines["when"]).dt.strftime("%Y-%m-%d %H:%M"),
-        change=[change_text(t, v) for t, v in zip(lines["type"], lines["value"])],
+        change=[formats.change_text(t, v) for t, v in zip(lines["type"], lines["value"])],
         state=lines["active"].map({True: "in effect", False: "undone"}),
     )
     cols = [Col("when_text", "When", "text"), Col("owner", "Who", "text"), Col("family", "Family", "text"),

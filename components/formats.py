@@ -118,3 +118,14 @@ def target_text(low, high, unit: str | None) -> str:
     if lo is not None:
         return f"target \u2265 {_bound(lo, unit)}"
     return "no target set"
+
+
+def change_text(kind: str, value) -> str:
+    """An adjustment or capacity change as a planner would say it: '+10 %', '−500 units', 'set to 2,420'."""
+    if is_missing(value):
+        return DASH
+    if kind == "percentage":
+        return percent(value, 1 if float(value) % 1 else 0, signed=True)
+    if kind == "additive":
+        return f"{integer(value, signed=True)} units"
+    return f"set to {integer(value)}"
