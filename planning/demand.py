@@ -3,7 +3,9 @@
 An adjustment is percentage (x × (1 + v/100)), additive (x + v) or absolute (v). An
 item adjustment changes that item's cell. A family adjustment changes the family's
 current total (the sum of its items as they stand at that point) and spreads the change
-to the items pro rata to their current values, equally when that total is zero.
+to the items pro rata to their current values, equally when that total is zero
+(`spread_pro_rata`, which the service layer also uses to spread a family's capacity edit over
+its resources).
 Adjustments that touch the same family and month apply in `created_at` order, then in
 file (`seq`) order. Consensus is never negative: each step's result is floored at 0.
 
@@ -40,6 +42,44 @@ def apply_adjustment(kind: np.ndarray, value: np.ndarray, current: np.ndarray) -
     return np.maximum(out, 0.0)
 
 
+def spread_pro_rata(parts: np.ndarray, new_total, groups: np.ndarray | None = None) -> np.ndarray:
+    """`parts` scaled so that they sum to `new_total`: pro rata to their current values, in equal
+    shares when they sum to 0 (or less). Used for family adjustments (items of a family) and for
+    capacity edits of a family (its resources).
+
+    parts      (n,) or (n, m): axis 0 holds the parts, any further axes are independent totals
+               (e.g. items × months: each month is spread on its own).
+    new_total  without `groups`: a scalar or an array broadcastable to parts.sum(axis=0).
+               With `groups`: one total per group, shape (g,) or (g, m).
+    groups     optional int array (n,) of group numbers 0..g−1: each group of parts is spread
+               over its own total (all families of a month in one call).
+
+    >>> spread_pro_rata(np.array([300.0, 100.0]), 800.0)
+    array([600., 200.])
+    >>> spread_pro_rata(np.array([0.0, 0.0]), 10.0)
+    array([5., 5.])
+    """
+    parts = np.asarray(parts, dtype=float)
+    new_total = np.asarray(new_total, dtype=float)
+    if groups is None:
+        new, old, size = new_total, parts.sum(axis=0), float(parts.shape[0])
+    else:
+        groups = np.asarray(groups, dtype=int)
+        n_groups = int(new_total.shape[0])
+        flat = parts.reshape(len(parts), -1)  # parts × the independent totals
+        width = flat.shape[1]
+        cell = (groups[:, None] * width + np.arange(width)).ravel()
+        total = np.bincount(cell, weights=flat.ravel(), minlength=n_groups * width).reshape(n_groups, width)
+        old = total[groups].reshape(parts.shape)
+        new = new_total[groups]
+        size = np.bincount(groups, minlength=n_groups)[groups].astype(float).reshape((-1,) + (1,) * (parts.ndim - 1))
+    positive = old > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(positive, new / np.where(positive, old, 1.0), 0.0)
+        equal = np.broadcast_to(new / size, parts.shape)
+    return np.where(positive, parts * factor, equal)
+
+
 def _grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]):
     """Items sorted by family, their family index and the statistical matrix items × horizon."""
     order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
@@ -60,7 +100,6 @@ def compose_consensus(
     item_ids, families, fam_of_item, stat = _grid(statistical, items, horizon)
     x = stat.copy()
     n_fam, n_per = len(families), len(horizon)
-    fam_size = np.bincount(fam_of_item, minlength=n_fam).astype(float)
     fam_starts = np.searchsorted(fam_of_item, np.arange(n_fam))
     warnings: list[str] = []
 
@@ -119,14 +158,10 @@ def compose_consensus(
                 totals = np.add.reduceat(x, fam_starts, axis=0)
                 old_t = totals[f, c]
                 new_t = apply_adjustment(kind[on_fam], value[on_fam], old_t)
-                factor = np.ones((n_fam, n_per))
-                equal = np.full((n_fam, n_per), np.nan)
-                positive = old_t > 0
-                factor[f[positive], c[positive]] = new_t[positive] / old_t[positive]
-                equal[f[~positive], c[~positive]] = new_t[~positive] / fam_size[f[~positive]]
-                x = x * factor[fam_of_item]
-                eq = equal[fam_of_item]
-                x = np.where(np.isnan(eq), x, eq)
+                totals[f, c] = new_t
+                changed = np.zeros((n_fam, n_per), dtype=bool)
+                changed[f, c] = True
+                x = np.where(changed[fam_of_item], spread_pro_rata(x, totals, fam_of_item), x)
                 before[idx[on_fam]] = old_t
                 after[idx[on_fam]] = new_t
         adj["before"] = np.round(before, ROUND_DECIMALS)
@@ -177,18 +212,3 @@ def scenario_consensus(
         factor = rel.where(rel.notna(), factor).set_axis(out.index)
     out["consensus"] = np.round(np.maximum(out["consensus"].to_numpy(float) * factor.to_numpy(float), 0), ROUND_DECIMALS)
     return out
-
-
-def adjustment_summary(adjustments: pd.DataFrame) -> pd.DataFrame:
-    """Count and net change (after − before) of adjustments by owner and type."""
-    if adjustments.empty:
-        return pd.DataFrame(columns=["owner", "type", "count", "net_change"])
-    work = adjustments.assign(
-        owner=adjustments["owner"].replace("", "(unknown)").fillna("(unknown)"),
-        change=adjustments.get("after", np.nan) - adjustments.get("before", np.nan),
-    )
-    return (
-        work.groupby(["owner", "type"], as_index=False)
-        .agg(count=("type", "size"), net_change=("change", "sum"))
-        .sort_values(["owner", "type"])
-    )

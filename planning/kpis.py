@@ -1,5 +1,9 @@
 """The one registry of KPI definitions that the dashboard, metrics page, CLI and minutes read.
 
+REGISTRY's order is the order KPIs are listed everywhere (`kpi_names()`); each entry has the
+name, label, unit, direction and `default_target`. The accuracy and attainment formulas are
+`planning.measures`.
+
 History months are those whose rows carry `forecast_units` (later: the approved plan made
 for them). Each KPI is computed from units with units and money with money.
 """
@@ -9,12 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Number
 
 import numpy as np
 import pandas as pd
 
-from planning.accuracy import error_metrics, family_totals
-from planning.model import CompanyData, KpiTarget, Settings
+from planning.accuracy import family_totals
+from planning.measures import measures
+from planning.model import DEFAULT_TARGETS, CompanyData, KpiTarget, Settings
 
 AT_RISK_MARGIN = 0.10  # within 10 % of the target band's edge counts as at risk, beyond as off target
 
@@ -40,6 +46,11 @@ class KpiDef:
     description: str
     from_history: bool = False  # depends on history only (cached per dataset), not on the plan
 
+    @property
+    def default_target(self) -> KpiTarget:
+        """The target before anyone changes it (planning.model.DEFAULT_TARGETS; none when absent)."""
+        return DEFAULT_TARGETS.get(self.name, KpiTarget())
+
 
 def _last_measured_periods(measured: pd.DataFrame, n: int) -> list[str]:
     return sorted(measured["period"].unique())[-n:]
@@ -51,17 +62,17 @@ def kpi_mape(k: KpiInputs) -> float:
     if m.empty:
         return math.nan
     m = m[m["period"].isin(_last_measured_periods(m, 12))]
-    return float(error_metrics(family_totals(m), [])["mape"].iloc[0])
+    return float(measures(family_totals(m))["mape"].iloc[0])
 
 
 def kpi_bias(k: KpiInputs) -> float:
-    """Bias % of the company total over the last 12 history months."""
+    """Bias % of the company total over the last 12 history months (Σe / ΣA of all rows is the
+    company total's)."""
     m = k.measured
     if m.empty:
         return math.nan
     m = m[m["period"].isin(_last_measured_periods(m, 12))]
-    a = m["actual"].sum()
-    return float((m["forecast"].sum() - a) * 100.0 / a) if a else math.nan
+    return float(measures(m)["bias_pct"].iloc[0])
 
 
 def _attainment(k: KpiInputs, money: bool) -> float:
@@ -70,11 +81,9 @@ def _attainment(k: KpiInputs, money: bool) -> float:
         return math.nan
     m = m[m["period"].isin(_last_measured_periods(m, 3))]
     if money:
-        price = m["item_id"].map(k.data.items.set_index("item_id")["unit_price"]).to_numpy(float)
-        actual, planned = (m["actual"] * price).sum(), (m["forecast"] * price).sum()
-    else:
-        actual, planned = m["actual"].sum(), m["forecast"].sum()
-    return float(actual * 100.0 / planned) if planned else math.nan
+        price = m["item_id"].map(k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"])
+        m = m.assign(forecast=m["forecast"] * price, actual=m["actual"] * price)
+    return float(measures(m)["attainment"].iloc[0])
 
 
 def kpi_plan_attainment(k: KpiInputs) -> float:
@@ -137,17 +146,68 @@ REGISTRY: dict[str, KpiDef] = {
 }
 
 
-def target_text(t: KpiTarget, unit: str) -> str:
-    u = " %" if unit == "%" else f" {unit}" if unit != "turns" else ""
-    if t.low is not None and t.high is not None:
-        if t.low == -t.high:
-            return f"±{t.high:g}{u}"
-        return f"{t.low:g}–{t.high:g}{u}"
-    if t.high is not None:
-        return f"< {t.high:g}{u}"
-    if t.low is not None:
-        return f"> {t.low:g}{u}"
-    return ""
+def kpi_names(*, history_only: bool = False) -> list[str]:
+    """The KPI names in the one order every page, table and file lists them (REGISTRY's order);
+    `history_only`: just those that depend on history only (the ones with a history trend)."""
+    return [name for name, d in REGISTRY.items() if d.from_history or not history_only]
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, Number) and math.isnan(float(v)))
+
+
+def _number(v: float, decimals: int) -> str:
+    """Thousands separators and a real minus sign; never '-0'."""
+    if round(v, decimals) == 0:
+        v = 0.0
+    text = f"{abs(v):,.{decimals}f}"
+    return "\u2212" + text if v < 0 else text
+
+
+def _bound(v: float, unit: str | None) -> str:
+    """One end of a band with its unit, as the pages show it: '80 %', '12.5 %', '30 days', '6×'."""
+    u = (unit or "").strip().lower()
+    decimals = 0 if float(v).is_integer() else 1
+    if u in ("%", "pct", "percent"):
+        return f"{_number(v, decimals)} %"
+    if u in ("days", "day", "d"):
+        return f"{_number(v, 0)} days"
+    if u in ("x", "turns", "times", "\u00d7"):
+        return f"{_number(v, decimals)}\u00d7"
+    return _number(v, 1)
+
+
+def target_text(low: float | None, high: float | None, unit: str | None, *, short: bool = False) -> str:
+    """A target band in words, the one formatter of targets.
+
+    Pages (default): 'target 80 % – 90 %', 'target ≤ 20 %', 'target ≥ 95 %', 'target ±5 %',
+    'no target set'. `short` (the `target` of `compute_kpis`, kpis.json): '80–90 %', '< 20 %',
+    '> 95 %', '±5 %', ''. None / NaN ends are open.
+    """
+    lo = None if _missing(low) else float(low)
+    hi = None if _missing(high) else float(high)
+    if lo is None and hi is None:
+        return "" if short else "no target set"
+    if short:
+        u = unit or ""
+        tail = " %" if u == "%" else "" if u == "turns" else f" {u}".rstrip()
+
+        def b(v: float) -> str:
+            return f"{v:g}"
+        prefix, sep, le, ge = "", "\u2013", "< ", "> "
+    else:
+        tail = ""
+
+        def b(v: float) -> str:
+            return _bound(v, unit)
+        prefix, sep, le, ge = "target ", " \u2013 ", "\u2264 ", "\u2265 "
+    if lo is not None and hi is not None:
+        body = f"\u00b1{b(hi)}" if lo == -hi else f"{b(lo)}{sep}{b(hi)}"
+    elif hi is not None:
+        body = le + b(hi)
+    else:
+        body = ge + b(lo)
+    return prefix + body + tail
 
 
 def kpi_status(value: float, t: KpiTarget) -> str:
@@ -177,14 +237,14 @@ def compute_kpis(inputs: KpiInputs, known: dict[str, float] | None = None) -> di
     out = {}
     known = known or {}
     for name, d in REGISTRY.items():
-        t = inputs.settings.targets.get(name, KpiTarget())
+        t = inputs.settings.targets.get(name, d.default_target)
         value = known[name] if name in known else d.compute(inputs)
         out[name] = {
             "name": name,
             "label": d.label,
             "unit": d.unit,
             "value": None if value is None or not np.isfinite(value) else round(float(value), 6),
-            "target": target_text(t, d.unit),
+            "target": target_text(t.low, t.high, d.unit, short=True),
             "target_low": t.low,
             "target_high": t.high,
             "direction": d.direction,

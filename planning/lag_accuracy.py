@@ -12,16 +12,18 @@ plans, so the forecast made in cycle c for period p has lag = months(p - c) + 1.
 made in cycle 2025-07 for 2025-07 is lag 1, for 2025-08 lag 2, for 2025-09 lag 3. Periods
 before the cycle (lag < 1) are not forecasts and are ignored.
 
-Measures (SPEC Definitions, e = F - A): MAPE = mean |e| / A * 100 over A > 0 (A = 0 counted in
-n_zero), WAPE = sum |e| / sum A * 100, bias % = sum e / sum A * 100. Family and total figures are
-computed on units summed per family (or company) and period, never averaged from items. Only
-cells with an actual are measured.
+Measures: MAPE, WAPE and bias % as SPEC Definitions has them, from `planning.measures` (e = F - A;
+A = 0 periods are left out of MAPE and counted in n_zero). Family and total figures are computed
+on units summed per family (or company) and period, never averaged from items. Only cells with
+an actual are measured.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from planning.measures import measures
 
 LAG_COLUMNS = [
     "level", "family", "lag", "n", "n_zero",
@@ -59,27 +61,12 @@ def _cells(snapshots: pd.DataFrame, actuals: pd.DataFrame, items: pd.DataFrame) 
 
 
 def _measures(g: pd.DataFrame, keys: list[str], prefix_cols: dict[str, str]) -> pd.DataFrame:
-    """MAPE / WAPE / bias % per group `keys` over rows that are already summed per period."""
-    a = g["actual_units"]
-    out = g[keys].copy()
-    out["pos"] = (a > 0).astype(int)
-    out["zero"] = (a <= 0).astype(int)
-    out["abs_a"] = a
+    """n, n_zero and prefix_ mape / wape / bias_pct per group `keys` of rows already summed per period."""
+    cols: dict[str, np.ndarray] = {}
     for prefix, col in prefix_cols.items():
-        e = g[col] - a
-        out[f"{prefix}_abs"] = e.abs()
-        out[f"{prefix}_err"] = e
-        out[f"{prefix}_ape"] = np.where(a > 0, e.abs() / a.where(a > 0, 1.0) * 100, 0.0)
-    agg = out.groupby(keys, as_index=False).sum(numeric_only=True)
-    res = agg[keys].copy()
-    res["n"] = agg["pos"] + agg["zero"]
-    res["n_zero"] = agg["zero"]
-    sum_a = agg["abs_a"].where(agg["abs_a"] > 0)
-    for prefix in prefix_cols:
-        res[f"{prefix}_mape"] = agg[f"{prefix}_ape"] / agg["pos"].where(agg["pos"] > 0)
-        res[f"{prefix}_wape"] = agg[f"{prefix}_abs"] / sum_a * 100
-        res[f"{prefix}_bias_pct"] = agg[f"{prefix}_err"] / sum_a * 100
-    return res
+        m = measures(g, keys, col, "actual_units")
+        cols.update({f"{prefix}_{name}": m[name].to_numpy() for name in ("mape", "wape", "bias_pct")})
+    return m[[*keys, "n", "n_zero"]].assign(**cols)
 
 
 def lag_accuracy(
@@ -129,21 +116,13 @@ def forecast_value_added(
     own = cells[cells["owner"] != ""]
 
     def wape(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        t = frame.assign(
-            s_abs=(frame["statistical"] - frame["actual_units"]).abs(),
-            c_abs=(frame["consensus"] - frame["actual_units"]).abs(),
-            one=1,
-        )
-        if keys:
-            g = t.groupby(keys, as_index=False)[["s_abs", "c_abs", "actual_units", "one"]].sum()
-        else:
-            g = t[["s_abs", "c_abs", "actual_units", "one"]].sum().to_frame().T
-        sa = g["actual_units"].where(g["actual_units"] > 0)
-        res = g[keys].copy() if keys else pd.DataFrame(index=g.index)
-        res["n"] = g["one"].astype(int)
-        res["actual"] = g["actual_units"].astype(float)
-        res["stat_wape"] = (g["s_abs"] / sa * 100).astype(float)
-        res["cons_wape"] = (g["c_abs"] / sa * 100).astype(float)
+        stat = measures(frame, keys, "statistical", "actual_units")
+        cons = measures(frame, keys, "consensus", "actual_units")
+        res = stat[keys].copy()
+        res["n"] = stat["n"].astype(int)
+        res["actual"] = stat["sum_actual"].astype(float)
+        res["stat_wape"] = stat["wape"].astype(float)
+        res["cons_wape"] = cons["wape"].to_numpy(float)
         res["fva_pct"] = res["stat_wape"] - res["cons_wape"]
         return res
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planning.measures import SUM_COLUMNS, error_sums, from_sums
 from planning.periods import shift_periods
 
 
@@ -45,7 +46,8 @@ def plan_comparison(
 def history_kpi_trend(measured: pd.DataFrame, items: pd.DataFrame, last_n: int = 12) -> pd.DataFrame:
     """For each of the last `last_n` measured months p: MAPE of family totals over the 12
     months ending at p, bias % of the company total over those months, plan and revenue
-    attainment over the 3 months ending at p (the same rules as the KPI cards).
+    attainment over the 3 months ending at p (the same rules and `planning.measures` formulas
+    as the KPI cards).
 
     `measured`: item_id, family, period, forecast, actual (planning.accuracy.measured_history).
     """
@@ -55,23 +57,19 @@ def history_kpi_trend(measured: pd.DataFrame, items: pd.DataFrame, last_n: int =
     price = measured["item_id"].map(items.drop_duplicates("item_id").set_index("item_id")["unit_price"])
     m = measured.assign(f_money=measured["forecast"] * price, a_money=measured["actual"] * price)
     periods = sorted(m["period"].unique())
-    fam = m.groupby(["family", "period"])[["forecast", "actual"]].sum()
-    f = fam["forecast"].unstack("family").reindex(periods)
-    a = fam["actual"].unstack("family").reindex(periods)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ape = ((f - a).abs() / a.where(a > 0)) * 100.0  # NaN where A = 0 or the family has no row
-    ape_sum = ape.sum(axis=1, min_count=1).fillna(0.0).rolling(12, min_periods=1).sum()
-    ape_n = ape.notna().sum(axis=1).rolling(12, min_periods=1).sum()
-    tot = m.groupby("period")[["forecast", "actual", "f_money", "a_money"]].sum().reindex(periods)
-    e12 = (tot["forecast"] - tot["actual"]).rolling(12, min_periods=1).sum()
-    a12 = tot["actual"].rolling(12, min_periods=1).sum()
-    r3 = tot.rolling(3, min_periods=1).sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = pd.DataFrame({
-            "period": periods,
-            "mape": (ape_sum / ape_n.where(ape_n > 0)).to_numpy(),
-            "bias_pct": (e12 * 100.0 / a12.where(a12 != 0)).to_numpy(),
-            "plan_attainment": (r3["actual"] * 100.0 / r3["forecast"].where(r3["forecast"] != 0)).to_numpy(),
-            "revenue_attainment": (r3["a_money"] * 100.0 / r3["f_money"].where(r3["f_money"] != 0)).to_numpy(),
-        })
+    fam = m.groupby(["family", "period"], as_index=False)[["forecast", "actual"]].sum()
+    tot = m.groupby("period", as_index=False)[["forecast", "actual", "f_money", "a_money"]].sum()
+
+    def rolled(frame: pd.DataFrame, months: int, f: str = "forecast", a: str = "actual") -> pd.DataFrame:
+        """The measures of the `months` measured months ending at each period (sums rolled, then measured)."""
+        sums = error_sums(frame, ["period"], f, a).set_index("period")[SUM_COLUMNS]
+        return from_sums(sums.reindex(periods).fillna(0.0).rolling(months, min_periods=1).sum())
+
+    out = pd.DataFrame({
+        "period": periods,
+        "mape": rolled(fam, 12)["mape"].to_numpy(),
+        "bias_pct": rolled(tot, 12)["bias_pct"].to_numpy(),
+        "plan_attainment": rolled(tot, 3)["attainment"].to_numpy(),
+        "revenue_attainment": rolled(tot, 3, "f_money", "a_money")["attainment"].to_numpy(),
+    })
     return out.tail(last_n).reset_index(drop=True)

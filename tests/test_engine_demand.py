@@ -189,3 +189,27 @@ def test_scenarios_from_prediction_intervals_and_flat():
     assert list(down["consensus"]) == pytest.approx([110 * 0.8, 50 * 0.85])
     flat = scenario_consensus(cons, 15, side="up")
     assert list(flat["consensus"]) == pytest.approx([126.5, 57.5])
+
+
+def test_spread_pro_rata_by_hand():
+    from planning.demand import spread_pro_rata
+
+    assert spread_pro_rata(np.array([300.0, 100.0]), 440.0) == pytest.approx([330.0, 110.0])
+    assert spread_pro_rata(np.array([0.0, 0.0, 0.0]), 90.0) == pytest.approx([30.0, 30.0, 30.0])  # equal at 0
+    assert spread_pro_rata(np.array([5.0, 0.0]), 0.0) == pytest.approx([0.0, 0.0])
+    # items × months without groups: each month on its own
+    two = spread_pro_rata(np.array([[1.0, 0.0], [3.0, 0.0]]), np.array([8.0, 4.0]))
+    assert two == pytest.approx(np.array([[2.0, 2.0], [6.0, 2.0]]))
+
+
+def test_spread_pro_rata_by_group_matches_one_group_at_a_time():
+    from planning.demand import spread_pro_rata
+
+    parts = np.array([[300.0, 0.0], [100.0, 0.0], [50.0, 70.0]])
+    groups = np.array([0, 0, 1])
+    totals = np.array([[440.0, 10.0], [25.0, 70.0]])
+    out = spread_pro_rata(parts, totals, groups)
+    assert out == pytest.approx(np.array([[330.0, 5.0], [110.0, 5.0], [25.0, 70.0]]))
+    for g in (0, 1):
+        assert out[groups == g] == pytest.approx(spread_pro_rata(parts[groups == g], totals[g]))
+        assert out[groups == g].sum(axis=0) == pytest.approx(totals[g])

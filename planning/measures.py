@@ -1,0 +1,100 @@
+"""Forecast accuracy measures, written once (SPEC.md Definitions).
+
+With F the forecast (or plan) and A the actual of the same cell, one row per period measured:
+  e = F − A; bias % = Σe / ΣA × 100 (positive = over-forecast); MAPE = mean of |e| / A × 100
+  over the rows with A > 0 (rows with A = 0 are left out and counted in `n_zero`);
+  WAPE = Σ|e| / ΣA × 100; MAD = mean |e|; tracking signal = Σe / MAD (0 when MAD = 0);
+  attainment = ΣA / ΣF × 100.
+A ratio whose denominator is not positive (ΣA = 0, no A > 0, ΣF = 0) is NaN.
+
+Family and total figures come from summed units: sum the rows to one row per family (company)
+and period first, then measure those rows (see `planning.accuracy.family_totals`).
+
+The work is split in two so that windows can be rolled or combined: `error_sums` gives additive
+sums per group, and `from_sums` turns sums into measures. Sums of several groups added together
+are the sums of their union, so `from_sums(rolling sums)` measures rolling windows exactly as
+`measures` would measure each window on its own. `measures` = `from_sums(error_sums(...))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+SUM_COLUMNS = ["n", "n_zero", "sum_ape", "sum_e", "sum_abs_e", "sum_actual", "sum_forecast"]
+MEASURE_COLUMNS = ["n", "n_zero", "mape", "wape", "bias_pct", "mad", "tracking_signal"]
+
+
+def ratio(num, den, scale: float = 1.0) -> np.ndarray:
+    """num / den × scale element-wise, NaN where den is not positive (or missing)."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    ok = den > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, num / np.where(ok, den, 1.0) * scale, np.nan)
+
+
+def error_sums(
+    frame: pd.DataFrame, by: Sequence[str] = (), forecast: str = "forecast", actual: str = "actual"
+) -> pd.DataFrame:
+    """Additive error sums of `forecast` against `actual` per group of `by` (one row per period).
+
+    Columns: *by, n (rows), n_zero (rows with A ≤ 0), sum_ape (Σ |e| / A × 100 over A > 0),
+    sum_e, sum_abs_e, sum_actual, sum_forecast; groups sorted by `by`, rows with a missing key
+    or a missing F or A are not measured. An empty `by` gives one row over the whole frame
+    (n = 0 when the frame is empty).
+    """
+    by = list(by)
+    f = frame[forecast].to_numpy(float)
+    a = frame[actual].to_numpy(float)
+    keep = ~(np.isnan(f) | np.isnan(a))
+    f, a = f[keep], a[keep]
+    e = f - a
+    abs_e = np.abs(e)
+    positive = a > 0
+    work = pd.DataFrame(
+        {
+            "n": np.ones(len(a), dtype=np.int64),
+            "n_zero": (~positive).astype(np.int64),
+            "sum_ape": np.where(positive, ratio(abs_e, a, 100.0), 0.0),
+            "sum_e": e,
+            "sum_abs_e": abs_e,
+            "sum_actual": a,
+            "sum_forecast": f,
+        }
+    )
+    if not by:
+        return pd.DataFrame({c: [work[c].sum()] for c in SUM_COLUMNS})
+    for c in by:
+        work[c] = frame[c].to_numpy()[keep]
+    return work.groupby(by, as_index=False, sort=True)[SUM_COLUMNS].sum()
+
+
+def from_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """The measures of `error_sums` rows (or of sums added over several groups, e.g. rolling).
+
+    Returns the sums with mape, wape, bias_pct, mad, tracking_signal and attainment (percent
+    except MAD and tracking signal) added.
+    """
+    out = sums.copy()
+    n = out["n"].to_numpy(float)
+    sum_e = out["sum_e"].to_numpy(float)
+    out["mape"] = ratio(out["sum_ape"], n - out["n_zero"].to_numpy(float))
+    out["wape"] = ratio(out["sum_abs_e"], out["sum_actual"], 100.0)
+    out["bias_pct"] = ratio(sum_e, out["sum_actual"], 100.0)
+    mad = ratio(out["sum_abs_e"], n)
+    out["mad"] = mad
+    out["tracking_signal"] = np.where(mad > 0, ratio(sum_e, mad), 0.0)
+    out["attainment"] = ratio(out["sum_actual"], out["sum_forecast"], 100.0)
+    return out
+
+
+def measures(
+    frame: pd.DataFrame, by: Sequence[str] = (), forecast: str = "forecast", actual: str = "actual"
+) -> pd.DataFrame:
+    """Accuracy measures of `forecast` against `actual` per group of `by` (one row per period
+    inside a group; an empty `by` gives one row): *by, the sums of `error_sums` and the
+    measures of `from_sums`. Pass family (company) totals per period for family (total) figures."""
+    return from_sums(error_sums(frame, by, forecast, actual))
