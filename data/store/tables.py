@@ -1,0 +1,311 @@
+"""The schema: the SQLAlchemy `metadata` with every table of the product, and the store's constants.
+
+Company data per upload (`datasets`, `items`, `history`, `capacity`, `budget`); planning cycles and
+their plan versions (`cycles`, `plan_versions`, `plan_snapshots`); the append-only audit rows of
+adjustments and capacity changes with their undo/redo events; forecast runs; the meeting records
+(assumptions, decisions, action items, KPI history); users and settings. Also `ROLES`,
+`SAMPLE_SOURCE` and the aliases `adjustments_table`/`capacity_table` for methods whose arguments
+shadow the table names. Nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+ROLES = ("executive", "demand_planner", "supply_planner", "facilitator", "admin")
+SAMPLE_SOURCE = "sample company"
+
+metadata = MetaData()
+ID = 100  # length of identifiers (item ids, families, users)
+
+
+def _fk(target: str) -> ForeignKey:
+    return ForeignKey(target, ondelete="CASCADE")
+
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(255), nullable=False),
+    Column("created_by", String(ID), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+items = Table(
+    "items",
+    metadata,
+    Column("dataset_id", Integer, _fk("datasets.id"), primary_key=True),
+    Column("item_id", String(ID), primary_key=True),
+    Column("family", String(ID), nullable=False),
+    Column("unit_price", Float, nullable=False),
+    Column("unit_cost", Float, nullable=False),
+    Column("opening_inventory", Float, nullable=False),
+    Column("safety_days", Float),
+    Column("description", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+history = Table(
+    "history",
+    metadata,
+    Column("dataset_id", Integer, _fk("datasets.id"), primary_key=True),
+    Column("item_id", String(ID), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("actual_units", Float, nullable=False),
+    Column("forecast_units", Float),
+)
+capacity = Table(
+    "capacity",
+    metadata,
+    Column("dataset_id", Integer, _fk("datasets.id"), primary_key=True),
+    Column("family", String(ID), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("resource", String(ID), primary_key=True),
+    Column("capacity_units", Float, nullable=False),
+    Column("overtime_pct", Float),
+)
+budget = Table(
+    "budget",
+    metadata,
+    Column("dataset_id", Integer, _fk("datasets.id"), primary_key=True),
+    Column("family", String(ID), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("revenue", Float, nullable=False),
+    Column("units", Float),
+)
+cycles = Table(
+    "cycles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # open | approved | closed | superseded
+    Column("dataset_id", Integer, _fk("datasets.id"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(20), nullable=False),  # draft | approved
+    Column("kind", String(20), nullable=False),  # base | scenario
+    Column("name", String(200), nullable=False),
+    Column("parent_id", Integer, ForeignKey("plan_versions.id")),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(ID), nullable=False),
+    Column("approved_at", DateTime),
+    Column("approved_by", String(ID)),
+    UniqueConstraint("cycle_id", "number", name="uq_version_number"),
+)
+adjustments = Table(
+    "adjustments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, _fk("plan_versions.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("key", String(ID), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("owner", String(ID), nullable=False),
+    Column("created_at", DateTime),  # when the adjustment was made (as given in a file); NULL allowed
+    Column("recorded_at", DateTime, nullable=False),  # when the store received it
+    Column("before_value", Float),
+    Column("after_value", Float),
+    Column("source", String(20), nullable=False),  # upload | grid | workbook
+    Column("batch_id", String(64)),
+    Column("active", Boolean, nullable=False),
+    Column("revision", Integer),  # the version's revision this change made (NULL: older databases)
+)
+adjustment_events = Table(
+    "adjustment_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("adjustment_id", Integer, _fk("adjustments.id"), nullable=False, index=True),
+    Column("event", String(10), nullable=False),  # undo | redo
+    Column("at", DateTime, nullable=False),
+    Column("by", String(ID), nullable=False),
+)
+capacity_changes = Table(
+    "capacity_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, _fk("plan_versions.id"), nullable=False, index=True),
+    Column("family", String(ID), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("resource", String(ID), nullable=False),
+    Column("before_value", Float),
+    Column("after_value", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("owner", String(ID), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("batch_id", String(64)),
+    Column("active", Boolean, nullable=False),
+    # what was typed (added later: NULL in older databases = an absolute set to after_value, from the grid)
+    Column("type", String(20)),
+    Column("value", Float),
+    Column("source", String(20)),  # grid | workbook
+    Column("revision", Integer),  # the version's revision this change made (NULL: older databases)
+)
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, _fk("plan_versions.id"), nullable=False, index=True),
+    Column("batch_id", String(64), nullable=False),
+    Column("event", String(10), nullable=False),  # undo | redo
+    Column("at", DateTime, nullable=False),
+    Column("by", String(ID), nullable=False),
+    Column("n_rows", Integer, nullable=False),
+    Column("revision", Integer),  # the version's revision this undo/redo made (NULL: older databases)
+)
+forecast_runs = Table(
+    "forecast_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("status", String(20), nullable=False),  # done | failed | running
+    Column("method", String(50), nullable=False),
+    Column("settings_json", Text, nullable=False),
+)
+forecast_values = Table(
+    "forecast_values",
+    metadata,
+    Column("run_id", Integer, _fk("forecast_runs.id"), primary_key=True),
+    Column("item_id", String(ID), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("model", String(50), nullable=False),
+    Column("forecast", Float, nullable=False),
+    Column("lo80", Float),
+    Column("hi80", Float),
+    Column("lo95", Float),
+    Column("hi95", Float),
+)
+forecast_models = Table(
+    "forecast_models",
+    metadata,
+    Column("run_id", Integer, _fk("forecast_runs.id"), primary_key=True),
+    Column("item_id", String(ID), primary_key=True),
+    Column("model", String(50), nullable=False),
+    Column("error", Float),
+    Column("runner_up", String(50)),
+    Column("runner_up_error", Float),
+    Column("snaive_error", Float),
+    Column("note", Text),
+)
+plan_snapshots = Table(
+    "plan_snapshots",
+    metadata,
+    Column("version_id", Integer, _fk("plan_versions.id"), primary_key=True),
+    Column("item_id", String(ID), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("statistical", Float),
+    Column("consensus", Float),
+    Column("owner", String(ID), nullable=True),  # who adjusted the cell ('' or NULL: nobody)
+)
+assumptions = Table(
+    "assumptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("category", String(50), nullable=False),
+    Column("impact", String(20), nullable=False),
+    Column("owner", String(ID), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+)
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("topic", Text, nullable=False),
+    Column("decision", Text, nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("owner", String(ID), nullable=False),
+    Column("impact", Text, nullable=False),
+    Column("decided_on", Date, nullable=False),
+)
+action_items = Table(
+    "action_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("owner", String(ID), nullable=False),
+    Column("due_date", Date),
+    Column("status", String(20), nullable=False),  # open | in progress | done
+    Column("priority", String(20), nullable=False),  # high | medium | low
+)
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(ID), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(20), nullable=False),
+)
+settings_table = Table(
+    "settings",
+    metadata,
+    Column("key", String(ID), primary_key=True),
+    Column("value_json", Text, nullable=False),
+)
+# The settings in force per dataset, newest last: where they came from (defaults, the upload's settings
+# sheet, kept from the previous data, the settings form) and since when. Settings belong to the data.
+settings_history = Table(
+    "settings_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_id", Integer, _fk("datasets.id"), nullable=False, index=True),
+    Column("value_json", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(ID), nullable=False),
+)
+# A new statistical forecast run replacing the cycle's forecast (the interim one, or an earlier run): one row
+# per family with its statistical total over the horizon before and after, and the draft revision it made.
+forecast_changes = Table(
+    "forecast_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("version_id", Integer, _fk("plan_versions.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("old_run_id", Integer),
+    Column("new_run_id", Integer, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("by", String(ID), nullable=False),
+    Column("family", String(ID), nullable=False),
+    Column("before_total", Float, nullable=False),
+    Column("after_total", Float, nullable=False),
+)
+kpi_history = Table(
+    "kpi_history",
+    metadata,
+    Column("cycle_id", Integer, _fk("cycles.id"), primary_key=True),
+    Column("name", String(50), primary_key=True),
+    Column("value", Float),
+)
+Index("ix_adjustments_version_seq", adjustments.c.version_id, adjustments.c.seq)
+adjustments_table = adjustments  # for methods whose `adjustments` argument is a list of rows
+capacity_table = capacity_changes  # likewise
