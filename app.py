@@ -47,6 +47,7 @@ def serve_layout():
 
 
 def create_app() -> Dash:
+    """The Dash app with every page and callback registered."""
     prefix = os.environ.get("SOP_URL_PREFIX", "/")
     app = Dash(
         __name__,
@@ -90,13 +91,21 @@ server.secret_key = secret_key()
 def warm_up() -> None:
     """Create the store (with the sample company on first start) and compute the current plan once,
     so the first page a user opens reads a cached plan."""
-    from data import plan_service
+    from services import plan_service
+
+    from services.uploads import start_first_forecast
 
     plan_service.get_store()
     try:
         plan_service.current_plan()
     except Exception:  # the pages show the error and how to fix it; the server still starts
         log.exception("The current plan could not be computed at start-up")
+    try:  # a first start (or a run that never finished): the statistical forecast starts in the background
+        started = start_first_forecast()
+        if started:
+            log.info("statistical forecast run started in the background (%s)", started.get("status"))
+    except Exception:
+        log.exception("The statistical forecast could not be started")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 def edit_round_trip(company: CompanyData, repeat: int) -> tuple[float, float]:
     """Median seconds of one family-cell edit: store write + recompute + dashboard figures."""
-    from data import plan_service
+    from services import plan_service
     from data.store import Store, make_engine
 
     tmp = tempfile.mkdtemp()

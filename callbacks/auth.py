@@ -1,51 +1,38 @@
-"""Who is using the app, and what they may change (checked on the server, in callbacks).
+"""The request's user (Flask session) handed to the one permission check of `services.permissions`.
 
-The signed-in user lives in the Flask session (a signed cookie); the browser never sends a
-user name that the server trusts. Without a sign-in the app acts as the default user
-(`SOP_DEFAULT_USER`, 'admin' for the demo) unless `SOP_REQUIRE_LOGIN=1`, when changes are
-refused until someone signs in.
+The signed-in user lives in the Flask session (a signed cookie); the browser never sends a user name
+that the server trusts, and the role is read from the store on every check, not from the cookie.
+Without a sign-in the app acts as the default user (`SOP_DEFAULT_USER`, 'admin' for the demo) unless
+`SOP_REQUIRE_LOGIN=1`, when changes are refused until someone signs in.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 import flask
 
-# What each role may change. Reading is open to every signed-in role.
-PERMISSIONS: dict[str, set[str]] = {
-    "demand_edit": {"demand_planner", "admin"},
-    "capacity_edit": {"supply_planner", "admin"},
-    "supply_settings": {"supply_planner", "admin"},
-    "scenario": {"demand_planner", "admin"},
-    "upload": {"admin"},
-    "forecast": {"demand_planner", "admin"},
-    "approve": {"executive", "admin"},
-    "decide": {"executive", "facilitator", "admin"},
-    "meeting": {"facilitator", "admin"},
-    "settings": {"admin"},
-}
-ROLE_LABELS = {
-    "executive": "Executive", "demand_planner": "Demand planner", "supply_planner": "Supply planner",
-    "facilitator": "Facilitator", "admin": "Administrator",
-}
-ACTION_LABELS = {
-    "demand_edit": "change the demand plan", "capacity_edit": "change capacity",
-    "supply_settings": "change supply options", "scenario": "edit scenarios", "upload": "upload data",
-    "forecast": "run the statistical forecast", "approve": "approve the plan", "decide": "record decisions",
-    "meeting": "run the meeting", "settings": "change settings",
-}
+from services.permissions import (  # noqa: F401  (re-exported for the callbacks)
+    ACTION_LABELS,
+    PERMISSIONS,
+    ROLE_LABELS,
+    NotAllowed,
+    authorize,
+    stored_user,
+)
+
+log = logging.getLogger("sop.auth")
 
 
 def _default_user() -> dict | None:
     if os.environ.get("SOP_REQUIRE_LOGIN") == "1":
         return None
-    name = os.environ.get("SOP_DEFAULT_USER", "admin")
-    from data import plan_service
-
-    users = plan_service.get_store().list_users()
-    row = users[users["username"] == name]
-    return {"username": name, "role": row["role"].iloc[0]} if len(row) else None
+    try:
+        return stored_user(os.environ.get("SOP_DEFAULT_USER", "admin"))
+    except Exception:
+        log.exception("default user lookup failed")
+        return None
 
 
 def signed_in() -> dict | None:
@@ -63,25 +50,24 @@ def current_user() -> str:
     return user["username"] if user else "anonymous"
 
 
-class NotAllowed(PermissionError):
-    """The signed-in user's role may not do this; the message says who may."""
+def require_user(action: str) -> dict:
+    """The stored {username, role} when this request's user may do `action`; raises NotAllowed (fails
+    closed: an error while reading the session or the store refuses)."""
+    try:
+        session_user = signed_in()
+    except Exception:
+        log.exception("reading the session failed")
+        raise NotAllowed("Your sign-in could not be read, so nothing was changed; sign in again.") from None
+    return authorize(action, session_user)
 
 
 def require(action: str) -> str:
-    """The user name when the signed-in role may do `action`; raises NotAllowed otherwise."""
-    user = signed_in()
-    allowed = PERMISSIONS[action]
-    if user is None:
-        raise NotAllowed(f"Sign in to {ACTION_LABELS[action]}.")
-    if user["role"] not in allowed:
-        who = ", ".join(sorted(ROLE_LABELS[r] for r in allowed))
-        raise NotAllowed(f"{user['username']} ({ROLE_LABELS.get(user['role'], user['role'])}) may not "
-                         f"{ACTION_LABELS[action]}; that needs: {who}.")
-    return user["username"]
+    """The user name when this request's user may do `action`; raises NotAllowed otherwise."""
+    return require_user(action)["username"]
 
 
 def sign_in(username: str, password: str) -> dict | None:
-    from data import plan_service
+    from services import plan_service
 
     user = plan_service.get_store().check_password(username or "", password or "")
     if user:

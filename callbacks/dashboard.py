@@ -8,61 +8,33 @@ plan state's ids and a digest of the notes, never the plan)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import datetime as dt
 import hashlib
-import threading
 
 import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import load_plan, per_plan_state, store
-from callbacks.views import constraints_frame, demand_vs_rows, finance_summary, previous_approved_plan
+from callbacks.common import load_plan, per_plan_state
+from callbacks.views import constraints_frame, demand_vs_rows, finance_summary
 from components import charts, formats
 from components.empty import empty_state, error_state
 from components.kpi_card import kpi_row
 from components.layout import Col, summary_table
-from planning.accuracy import measured_history
-from planning.trends import history_kpi_trend, plan_comparison
+from planning.kpis import REGISTRY, kpi_names
+from planning.trends import plan_comparison
+from services import queries
+from services.dashboard import cycle_inputs
 
-DASHBOARD_KPIS = ["mape", "bias_pct", "plan_attainment", "revenue_attainment", "capacity_utilization",
-                  "inventory_turns", "days_of_supply"]
+log = logging.getLogger("sop.dashboard")
+DASHBOARD_KPIS = kpi_names()  # planning.kpis.REGISTRY's order
 # KPI trend charts (ids `dash-trend-<name>`, laid out by pages/dashboard.py)
-TRENDS = [("mape", "Forecast error (MAPE)"), ("bias_pct", "Forecast bias"),
-          ("plan_attainment", "Plan attainment"), ("revenue_attainment", "Revenue attainment")]
+TRENDS = [(name, REGISTRY[name].label) for name in kpi_names(history_only=True)]
 # Table type that grows with the window: the theme's size on a laptop, larger on a 1920 px projector.
 TABLE_STYLE = {"fontSize": "clamp(.92rem, .5rem + .45vw, 1.06rem)"}
 PLAN_OUTPUTS = ["dash-subtitle", "dash-kpis", "dash-demand", "dash-finance", "dash-supply"]
 NOTE_OUTPUTS = ["dash-decisions", "dash-actions"]
-
-# What depends on the dataset and cycle only (history, items, last month's plan): read once per cycle.
-_cycle_cache: dict[tuple[int, int], dict] = {}
-_cycle_lock = threading.Lock()
-
-
-def cycle_inputs(dataset_id: int, cycle_id: int) -> dict:
-    """History, items, the cycle's period, last month's approved plan and the history KPI trend."""
-    key = (dataset_id, cycle_id)
-    with _cycle_lock:
-        if key in _cycle_cache:
-            return _cycle_cache[key]
-    st = store()
-    data = st.load_base(dataset_id, cycle_id)  # history and items as uploaded
-    cycles = st.list_cycles()
-    cycle = next(iter(cycles.loc[cycles["id"] == cycle_id, "period"]), None)
-    measured = measured_history(data.history, data.items)
-    value = {
-        "cycle": cycle,
-        "history": data.history,
-        "items": data.items,
-        "previous": previous_approved_plan(st.plan_snapshots(), cycle),
-        "trend": history_kpi_trend(measured, data.items, last_n=12),
-    }
-    with _cycle_lock:
-        _cycle_cache.clear()
-        _cycle_cache[key] = value
-    return value
-
 
 def comparison(result, inputs: dict) -> pd.DataFrame:
     """planning.trends.plan_comparison of the current plan (once per plan state)."""
@@ -183,13 +155,35 @@ def trend_figures(result, inputs: dict) -> list:
     return figs
 
 
+def forecast_line(cycle_id: int | None) -> html.Span | None:
+    """' · Statistical forecast run 7 replaced the interim forecast at 14:03: Kitchen 55,677 → 63,466, …'"""
+    if cycle_id is None:
+        return None
+    try:
+        change = queries.latest_forecast_change(cycle_id)
+    except Exception:
+        log.exception("forecast change")
+        return None
+    if change is None:
+        return None
+    old = "the interim forecast" if change["old_run_id"] is None else f"run {change['old_run_id']}"
+    fams = change["families"].assign(delta=lambda f: (f["after_total"] - f["before_total"]).abs())
+    fams = fams.sort_values("delta", ascending=False).head(3)
+    moves = ", ".join(f"{r.family} {formats.integer(r.before_total)} → {formats.integer(r.after_total)}"
+                      for r in fams.itertuples())
+    when = pd.Timestamp(change["at"]).strftime("%Y-%m-%d %H:%M")
+    return html.Span(f" · Statistical forecast run {change['new_run_id']} replaced {old} at {when} "
+                     f"(units over the horizon: {moves}{', …' if len(change['families']) > 3 else ''}).",
+                     id="dash-forecast-change")
+
+
 def notes_digest(decisions: pd.DataFrame, actions: pd.DataFrame) -> str:
     raw = decisions.to_json(date_format="iso") + actions.to_json(date_format="iso")
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
 def plan_key() -> list | None:
-    from data import plan_service
+    from services import plan_service
 
     try:
         return list(dataclasses.astuple(plan_service.get_service().state()))
@@ -211,9 +205,8 @@ def render_dashboard(_state, _tick, rendered):
     """Re-render what changed since the page last rendered: the plan (state key) and/or the notes."""
     rendered = rendered or {}
     key = plan_key()
-    st = store()
     try:
-        decisions, actions = st.list_decisions(), st.list_actions()
+        decisions, actions = queries.decisions(), queries.actions()
     except Exception:
         decisions = actions = pd.DataFrame()
     notes = notes_digest(decisions, actions)
@@ -222,7 +215,8 @@ def render_dashboard(_state, _tick, rendered):
     if not plan_changed and not notes_changed:
         raise PreventUpdate
     now = dt.datetime.now().strftime("%H:%M:%S")
-    live = [html.I(className="bi bi-broadcast me-1"), f"Live · updated {now}"]
+    live = [html.I(className="bi bi-broadcast me-1"), f"Live · updated {now}",
+            forecast_line(key[1] if key else None)]
     notes_out = [decisions_list(decisions), actions_list(actions)] if notes_changed else [no_update] * 2
     if not plan_changed:
         return ([no_update] * (len(PLAN_OUTPUTS) + len(TRENDS)) + notes_out

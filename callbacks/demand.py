@@ -18,23 +18,23 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.auth import NotAllowed, require
+from callbacks.auth import NotAllowed, require, require_user
 from callbacks.common import load_plan
 from components import charts, formats
 from components.demand_grid import column_defs, grid_rows, parse_row_id, rows_changed
 from components.empty import empty_state
 from components.layout import Col, summary_table
-from data import plan_service
-from data.plan_service import ConflictError, EditError, describe, parse_edit
+from services import assumptions as assumption_service
+from services import plan_service, queries
+from services.edits import DEFAULT_REASON, EditError, describe, parse_edit
+from services.conflicts import MOVED
+from services.permissions import may_undo_others
+from services.plan_service import ConflictError
 
 log = logging.getLogger("sop.demand")
 
-DEFAULT_REASON = "Planner adjustment"
 SOURCES = {"edit": "grid", "paste": "paste", "fill": "fill"}
 TYPE_LABELS = {"percentage": "Percentage", "additive": "Additive", "absolute": "Absolute"}
-CATEGORIES = ["promotion", "market", "competitive", "economic", "other"]
-IMPACTS = ["low", "medium", "high"]
-MAX_ASSUMPTION = 1000
 ROWS_CACHE = 6
 
 # ---------------------------------------------------------------------------- the plan, once per state
@@ -72,7 +72,7 @@ def descriptions(state) -> dict[str, str]:
     key = ("descriptions", state.dataset_id)
     found = _cached(_by_dataset, key)
     if found is None:
-        items = plan_service.get_store().list_items(state.version_id)
+        items = queries.items(state.version_id)
         found = dict(zip(items["item_id"].astype(str), items["description"].fillna("").astype(str)))
         _remember(_by_dataset, key, found)
     return found
@@ -102,7 +102,7 @@ def last_year(state, plan) -> pd.DataFrame:
     if found is None:
         from planning.trends import plan_comparison
 
-        data = plan_service.get_store().load_company(state.version_id)
+        data = queries.company_data(state.version_id)
         found = plan_comparison(plan.consensus, None, data.history, data.items)[
             ["family", "period", "last_year"]
         ]
@@ -295,13 +295,10 @@ def act(action, rev, app_state, reason, show_stat):
     cells = action.get("cells") or []
     touched = {str(c.get("row_id")) for c in cells}
     restore = {"update": [before_by_id[r] for r in touched if r in before_by_id], "async": False}
-    expected = (rev or {}).get("revision")
+    seen = {"version": (rev or {}).get("version"), "revision": (rev or {}).get("revision")}
     try:
-        user = require("demand_edit")
-        if rev and rev.get("version") != state.version_id:
-            raise ConflictError(
-                "the plan has a new version since this page was loaded; the grid now shows it."
-            )
+        who = require_user("demand_edit")
+        user = who["username"]
         if kind in SOURCES:
             edits = to_edits(cells)
             svc.apply_edits(
@@ -309,12 +306,13 @@ def act(action, rev, app_state, reason, show_stat):
                 reason=reason,
                 owner=user,
                 source=SOURCES[kind],
-                expected_revision=expected,
+                seen=seen,
             )
-        elif kind == "undo":
-            done = svc.undo(by=user, expected_revision=expected)
-        elif kind == "redo":
-            done = svc.redo(by=user, expected_revision=expected)
+        elif kind in ("undo", "redo"):
+            if rev and rev.get("version") != state.version_id:
+                raise ConflictError(MOVED)
+            step = svc.undo if kind == "undo" else svc.redo
+            done = step(by=user, kind="adjustment", others=may_undo_others(who["role"]))
         else:
             return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack
     except NotAllowed as exc:
@@ -650,7 +648,7 @@ def render_audit(_state, family, owner, kind):
 
 
 def assumption_rows() -> list[dict]:
-    df = plan_service.get_store().list_assumptions()
+    df = assumption_service.listed()
     if df.empty:
         return []
     return [
@@ -667,19 +665,6 @@ def assumption_rows() -> list[dict]:
         }
         for r in df.to_dict("records")
     ]
-
-
-def _assumption_values(text, category, impact) -> dict:
-    text = (text or "").strip()
-    if not text:
-        raise EditError("write the assumption first")
-    if len(text) > MAX_ASSUMPTION:
-        raise EditError(f"keep an assumption under {MAX_ASSUMPTION} characters (this one has {len(text)})")
-    if category not in CATEGORIES:
-        raise EditError("choose a category: " + ", ".join(CATEGORIES))
-    if impact not in IMPACTS:
-        raise EditError("choose an impact level: " + ", ".join(IMPACTS))
-    return {"text": text, "category": category, "impact": impact}
 
 
 def _selected_id(selected) -> int | None:
@@ -705,25 +690,23 @@ def _selected_id(selected) -> int | None:
 )
 def assumptions(_state, _add, _save, _delete, text, category, impact, selected):
     trig = ctx.triggered_id
-    store = plan_service.get_store()
     keep = no_update
     if trig not in ("demand-assumption-add", "demand-assumption-save", "demand-assumption-delete-yes"):
         return assumption_rows(), keep, keep, keep, keep
     try:
         user = require("demand_edit")
         if trig == "demand-assumption-add":
-            values = _assumption_values(text, category, impact)
-            store.add_assumption({**values, "owner": user})
+            assumption_service.add(text, category, impact, owner=user)
             return assumption_rows(), message("saved", "Assumption added."), "", [], False
         chosen = _selected_id(selected)
         if chosen is None:
             raise EditError("select an assumption in the table first")
         if trig == "demand-assumption-save":
-            store.update_assumption(chosen, _assumption_values(text, category, impact))
+            assumption_service.update(chosen, text, category, impact)
             rows = assumption_rows()
             again = [r for r in rows if r["id"] == chosen]
             return rows, message("saved", "Assumption saved."), keep, again, False
-        store.delete_assumption(chosen)
+        assumption_service.delete(chosen)
         return assumption_rows(), message("saved", "Assumption removed."), "", [], False
     except NotAllowed as exc:
         return keep, message("conflict", str(exc)), keep, keep, False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output, callback, dcc, html
 
-from callbacks.common import store
+from services import queries
 from components.empty import empty_state
 from components.layout import Col, summary_table
 
@@ -64,9 +64,8 @@ def actions_table(frame):
     Input("app-state", "data"),
 )
 def render_meeting(state):
-    st = store()
-    decisions = st.list_decisions()
-    actions = st.list_actions()
+    decisions = queries.decisions()
+    actions = queries.actions()
     open_n = int((actions["status"] != "done").sum()) if len(actions) else 0
     cycle = (state or {}).get("cycle") or "—"
     subtitle = f"Cycle {cycle} · {len(decisions)} decision(s) · {open_n} open action item(s)"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html
 
-from callbacks.common import load_plan, store
+from callbacks.common import load_plan
 from components import charts, formats
 from components.empty import error_state
 from components.layout import Col, summary_table
+from services import queries
+from planning.kpis import kpi_names, target_text
 
 # Our own short descriptions of the five maturity levels and the next steps from each.
 MATURITY = [
@@ -34,8 +36,7 @@ MATURITY = [
      "Keep it there: review the process itself each year and raise the targets as the KPIs improve."),
 ]
 
-KPI_ORDER = ["mape", "bias_pct", "plan_attainment", "revenue_attainment", "capacity_utilization",
-             "inventory_turns", "days_of_supply"]
+KPI_ORDER = kpi_names()  # planning.kpis.REGISTRY's order
 
 
 def kpi_table(kpis: dict):
@@ -47,7 +48,7 @@ def kpi_table(kpis: dict):
         rows.append({"name": name, "label": k.get("label") or name, "value_text": formats.by_unit(k.get("value"),
                                                                                                      k.get("unit")),
                      "value": k.get("value"),
-                     "target": formats.target_text(k.get("target_low"), k.get("target_high"), k.get("unit")),
+                     "target": target_text(k.get("target_low"), k.get("target_high"), k.get("unit")),
                      "status": k.get("status"), "description": k.get("description") or ""})
     cols = [Col("label", "KPI", "text"), Col("value_text", "Value", "text", "num"), Col("target", "Target", "text"),
             Col("status", "Status", "status"), Col("description", "How it is measured", "text")]
@@ -79,7 +80,7 @@ def kpi_trend(name, state):
     kpi = (loaded.result.kpis.get(name) if loaded.result is not None else None) or {}
     label = kpi.get("label") or name
     unit = kpi.get("unit") or ""
-    hist = store().kpi_history()
+    hist = queries.kpi_history()
     hist = hist[hist["name"] == name] if len(hist) else hist
     points = [] if hist is None or hist.empty else list(zip(hist["cycle_period"].astype(str), hist["value"],
                                                             strict=True))
@@ -106,7 +107,7 @@ def kpi_trend(name, state):
 
 @callback(Output("metrics-lag", "children"), Input("app-state", "data"))
 def render_lag(_state):
-    from callbacks.data_page import lag_views
+    from callbacks.data_lag import lag_views
 
     return lag_views("metrics")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
+from callbacks.auth import NotAllowed, current_user, require  # noqa: F401
 from callbacks.shell import current_context, state_from_context
 from components.plan_workbook import (
     HIDDEN,
@@ -53,24 +54,6 @@ def previews():
         return _cache
 
 
-def current_user() -> str:
-    try:
-        from callbacks.common import current_user as user
-
-        return user()
-    except Exception:  # the sign-in module is not there: record the default user
-        return "admin"
-
-
-def require(action: str) -> str:
-    """The user name when the signed-in role may do `action` (callbacks.auth); raises PermissionError."""
-    try:
-        from callbacks.auth import require as _require
-    except ImportError:
-        return current_user()
-    return _require(action)
-
-
 def workbook_filename(context: dict) -> str:
     cycle = context.get("cycle") or "plan"
     number = context.get("version_number")
@@ -86,7 +69,7 @@ def workbook_filename(context: dict) -> str:
 def download(n_clicks):
     if not n_clicks:
         return no_update, no_update
-    from data import plan_service
+    from services import plan_service
 
     try:
         content = plan_service.get_service().export_workbook()
@@ -147,7 +130,7 @@ def on_upload(contents: str, filename: str, old_token: str | None):
     if raw is None:
         return _cleared(note("bad", f"Refused: {filename} could not be read. Nothing was changed.",
                              id="workbook-refused"))
-    from data import plan_service
+    from services import plan_service
 
     service = plan_service.get_service()
     try:
@@ -178,8 +161,8 @@ def on_accept(token: str | None):
         return _cleared(note("bad", "This preview has expired or was already used: upload the workbook again. "
                                     "Nothing was changed.", id="workbook-expired"))
     changes = entry["changes"]
-    from data import plan_service
-    from data.plan_service import ConflictError, EditError
+    from services import plan_service
+    from services.plan_service import ConflictError, EditError
 
     owner = current_user()
     try:

@@ -8,12 +8,12 @@ import logging
 from dash import ALL, Input, Output, State, callback, html, no_update
 
 from callbacks.auth import PERMISSIONS, NotAllowed, require, signed_in
-from callbacks.common import store
 from callbacks.shell import current_context, state_from_context
 from components.empty import error_state
 from components.plan_workbook import note
 from components.settings_form import settings_form
-from data.settings_form import COST_FIELDS, POLICY_FIELDS, read_settings_form, target_rows
+from planning.settings_schema import COST_FIELDS, POLICY_FIELDS
+from services import settings as planning_settings
 
 log = logging.getLogger("sop.settings")
 FIELD_NAMES = [f.name for f in POLICY_FIELDS + COST_FIELDS]
@@ -22,13 +22,15 @@ FIELD_NAMES = [f.name for f in POLICY_FIELDS + COST_FIELDS]
 @callback(Output("metrics-settings", "children"), Input("app-state", "data"))
 def render_settings(_state):
     try:
-        settings = store().get_settings()
+        settings = planning_settings.current()
+        source = planning_settings.in_force()
     except Exception as exc:
         log.exception("settings failed")
         return error_state(f"{type(exc).__name__}: {exc}")
     user = signed_in()
     may_edit = bool(user) and user["role"] in PERMISSIONS["settings"]
-    return settings_form(settings, may_edit, user["username"] if user else "Someone who is not signed in")
+    return settings_form(settings, may_edit, user["username"] if user else "Someone who is not signed in",
+                         source)
 
 
 @callback(
@@ -48,26 +50,20 @@ def save_settings(n_clicks, *args):
     k = len(FIELD_NAMES)
     values = dict(zip(FIELD_NAMES, args[:k]))
     floor, weights, target_values, target_ids = args[k], list(args[k + 1 : k + 4]), args[k + 4], args[k + 5]
-    try:
-        require("settings")
-    except NotAllowed as exc:
-        return note("bad", f"{exc} Nothing was changed.", id="metrics-settings-denied"), no_update
     rows: dict[str, dict] = {}
     for id_, value in zip(target_ids, target_values):
-        rows.setdefault(id_["kpi"], {"name": id_["kpi"]})[id_["side"]] = value
-    st = store()
-    current = st.get_settings()
-    labels = {r["name"]: r["label"] for r in target_rows(current)}
-    for name, row in rows.items():
-        row["label"] = labels.get(name, name)
-    new, problems = read_settings_form(current, values, bool(floor), weights, list(rows.values()))
-    if new is None:
+        rows.setdefault(id_["kpi"], {})[id_["side"]] = value
+    try:
+        user = require("settings")
+        changed, problems = planning_settings.save_form(values, bool(floor), weights, rows, by=user)
+    except NotAllowed as exc:
+        return note("bad", f"{exc} Nothing was changed.", id="metrics-settings-denied"), no_update
+    if problems:
         return html.Div([
             note("bad", html.Strong("Not saved: nothing was changed."), id="metrics-settings-refused"),
             html.Ul([html.Li(p) for p in problems], className="mb-0 mt-1", id="metrics-settings-problems"),
         ]), no_update
-    if new == current:
+    if not changed:
         return note("info", "Nothing to save: the settings are as stored.", id="metrics-settings-same"), no_update
-    st.save_settings(new)
     return (note("ok", [html.Strong("Settings saved."), " Every page now plans and colours with them."],
                  id="metrics-settings-saved"), state_from_context(current_context()))

@@ -6,18 +6,18 @@ import logging
 
 from dash import Input, Output, State, callback, no_update
 
-from components.shell import cycle_badge
+from components.shell import cycle_badge, forecast_badge_children
 
 log = logging.getLogger("sop.shell")
 
-STATE_KEYS = ("cycle", "version", "revision", "settings")
+STATE_KEYS = ("cycle", "version", "revision", "settings", "forecast")
 
 
 def current_context() -> dict:
     """The current cycle and plan version, flattened for the header and `app-state`
     ({} when the store cannot be read; the pages then say why)."""
     try:
-        from data import plan_service
+        from services import plan_service
 
         raw = plan_service.plan_context() or {}
     except Exception:
@@ -36,7 +36,19 @@ def current_context() -> dict:
         "version_status": version.get("status"),
         "revision": version.get("revision"),
         "settings": (raw.get("settings_key") or "")[:12],
+        "forecast": raw.get("forecast_run"),
+        "forecast_status": _forecast_status(),
     }
+
+
+def _forecast_status() -> dict | None:
+    try:
+        from services import plan_service
+
+        return plan_service.get_service().forecast_status()
+    except Exception:
+        log.exception("forecast status failed")
+        return None
 
 
 def state_from_context(context: dict) -> dict:
@@ -69,3 +81,32 @@ def refresh_on_navigation(_pathname, state):
 )
 def toggle_nav(n, is_open):
     return not is_open if n else is_open
+
+
+@callback(
+    Output("shell-forecast", "children"),
+    Output("app-state", "data", allow_duplicate=True),
+    Output("shell-context", "children", allow_duplicate=True),
+    Input("shell-poll", "n_intervals"),
+    State("app-state", "data"),
+    prevent_initial_call=True,
+)
+def forecast_badge(_n, state):
+    """Every page says when the plan uses an interim forecast (and how far the run is); when a run lands or
+    new data arrives, every page refreshes (the plan's revision alone does not: pages follow their own
+    edits, and the dashboard polls for everyone's)."""
+    from services import plan_service
+
+    try:
+        status = plan_service.get_service().forecast_status()
+    except Exception:
+        log.exception("forecast status failed")
+        return no_update, no_update, no_update
+    badge = forecast_badge_children(status)
+    state = state or {}
+    if status["run"] != state.get("forecast"):
+        context = current_context()
+        fresh = state_from_context(context)
+        if fresh.get("forecast") != state.get("forecast") or fresh.get("cycle") != state.get("cycle"):
+            return badge, fresh, cycle_badge(context)
+    return badge, no_update, no_update

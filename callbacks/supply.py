@@ -14,7 +14,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
-from callbacks.auth import PERMISSIONS, NotAllowed, require, signed_in
+from callbacks.auth import PERMISSIONS, NotAllowed, require_user, signed_in
+from services.permissions import may_undo_others
 from callbacks.common import current_user, load_plan
 from callbacks.views import supply_solution
 from components import charts, formats
@@ -22,6 +23,7 @@ from components.empty import empty_state, error_state
 from components.grids import records
 from components.layout import Col, summary_table
 from planning.supply import family_plan
+from services.edits import reason_or_default
 
 log = logging.getLogger("sop.supply")
 
@@ -112,7 +114,7 @@ def gap_columns(horizon: list[str]) -> list[dict]:
 # ---------------------------------------------------------------------------- the rest of the page
 
 def heatmap(result) -> dict:
-    from data import plan_service
+    from services import plan_service
 
     tight = plan_service.get_service().settings().utilization_tight
     return charts.capacity_heatmap(result.family_plan, list(result.horizon), tight,
@@ -137,7 +139,7 @@ OPTION_LABELS = {"do_nothing": "Do nothing", "overtime": "Overtime only",
 
 def options_table(result):
     """The supply options each alone against the optimized plan (computed on request, once per plan state)."""
-    from data import plan_service
+    from services import plan_service
 
     svc = plan_service.get_service()
     opts = svc.supply_options() if hasattr(svc, "supply_options") else result.supply_cost_by_option
@@ -154,7 +156,7 @@ def options_table(result):
 def audit_table(limit: int = 10):
     """The latest capacity changes of the plan (service.audit_trail(), kind 'capacity'), one line per
     family-month of a change (resources summed)."""
-    from data import plan_service
+    from services import plan_service
 
     trail = plan_service.get_service().audit_trail()
     cap = trail[trail["kind"] == "capacity"]
@@ -180,7 +182,7 @@ def audit_table(limit: int = 10):
 
 
 def state_key() -> list | None:
-    from data import plan_service
+    from services import plan_service
 
     try:
         return list(dataclasses.astuple(plan_service.get_service().state()))
@@ -297,32 +299,13 @@ def render_inventory(family, _options):
 @callback(Output("supply-reason-echo", "children"), Input("supply-reason", "value"))
 def echo_reason(reason):
     """Says what the next change will be recorded with (also the page's quickest round trip)."""
-    from data.plan_service import DEFAULT_REASON
-
-    text = (reason or "").strip() or DEFAULT_REASON
+    text = reason_or_default(reason)
     return ["Next change recorded as “", html.Span(text, id="supply-reason-now"), f"” by {current_user()}."]
 
 
 def _message(text, color: str, icon: str) -> dbc.Alert:
     return dbc.Alert([html.I(className=f"bi {icon} me-2"), text], color=color, className="py-2 mb-2 small",
                      dismissable=True, id="supply-edit-alert")
-
-
-def _last_change_is_capacity(svc, redo: bool) -> bool:
-    """Whether the change undo (or redo) would act on is a capacity change (undo/redo on this page
-    never reverts a demand planner's adjustment)."""
-    batches = svc.store.change_batches()
-    if batches.empty:
-        return True  # the service says there is nothing to undo
-    if not redo:
-        active = batches[batches["n_active"] > 0]
-        return active.empty or int(active.iloc[-1]["n_capacity"]) > 0
-    events = svc.store.change_events()
-    undone = batches.set_index("batch_id")
-    for batch in events.loc[events["event"] == "undo", "batch_id"].iloc[::-1]:
-        if batch in undone.index and undone.at[batch, "n_active"] == 0:
-            return int(undone.at[batch, "n_capacity"]) > 0
-    return True
 
 
 @callback(
@@ -336,14 +319,16 @@ def _last_change_is_capacity(svc, redo: bool) -> bool:
     Input("supply-redo", "n_clicks"),
     State("supply-reason", "value"),
     State("app-state", "data"),
+    State("supply-grid-key", "data"),
     prevent_initial_call=True,
 )
-def change_capacity(changes, _undo, _redo, reason, app_state):
-    """A typed capacity edit, or undo/redo of the last capacity change, stored through the plan service in
-    one transaction. An edit answers with the grids at once (the engine's family plan of the new capacity);
-    the heatmap, supply plan and charts follow through `app-state`. A refused change stores nothing and
-    the grid shows the stored values again."""
-    from data.plan_service import ConflictError, EditError, get_service
+def change_capacity(changes, _undo, _redo, reason, app_state, grid_key):
+    """A typed capacity edit, or undo/redo of the caller's last capacity change, stored through the plan
+    service in one transaction. An edit answers with the grids at once (the engine's family plan of the new
+    capacity); the heatmap, supply plan and charts follow through `app-state`. A refused change stores
+    nothing and the grid shows the stored values again. Conflicts follow the service's one rule: an edit
+    made on a stale view of its cells is refused, naming who changed them; other cells never block."""
+    from services.plan_service import ConflictError, EditError, get_service
 
     svc = get_service()
     app_state = app_state or {}
@@ -353,31 +338,29 @@ def change_capacity(changes, _undo, _redo, reason, app_state):
     if (trigger == "supply-capacity-grid" and not changes) or (trigger == "supply-undo" and not _undo) \
             or (trigger == "supply-redo" and not _redo):
         return no_update, no_update, no_update, no_update, no_update
+    seen = view_of(grid_key, app_state)
     try:
-        user = require("capacity_edit")
+        user = require_user("capacity_edit")
         if trigger == "supply-capacity-grid":
             cells = [{"family": str(c.get("rowId", "")).removeprefix(ROW_PREFIX), "period": c.get("colId"),
-                      "text": c.get("value", c.get("newValue")), "seen": c.get("oldValue")}
+                      "text": c.get("value", c.get("newValue"))}
                      for c in (changes or []) if c.get("colId")]
             if not cells:
                 return no_update, no_update, no_update, no_update, no_update
-            before, key = store_cells(svc, cells, reason, user, app_state)
+            before = svc.current_plan()
+            svc.apply_capacity_edits(cells, reason=reason or "", owner=user["username"], seen=seen)
+            key = state_key()
             # Quick answer for the grids: a capacity change moves no demand, so the engine's family plan of
             # the stored capacity and the unchanged demand is the new plan's (the rest follows via app-state).
             horizon = list(before.horizon)
-            fp = family_plan(before.family_plan[["family", "period", "demand"]],
-                             svc.store.effective_capacity(), horizon, svc.settings())
+            fp = family_plan(before.family_plan[["family", "period", "demand"]], svc.effective_capacity(),
+                             horizon, svc.settings())
             msg = _message(saved_text(before.family_plan, fp, cells, reason), "success", "bi-check2-circle")
             return (capacity_rows(fp, horizon), gap_rows(fp, horizon), key, app_state_for(key, app_state),
                     msg)
         redo = trigger == "supply-redo"
-        state = svc.state()
-        if app_state.get("version") not in (None, state.version_id):
-            raise ConflictError(MOVED)
-        if not _last_change_is_capacity(svc, redo):
-            raise EditError("the plan's last change is a demand adjustment: undo or redo it on 2 Demand.")
-        # the revision this page shows: never undo a change someone else made meanwhile
-        done = (svc.redo if redo else svc.undo)(by=user, expected_revision=app_state.get("revision"))
+        others = may_undo_others(user["role"])
+        done = (svc.redo if redo else svc.undo)(by=user["username"], kind="capacity", others=others)
     except (EditError, ConflictError, NotAllowed) as e:
         conflict = isinstance(e, ConflictError)
         key = state_key()
@@ -404,52 +387,11 @@ def change_capacity(changes, _undo, _redo, reason, app_state):
             app_state_for(key, app_state), msg)
 
 
-MOVED = ("the plan moved to a new version since this page was loaded; the grid now shows it: "
-         "enter your change again.")
-
-
-def stale_cells(plan, cells: list[dict]) -> list[str]:
-    """Cells whose stored capacity is no longer what the person saw when typing (someone else changed it)."""
-    fp = plan.family_plan.set_index(["family", "period"])["capacity"]
-    out = []
-    for c in cells:
-        seen, key = c.get("seen"), (c["family"], c["period"])
-        if isinstance(seen, bool) or not isinstance(seen, (int, float)) or key not in fp.index:
-            continue  # the cell still showed typed text: nothing to compare
-        now = float(fp[key])
-        if abs(now - float(seen)) > 1e-6 * max(1.0, abs(now)):
-            out.append(f"{key[0]} {key[1]} is now {formats.integer(now)} (you saw {formats.integer(seen)})")
-    return out
-
-
-def store_cells(svc, cells: list[dict], reason: str | None, user: str, app_state: dict):
-    """Store typed cells as one change; returns the plan they were checked against (the one before) and
-    the key of the plan state the change made.
-
-    Two people on the same cell: the second is refused with a conflict (the cell changed since they saw
-    it); edits of other cells made meanwhile do not block. The write itself is checked against the
-    revision the cells were compared at (retried once on a race)."""
-    from data.plan_service import ConflictError
-
-    for attempt in range(2):
-        state = svc.state()
-        if app_state.get("version") not in (None, state.version_id):
-            raise ConflictError(MOVED)
-        plan = svc.current_plan()  # the plan of `state` (cached)
-        stale = stale_cells(plan, cells)
-        if stale:
-            raise ConflictError("someone else changed this capacity meanwhile: " + "; ".join(stale)
-                                + ". The grid now shows the stored values; enter your change again if it "
-                                  "still applies. Nothing was stored.")
-        try:
-            typed = [{k: c[k] for k in ("family", "period", "text")} for c in cells]
-            revision = svc.apply_capacity_edits(typed, reason=reason or "", owner=user,
-                                                expected_revision=state.revision)
-            return plan, list(dataclasses.astuple(dataclasses.replace(state, revision=revision)))
-        except ConflictError:
-            if attempt:
-                raise
-    raise ConflictError("the plan kept changing; try again")
+def view_of(grid_key: list | None, app_state: dict) -> dict:
+    """The plan view the capacity grid shows: its version and revision (`supply-grid-key`, else app-state)."""
+    if grid_key and len(grid_key) >= 4:
+        return {"version": grid_key[2], "revision": grid_key[3]}
+    return {"version": app_state.get("version"), "revision": app_state.get("revision")}
 
 
 def app_state_for(key: list | None, app_state: dict) -> dict:
@@ -472,7 +414,5 @@ def saved_text(before: pd.DataFrame, after: pd.DataFrame, cells: list[dict], rea
                      f"{formats.integer(at(after, f, p, 'capacity'))}, "
                      f"gap {formats.integer(at(after, f, p, 'gap'))}")
     more = f" and {len(cells) - 3} more" if len(cells) > 3 else ""
-    from data.plan_service import DEFAULT_REASON
-
-    why = (reason or "").strip() or DEFAULT_REASON
+    why = reason_or_default(reason)
     return f"Saved {'; '.join(parts)}{more} (“{why}”)."

@@ -66,19 +66,6 @@ def finance_summary(result, columns: list[tuple[str, str, list[str]]]) -> list[d
             for metric, label, kind in FINANCE_LINES]
 
 
-def previous_approved_plan(snapshots: pd.DataFrame | None, cycle: str | None) -> pd.DataFrame | None:
-    """Last month's plan: item_id, period, consensus of the latest approved version of the latest cycle
-    before `cycle` (rows of `Store.plan_snapshots()`), or None when there is none."""
-    if snapshots is None or snapshots.empty or not cycle:
-        return None
-    earlier = snapshots[snapshots["cycle_period"].astype(str) < str(cycle)]
-    if earlier.empty:
-        return None
-    last = earlier[earlier["cycle_period"] == earlier["cycle_period"].max()]
-    latest = last["version_id"].max()
-    return last.loc[last["version_id"] == latest, ["item_id", "period", "consensus"]].reset_index(drop=True)
-
-
 def _pct_change(new: float, old: float) -> float:
     return (new - old) * 100.0 / old if old and old > 0 and pd.notna(old) else float("nan")
 

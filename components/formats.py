@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from numbers import Number
 
+
 DASH = "—"
 CURRENCY = "$"
 
@@ -92,32 +93,6 @@ def by_unit(value, unit: str | None) -> str:
     if u in ("units", "unit"):
         return integer(value)
     return number(value, 1)
-
-
-def _bound(value, unit: str | None) -> str:
-    u = (unit or "").strip().lower()
-    if u in ("%", "pct", "percent"):
-        return percent(value, 0 if float(value).is_integer() else 1)
-    if u in ("days", "day", "d"):
-        return f"{number(value, 0)} days"
-    if u in ("x", "turns", "times", "×"):
-        return f"{number(value, 0 if float(value).is_integer() else 1)}\u00d7"
-    return by_unit(value, unit)
-
-
-def target_text(low, high, unit: str | None) -> str:
-    """A target band in words: 'target 80 %–90 %', 'target ≤ 20 %', 'target ≥ 95 %'."""
-    lo = None if is_missing(low) else low
-    hi = None if is_missing(high) else high
-    if lo is not None and hi is not None:
-        if unit and unit.strip() in ("%",) and float(lo) == -float(hi):
-            return f"target \u00b1{_bound(hi, unit)}"
-        return f"target {_bound(lo, unit)} \u2013 {_bound(hi, unit)}"
-    if hi is not None:
-        return f"target \u2264 {_bound(hi, unit)}"
-    if lo is not None:
-        return f"target \u2265 {_bound(lo, unit)}"
-    return "no target set"
 
 
 def change_text(kind: str, value) -> str:

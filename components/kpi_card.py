@@ -6,6 +6,7 @@ from dash import html
 
 from components import formats
 from components.status import status_badge, status_tone
+from planning.kpis import target_text
 
 # Large type that scales with the window: about 31 px on a 1366 px laptop, 37 px on a 1920 px projector.
 LARGE_VALUE_STYLE = {"fontSize": "clamp(1.6rem, 1.05rem + 1vw, 2.6rem)"}
@@ -32,7 +33,7 @@ def kpi_card(name: str, kpi: dict | None, label: str | None = None, *, large: bo
             html.Div(formats.by_unit(value, unit), className="kpi-value",
                      style=LARGE_VALUE_STYLE if large else None),
             html.Div(
-                [html.Span(formats.target_text(kpi.get("target_low"), kpi.get("target_high"), unit),
+                [html.Span(target_text(kpi.get("target_low"), kpi.get("target_high"), unit),
                            className="kpi-target"), status_badge(status)],
                 className="kpi-foot",
             ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from data.settings_form import COST_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field, target_rows
+from planning.settings_schema import COST_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field, target_rows
 from planning.model import Settings
 
 
@@ -26,7 +26,7 @@ def _field_row(f: Field, value) -> html.Tr:
     ])
 
 
-def settings_form(settings: Settings, may_edit: bool, who: str) -> html.Div:
+def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | None = None) -> html.Div:
     """KPI targets (low / high), safety stock and overtime, supply option costs, scenario weights."""
     targets = html.Table([
         html.Thead(html.Tr([html.Th("KPI"), html.Th("Low"), html.Th("High"), html.Th("Unit")])),
@@ -60,6 +60,7 @@ def settings_form(settings: Settings, may_edit: bool, who: str) -> html.Div:
                       color="primary", disabled=not may_edit)
     who_note = ("" if may_edit else f"{who} may read these; an administrator changes them.")
     return html.Div([
+        in_force(source),
         html.Div([
             block("KPI targets", targets, "A blank bound is no bound. Statuses on every page follow these.",
                   "col-xxl-4 col-lg-6"),
@@ -73,3 +74,16 @@ def settings_form(settings: Settings, may_edit: bool, who: str) -> html.Div:
         html.Div([save, html.Span(who_note, className="item-meta ms-3", id="metrics-settings-who")],
                  className="d-flex align-items-center"),
     ])
+
+
+def in_force(source: dict | None) -> html.Div:
+    """'Settings in force: the upload's settings sheet, since 2026-11-27 14:03 (by admin).'"""
+    source = source or {}
+    since = str(source.get("since") or "")[:16]
+    text = [html.I(className="bi bi-sliders me-2"), html.Strong("Settings in force: "),
+            str(source.get("source") or "defaults")]
+    if since:
+        text.append(f", since {since}")
+    if source.get("by"):
+        text.append(f" (by {source['by']})")
+    return html.Div(text + ["."], className="item-meta mb-2", id="metrics-settings-source")

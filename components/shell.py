@@ -55,6 +55,8 @@ def navbar(context: dict | None = None) -> dbc.Navbar:
                 dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
                 dbc.Collapse(nav_links(), id="shell-collapse", is_open=False, navbar=True),
                 html.Div(cycle_badge(context), id="shell-context", className="shell-context"),
+                html.Div(forecast_badge_children((context or {}).get("forecast_status")), id="shell-forecast",
+                         className="shell-forecast ms-2"),
                 dcc.Link([html.I(className="bi bi-person-circle me-1"),
                           html.Span((context or {}).get("user_label", ""), id="shell-user")],
                          href="/login", className="shell-user ms-3", title="Sign in or switch user"),
@@ -73,8 +75,27 @@ def app_shell(context: dict | None = None, state: dict | None = None) -> html.Di
     return html.Div(
         [
             dcc.Store(id="app-state", data=state or {}, storage_type="memory"),
+            dcc.Interval(id="shell-poll", interval=4000),
             navbar(context),
             html.Main(dbc.Container(dash.page_container, fluid=True, className="sop-page"), className="sop-main"),
         ],
         className="sop-app",
     )
+
+
+def forecast_badge_children(status: dict | None) -> list:
+    """'Interim forecast · statistical run 45 %' while the plan has no statistical forecast; nothing after."""
+    if not status or status.get("run") is not None and not status.get("running"):
+        return []
+    running = status.get("running")
+    if status.get("run") is None:
+        text = "Interim forecast"
+        title = ("The plan uses an interim forecast (seasonal naive) until the statistical forecast run is "
+                 "stored.")
+    else:
+        text = "Forecast"
+        title = "A new statistical forecast run is in progress; the plan keeps the current one until it is stored."
+    if running:
+        text += f" · statistical run {int(round(100 * float(running.get('fraction') or 0)))} %"
+    return [dcc.Link([html.I(className="bi bi-hourglass-split me-1"), text], href="/data", title=title,
+                     id="shell-forecast-badge", className="badge rounded-pill text-bg-warning text-decoration-none")]

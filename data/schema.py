@@ -108,7 +108,16 @@ BUDGET = TableSpec(
     defaults={"units": np.nan},
 )
 
-TABLES: dict[str, TableSpec] = {s.name: s for s in (ITEMS, HISTORY, CAPACITY, FORECAST, ADJUSTMENTS, BUDGET)}
+SETTINGS = TableSpec(  # read by data.settings_sheet: name, value rows of the settings form's fields
+    "settings",
+    required=("name",),
+    optional=("value",),  # blank = no bound, for a KPI target
+    key=("name",),
+)
+
+TABLES: dict[str, TableSpec] = {
+    s.name: s for s in (ITEMS, HISTORY, CAPACITY, FORECAST, ADJUSTMENTS, BUDGET, SETTINGS)
+}
 TABLE_ORDER = list(TABLES)
 
 LEVELS = ("family", "item")

@@ -54,6 +54,7 @@ SORT_KEYS = {
     "forecast": ["item_id", "period"],
     "budget": ["family", "period"],
 }
+MAX_VALUE = 1e12  # units or money beyond this are a typing or export error, not a plan
 MONTH = "_month"  # in a wide layout: the heading of the month column a value came from
 ROW = "_row"
 
@@ -251,6 +252,10 @@ def check_cells(prep: Prepared, out: Collector) -> None:
             out.cells(prep, notnum, c, quoted(t) + " is not a number.")
             num = num.where(~notnum)
             bad |= notnum
+            huge = num.abs() > MAX_VALUE
+            out.cells(prep, huge, c, t + f" is too large to plan with (at most {MAX_VALUE:,.0f}).")
+            num = num.where(~huge)
+            bad |= huge
             if c in spec.nonnegative:
                 neg = num < 0
                 out.cells(prep, neg, c, t + " is negative; it must be zero or more.")
@@ -340,10 +345,24 @@ def build_company(
         preps[name] = prep
 
     _check_references(preps, out, horizon)
+    overrides = _settings(preps.get("settings"), out)
     issues = out.result()
     if any(i.is_error for i in issues):
         return None, issues
-    return _assemble(preps), issues
+    return _assemble(preps).with_(settings=overrides), issues
+
+
+def _settings(prep: Prepared | None, out: Collector) -> dict:
+    """The settings sheet's rows read into typed overrides; each bad row reported at its cell."""
+    from data.settings_sheet import read_settings_rows
+
+    if prep is None or prep.df.empty:
+        return {}
+    rows = pd.DataFrame({"row": prep.df[ROW].astype(int), "name": prep.df["name"], "value": prep.df["value"]})
+    overrides, problems = read_settings_rows(rows)
+    for row, column, message in problems:
+        out.add("settings", row, column, message)
+    return overrides
 
 
 def _col(prep: Prepared | None, column: str) -> pd.Series:
@@ -483,7 +502,7 @@ def _assemble(preps: dict[str, Prepared]) -> CompanyData:
     frames: dict[str, pd.DataFrame | None] = {}
     for name in TABLE_ORDER:
         prep = preps.get(name)
-        if prep is None or prep.df.empty:
+        if name not in OUTPUT_COLUMNS or prep is None or prep.df.empty:
             frames[name] = None
             continue
         spec = prep.spec

@@ -5,11 +5,12 @@ import dash
 from dash import dcc, html
 
 from components.layout import page_header, panel
+from planning.kpis import kpi_names
 
 dash.register_page(__name__, path="/", name="Dashboard", title="Dashboard · S&OP Studio", order=0)
 
 POLL_MS = 3000
-TREND_KPIS = ["mape", "bias_pct", "plan_attainment", "revenue_attainment"]  # callbacks.dashboard.TRENDS
+TREND_KPIS = kpi_names(history_only=True)  # the registry's order, as callbacks.dashboard.TRENDS
 DEMAND_SUB = ("Consensus units of the next three months and the quarter, against last month's approved plan "
               "and last year's actuals")
 FINANCE_SUB = "Plan revenue on units that can ship, cost, margin and inventory"

@@ -3,6 +3,7 @@ statistical forecast (background run with progress and cancel, chosen model per 
 forecast with intervals, accuracy, exceptions, lag accuracy and forecast value added."""
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.forecast_job import forecast_card
@@ -24,6 +25,9 @@ def layout(**_query):
                         [
                             panel("Upload data", [
                                 upload_box("data-upload"),
+                                dbc.Checkbox(id="data-keep-settings", value=False, className="mt-2",
+                                             label="Keep the current settings (otherwise the new data starts "
+                                                   "from the defaults and its own settings sheet)"),
                                 dcc.Loading(html.Div(id="data-upload-report", className="mt-3"), type="dot"),
                             ]),
                             plan_workbook_card(),

@@ -68,7 +68,7 @@ def toolbar(search: str | None) -> html.Div:
                         size="sm",
                         maxLength=300,
                         debounce=False,
-                        placeholder="Planner adjustment (used when left empty)",
+                        placeholder="Reason (recorded as “no reason given” when left empty)",
                         style={"width": "320px"},
                     ),
                 ]

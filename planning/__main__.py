@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planning.cycle import compute_plan
@@ -34,15 +35,24 @@ OUTPUT_COLUMNS = {
 }
 
 
+def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with ±inf written as empty cells: a ratio over zero (utilization of a month
+    without capacity) has no value, and the pages show it as '—'."""
+    numeric = frame.select_dtypes("number").columns
+    out = frame.copy()
+    out[numeric] = out[numeric].replace([np.inf, -np.inf], np.nan)
+    return out
+
+
 def write_outputs(result: PlanResult, out: Path) -> list[Path]:
-    """Write every table of the result as CSV (6 decimals) and the KPIs as JSON."""
+    """Write every table of the result as CSV (6 decimals, no ±inf: empty instead) and the KPIs as JSON."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, columns in OUTPUT_COLUMNS.items():
         frame: pd.DataFrame = getattr(result, name)
         extra = [c for c in frame.columns if c not in columns]
         path = out / f"{name}.csv"
-        frame[columns + extra].to_csv(path, index=False, float_format="%.6f")
+        _finite(frame[columns + extra]).to_csv(path, index=False, float_format="%.6f")
         written.append(path)
     kpis = {
         name: {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in kpi.items()}
@@ -53,7 +63,7 @@ def write_outputs(result: PlanResult, out: Path) -> list[Path]:
     written.append(path)
     if result.supply_cost_by_option is not None:
         p = out / "supply_options.csv"
-        result.supply_cost_by_option.to_csv(p, index=False, float_format="%.6f")
+        _finite(result.supply_cost_by_option).to_csv(p, index=False, float_format="%.6f")
         written.append(p)
     return written
 
@@ -75,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from data.readers import load_company
+    from data.settings_sheet import apply_settings
 
     if not args.source.exists():
         print(f"error: {args.source} does not exist", file=sys.stderr)
@@ -89,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refused: {sum(i.severity == 'error' for i in issues)} error(s); nothing was computed.",
               file=sys.stderr)
         return 2
-    settings = Settings(horizon=args.horizon)
+    # the company's own settings sheet, over SPEC.md's defaults: the same settings an upload starts from
+    settings = apply_settings(Settings(horizon=args.horizon), data.settings)
     result = compute_plan(data, settings, horizon_start=args.cycle, with_options=True)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)

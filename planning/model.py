@@ -16,6 +16,7 @@ adjustments  seq:int (file / entry order, 0-based), level:'family'|'item', key:s
              period:str, type:'percentage'|'additive'|'absolute', value:float,
              reason:str, owner:str, created_at: pandas Timestamp (NaT allowed)
 budget       family:str, period:str, revenue:float, units:float (NaN allowed) (None = no budget)
+settings     {Settings field: value} from the optional settings sheet (empty = none)
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class CompanyData:
     forecast: pd.DataFrame | None = None
     adjustments: pd.DataFrame = field(default_factory=empty_adjustments)
     budget: pd.DataFrame | None = None
+    # the company's own settings from its optional `settings` sheet (typed overrides of `Settings`
+    # fields; see data/settings_sheet.py); empty when the data has none
+    settings: dict = field(default_factory=dict)
 
     def with_(self, **changes) -> "CompanyData":
         return replace(self, **changes)

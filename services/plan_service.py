@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -23,57 +22,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data.readers import load_company
-from data.schema import Issue
 from data.store import SAMPLE_SOURCE, ConflictError, Store, apply_changes, make_engine
 from data.workbook import WORKBOOK_REASON, WorkbookChanges, export_plan, read_plan_workbook
 from planning.cycle import HistoryView, compare_supply_options, compute_plan, history_view, plan_horizon
-from planning.demand import apply_adjustment, compose_consensus
+from planning.demand import apply_adjustment, compose_consensus, spread_pro_rata
 from planning.forecast import baseline_forecast
 from planning.model import ADJUSTMENT_COLUMNS, CompanyData, Settings, empty_adjustments
 from planning.result import PlanResult
+from services.conflicts import capacity_cell_keys, check_view, demand_cell_keys, seen_revision
+from services.edits import (  # noqa: F401  (re-exported: the service's edit language)
+    DEFAULT_REASON,
+    EditError,
+    ParsedEdit,
+    describe,
+    describe_change,
+    parse_cells,
+    parse_edit,
+    reason_or_default,
+)
 
 CACHE_SIZE = 8
 HISTORY_CACHE_SIZE = 4
-DEFAULT_REASON = "no reason given"
 LEVELS = ("family", "item")
-AUDIT_COLUMNS = ["when", "owner", "kind", "level", "family", "key", "period", "type", "value", "before", "after",
-                 "reason", "source", "active", "batch_id"]
 INTERIM_MODEL = "seasonal_naive (interim)"
-_EDIT = re.compile(r"^\s*(?P<sign>[+-])?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<pct>%)?\s*$")
-
-
-class EditError(ValueError):
-    """An edit that cannot be applied, with a message for the person who typed it."""
-
-
-@dataclass(frozen=True)
-class ParsedEdit:
-    type: str  # percentage | additive | absolute
-    value: float
-
-
-def parse_edit(text: Any) -> ParsedEdit:
-    """'1200' → absolute; '+10%' / '-5%' → percentage; '+200' / '-200' → additive."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        if not np.isfinite(text):
-            raise EditError("enter a finite number")
-        if text < 0:
-            raise EditError("a forecast cannot be negative; type -200 as text for a decrease of 200")
-        return ParsedEdit("absolute", float(text))
-    if text is None or not str(text).strip():
-        raise EditError("the cell is empty: type 1200 (set to), +10% or -5% (percentage), +200 or -200 (add)")
-    m = _EDIT.match(str(text))
-    if not m:
-        raise EditError(f"“{text}” is not a number: type 1200 (set to), +10% or -5% (percentage), +200 or -200 (add)")
-    value = float(m["num"].replace(",", ""))
-    if m["pct"]:
-        if not m["sign"]:
-            raise EditError("write a percentage with its sign: +10% or -10%")
-        return ParsedEdit("percentage", value if m["sign"] == "+" else -value)
-    if m["sign"]:
-        return ParsedEdit("additive", value if m["sign"] == "+" else -value)
-    return ParsedEdit("absolute", value)
 
 
 @dataclass(frozen=True)
@@ -99,11 +70,13 @@ class PlanService:
         # the dataset as uploaded + the cycle's forecast run: reloaded only when one of them changes
         self._base: OrderedDict[tuple[int, int, int | None], CompanyData] = OrderedDict()
         self._data: OrderedDict[PlanState, CompanyData] = OrderedDict()
+        self._derived: dict[tuple[str, PlanState], Any] = {}
 
     # ------------------------------------------------------------------ reading
 
-    def settings(self) -> Settings:
-        return self.store.get_settings()
+    def settings(self, dataset_id: int | None = None) -> Settings:
+        """The settings in force for a dataset (default: the current one)."""
+        return self.store.get_settings(dataset_id)
 
     def state(self, version_id: int | None = None) -> PlanState:
         """The plan state of a version (default: the current draft), in one query."""
@@ -128,7 +101,7 @@ class PlanService:
             with self._lock:
                 _remember(self._base, bkey, base, HISTORY_CACHE_SIZE)
         data = apply_changes(base, *self.store.load_changes(state.version_id))
-        settings = self.settings()
+        settings = self.settings(state.dataset_id)
         hkey = (state.dataset_id, state.cycle_id)
         with self._lock:
             hv = self._history.get(hkey)
@@ -186,55 +159,93 @@ class PlanService:
         state = self.state(version_id)
         return state, self._plan(state)
 
+    def company_data(self, version_id: int | None = None) -> CompanyData:
+        """The company data a version's plan is computed from (cached with the plan)."""
+        state = self.state(version_id)
+        self._plan(state)
+        with self._lock:
+            data = self._data.get(state)
+        return data if data is not None else self.store.load_company(state.version_id)
+
+    def base_data(self, dataset_id: int, cycle_id: int) -> CompanyData:
+        """A dataset as uploaded with the cycle's latest forecast run (cached per dataset and run)."""
+        state = self.state()
+        if (state.dataset_id, state.cycle_id) == (dataset_id, cycle_id):
+            bkey = (dataset_id, cycle_id, state.forecast_run)
+            with self._lock:
+                base = self._base.get(bkey)
+            if base is not None:
+                return base
+        return self.store.load_base(dataset_id, cycle_id)
+
+    def derived(self, name: str, compute: Callable[[], Any], version_id: int | None = None) -> Any:
+        """A figure derived from a plan (scenarios, lag views, comparisons), computed once per plan state
+        like the plan itself."""
+        key = (name, self.state(version_id))
+        with self._lock:
+            if key in self._derived:
+                return self._derived[key]
+        value = compute()
+        with self._lock:
+            for old in [k for k in self._derived if k[0] == name]:
+                del self._derived[old]
+            self._derived[key] = value
+        return value
+
     def plan_context(self) -> dict[str, Any]:
         cycle = self.store.current_cycle()
         version = self.store.current_version()
         info = self.store.dataset_info()
-        return {"cycle": cycle, "version": version, "dataset": info,
-                "settings_key": self.store.plan_state()["settings_key"]}
+        state = self.store.plan_state()
+        return {"cycle": cycle, "version": version, "dataset": info, "settings_key": state["settings_key"],
+                "forecast_run": state["forecast_run_id"]}
+
+    def forecast_status(self) -> dict[str, Any]:
+        """What statistical forecast the plan uses: {run (id or None), running: {user, trigger, fraction} or
+        None}. While no run is stored the plan uses the interim forecast."""
+        from services import forecast_jobs
+
+        state = self.state()
+        marker = forecast_jobs.in_flight(state.cycle_id)
+        running = None
+        if marker:
+            p = forecast_jobs.progress(marker["token"])
+            running = {"user": marker.get("user"), "trigger": marker.get("trigger"),
+                       "fraction": float(p.get("fraction", 0.0))}
+        return {"run": state.forecast_run, "running": running}
 
     # ------------------------------------------------------------------ statistical forecast
 
-    def ensure_forecast(
-        self,
-        progress: Callable[[float, str], None] | None = None,
-        should_cancel: Callable[[], bool] | None = None,
-    ) -> int:
-        """Make sure the current cycle has a statistical forecast run; returns the run id.
+    def horizon(self, data: CompanyData) -> list[str]:
+        """The plan's months for a company's data under the settings in force."""
+        return plan_horizon(data, self.settings())
 
-        When there is none, `planning.forecast.statistical_forecast` runs on the stored history for
-        the plan horizon (this takes a while: call it from a background job, not a request) and the
-        run is stored with method 'auto'. Until then plans use a fast interim forecast. Raises
-        `planning.forecast.ForecastCancelled` when `should_cancel()` says so (nothing stored).
+    def land_forecast_run(self, cycle_id: int, forecast: pd.DataFrame, models: pd.DataFrame | None, *,
+                          settings: dict[str, Any], by: str, keep_existing: bool = False) -> dict[str, Any]:
+        """Store a finished statistical forecast run as the cycle's forecast, recorded like any other change
+        of the plan: one audit row per family with its statistical total over the horizon before (the
+        interim forecast or the previous run) and after. Returns {run_id, stored, replaced}.
+
+        With `keep_existing`, a cycle that got a run meanwhile keeps it (nothing is stored).
         """
-        from planning import forecast as forecasting
-
         with self._forecast_lock:
-            first = self.store.plan_state()
-            if first["forecast_run_id"] is not None:
-                return first["forecast_run_id"]
-            data = self.store.load_company(first["version_id"])
-            horizon = plan_horizon(data, self.settings())
-            run = forecasting.statistical_forecast(data.history, horizon, progress=progress,
-                                                   should_cancel=should_cancel)
-            now = self.store.plan_state()
-            if now["cycle_id"] == first["cycle_id"] and now["forecast_run_id"] is not None:
-                return now["forecast_run_id"]  # another worker stored one meanwhile
-            return self.store.save_forecast_run(
-                first["cycle_id"], run.forecast, run.models, method="auto",
-                settings={"horizon": horizon, "metric": run.metric},
-            )
-
-    # ------------------------------------------------------------------ uploads
-
-    def upload_files(self, files: dict[str, bytes], user: str) -> tuple[bool, list[Issue]]:
-        """Validate and store an upload, all or nothing. Returns (stored, issues)."""
-        data, issues = load_company(files, horizon=self.settings().horizon)
-        if data is None:
-            return False, issues
-        name = ", ".join(sorted(files)) or "upload"
-        self.store.save_dataset(data, source=name, user=user)
-        return True, issues
+            state = self.state()
+            if state.cycle_id != cycle_id:
+                raise LookupError("new data was loaded meanwhile; this run belongs to a cycle that is no longer "
+                                  "current and was not stored")
+            if keep_existing and state.forecast_run is not None:
+                return {"run_id": state.forecast_run, "stored": False, "replaced": None}
+            plan = self._plan(state)
+            families = plan.consensus[["item_id", "family"]].drop_duplicates("item_id")
+            before = plan.consensus.groupby("family")["statistical"].sum()
+            fc = forecast.rename(columns={"forecast_units": "forecast"})
+            after = (fc[fc["period"].isin(plan.horizon)].merge(families, on="item_id")
+                     .groupby("family")["forecast"].sum())
+            totals = pd.DataFrame({"before_total": before, "after_total": after}).fillna(0.0)
+            totals = totals.rename_axis("family").reset_index()
+            run_id = self.store.save_forecast_run(cycle_id, forecast, models, method="auto", settings=settings,
+                                                  replaces=state.forecast_run, by=by, family_totals=totals)
+        return {"run_id": run_id, "stored": True, "replaced": state.forecast_run}
 
     # ------------------------------------------------------------------ demand edits
 
@@ -255,17 +266,22 @@ class PlanService:
         reason: str,
         owner: str,
         source: str = "grid",
+        seen: dict[str, Any] | None = None,
         expected_revision: int | None = None,
     ) -> int:
         """Store several typed cells as one change (one transaction, one batch id).
 
         `cells`: dicts with level ('family'|'item'), key, period and text (what was typed). A pasted
         block or a fill is one call. Returns the new revision. Raises EditError (nothing stored) on
-        any bad cell, ConflictError when the plan moved past `expected_revision`.
+        any bad cell. Conflicts: with `seen` ({version, revision} of the view the person typed on) the
+        change is refused (`CellConflict`) when someone changed one of these cells after that view, and
+        goes through when only other cells changed (the one rule of `services.conflicts`); with
+        `expected_revision` (a previewed workbook) any change since refuses it.
         """
         if not cells:
             raise EditError("nothing to change")
         state, plan = self._current()
+        check_view(seen, state.version_id)
         known = {"family": set(plan.consensus["family"]), "item": set(plan.consensus["item_id"])}
         horizon = set(plan.horizon)
 
@@ -281,10 +297,12 @@ class PlanService:
 
         batch = uuid.uuid4().hex[:12]
         rows = [{"level": level, "key": key, "period": period, "type": edit.type, "value": edit.value,
-                 "reason": _reason(reason), "owner": owner, "source": source, "batch_id": batch}
-                for (level, key, period), edit in _parse_cells(cells, locate, lambda p: f"{p[1]} {p[2]}")]
+                 "reason": reason_or_default(reason), "owner": owner, "source": source, "batch_id": batch}
+                for (level, key, period), edit in parse_cells(cells, locate, lambda p: f"{p[1]} {p[2]}")]
         _before_after(plan, rows)
-        return self.store.add_changes(state.version_id, rows, (), expected_revision=expected_revision)
+        watch = demand_cell_keys(plan, [(r["level"], r["key"], r["period"]) for r in rows]) if seen else None
+        return self.store.add_changes(state.version_id, rows, (), expected_revision=expected_revision,
+                                      seen_revision=seen_revision(seen), watch=watch)
 
     def apply_edit(self, *, level: str, key: str, period: str, text: Any, reason: str, owner: str,
                    expected_revision: int | None = None) -> int:
@@ -294,15 +312,18 @@ class PlanService:
     # ------------------------------------------------------------------ capacity edits
 
     def apply_capacity_edits(
-        self, cells: list[dict[str, Any]], *, reason: str, owner: str, expected_revision: int | None = None
+        self, cells: list[dict[str, Any]], *, reason: str, owner: str, seen: dict[str, Any] | None = None,
+        expected_revision: int | None = None,
     ) -> int:
         """Store typed capacity cells (family, period, text) as one audited change.
 
-        The text reads like a demand edit: 1200 sets, +10% / -5% scale, +200 / -200 add.
+        The text reads like a demand edit: 1200 sets, +10% / -5% scale, +200 / -200 add. Conflicts follow
+        the same rule as demand edits (`seen`: the view the person typed on).
         """
         if not cells:
             raise EditError("nothing to change")
         state, plan = self._current()
+        check_view(seen, state.version_id)
         fp = plan.family_plan.set_index(["family", "period"])["capacity"]
 
         def locate(cell: dict[str, Any]) -> tuple[str, str]:
@@ -312,13 +333,15 @@ class PlanService:
             return family, period
 
         edits = []
-        for (family, period), edit in _parse_cells(cells, locate, lambda p: f"{p[0]} {p[1]}"):
+        for (family, period), edit in parse_cells(cells, locate, lambda p: f"{p[0]} {p[1]}"):
             before = float(fp[(family, period)])
             after = float(apply_adjustment(np.array([edit.type]), np.array([edit.value]), np.array([before]))[0])
             edits.append((family, period, edit.type, edit.value, after))
-        rows = self._capacity_rows(state.version_id, edits, reason=_reason(reason), owner=owner, source="grid",
-                                   batch=uuid.uuid4().hex[:12])
-        return self.store.add_changes(state.version_id, (), rows, expected_revision=expected_revision)
+        rows = self._capacity_rows(state.version_id, edits, reason=reason_or_default(reason), owner=owner,
+                                   source="grid", batch=uuid.uuid4().hex[:12])
+        watch = capacity_cell_keys([(f, p) for f, p, *_ in edits]) if seen else None
+        return self.store.add_changes(state.version_id, (), rows, expected_revision=expected_revision,
+                                      seen_revision=seen_revision(seen), watch=watch)
 
     def _capacity_rows(self, version_id: int, edits: Iterable[tuple[str, str, str, float, float]], *, reason: str,
                        owner: str, source: str, batch: str) -> list[dict[str, Any]]:
@@ -334,10 +357,9 @@ class PlanService:
                 resources, before = [""], np.array([0.0])
             else:
                 resources, before = part["resource"].tolist(), part["capacity_units"].to_numpy(float)
-            share = before / before.sum() if before.sum() > 0 else np.full(len(before), 1 / len(before))
-            for res, b, s in zip(resources, before, share):
+            for res, b, after in zip(resources, before, spread_pro_rata(before, total)):
                 rows.append({"family": family, "period": period, "resource": res, "before_value": float(b),
-                             "after_value": float(total * s), "type": kind, "value": float(value),
+                             "after_value": float(after), "type": kind, "value": float(value),
                              "reason": reason, "owner": owner, "source": source, "batch_id": batch})
         return rows
 
@@ -393,18 +415,27 @@ class PlanService:
 
     # ------------------------------------------------------------------ undo / redo
 
-    def undo(self, *, by: str, expected_revision: int | None = None) -> str:
-        """Undo the last change (a whole batch: adjustments and/or capacity changes) of the current draft."""
+    def undo(self, *, by: str, kind: str | None = None, others: bool = True,
+             expected_revision: int | None = None) -> str:
+        """Undo the last change (a whole batch) of the current draft.
+
+        `kind` ('adjustment' | 'capacity') limits it to that kind of change: the demand page undoes demand
+        adjustments, the supply page capacity changes. Without `others`, only the caller's own changes.
+        """
         try:
-            out = self.store.undo_last(by=by, expected_revision=expected_revision)
+            out = self.store.undo_last(by=by, kind=kind, owner=None if others else by,
+                                       expected_revision=expected_revision)
         except LookupError as e:
             raise EditError(str(e)) from None
         return f"undid {describe_change(out['rows'])}"
 
-    def redo(self, *, by: str, expected_revision: int | None = None) -> str:
-        """Redo the most recently undone change, unless newer changes have been made since."""
+    def redo(self, *, by: str, kind: str | None = None, others: bool = True,
+             expected_revision: int | None = None) -> str:
+        """Redo the most recently undone change (of `kind`; the caller's own without `others`), unless
+        newer changes have been made since."""
         try:
-            out = self.store.redo_last(by=by, expected_revision=expected_revision)
+            out = self.store.redo_last(by=by, kind=kind, owner=None if others else by,
+                                       expected_revision=expected_revision)
         except LookupError as e:
             raise EditError(str(e)) from None
         return f"redid {describe_change(out['rows'])}"
@@ -412,60 +443,16 @@ class PlanService:
     # ------------------------------------------------------------------ audit
 
     def audit_trail(self, version_id: int | None = None) -> pd.DataFrame:
-        """Every adjustment and capacity change of a version's chain (undone ones too), newest first.
+        """Every change of a version's chain, newest first (see `services.audit.audit_trail`)."""
+        from services.audit import audit_trail
 
-        Columns: when, owner, kind ('adjustment'|'capacity'), level, family (the item's family for
-        item rows), key, period, type, value, before, after, reason, source, active, batch_id.
-        """
-        vid = self.state(version_id).version_id
-        adj = self.store.list_adjustments(vid)
-        cap = self.store.list_capacity_changes(vid)
-        family_of = self.store.list_items(vid).set_index("item_id")["family"]
-        parts = []
-        if len(adj):
-            when = pd.to_datetime(adj["created_at"]).fillna(pd.to_datetime(adj["recorded_at"]))
-            parts.append(pd.DataFrame({
-                "when": when, "owner": adj["owner"], "kind": "adjustment", "level": adj["level"],
-                "family": adj["key"].where(adj["level"] == "family", adj["key"].map(family_of)),
-                "key": adj["key"], "period": adj["period"], "type": adj["type"], "value": adj["value"],
-                "before": adj["before_value"], "after": adj["after_value"], "reason": adj["reason"],
-                "source": adj["source"], "active": adj["active"], "batch_id": adj["batch_id"],
-            }))
-        if len(cap):
-            parts.append(pd.DataFrame({
-                "when": pd.to_datetime(cap["created_at"]), "owner": cap["owner"], "kind": "capacity",
-                "level": "family", "family": cap["family"], "key": cap["family"], "period": cap["period"],
-                "type": cap["type"], "value": cap["value"], "before": cap["before_value"],
-                "after": cap["after_value"], "reason": cap["reason"], "source": cap["source"],
-                "active": cap["active"], "batch_id": cap["batch_id"],
-            }))
-        if not parts:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
-        out = pd.concat(parts, ignore_index=True)[AUDIT_COLUMNS]
-        out["family"] = out["family"].fillna("")
-        out["active"] = out["active"].astype(bool)
-        out["when"] = pd.to_datetime(out["when"])
-        return out.iloc[::-1].sort_values("when", ascending=False, kind="stable").reset_index(drop=True)
+        return audit_trail(self.store, self.state(version_id).version_id)
 
     def adjustment_summary(self, version_id: int | None = None) -> dict[str, pd.DataFrame]:
-        """The adjustments in effect, by owner and by type: {'by_owner', 'by_type'} with count and
-        net_change (units added to the plan: after − before as the engine applied them)."""
-        plan = self.current_plan(version_id)
-        applied = plan.adjustments if plan.adjustments is not None else pd.DataFrame()
-        cols = ["count", "net_change"]
-        if applied.empty or "applied" not in applied:
-            return {"by_owner": pd.DataFrame(columns=["owner", *cols]), "by_type": pd.DataFrame(columns=["type", *cols])}
-        work = applied[applied["applied"].astype(bool)].assign(
-            owner=lambda f: f["owner"].fillna("").replace("", "(unknown)"),
-            change=lambda f: f["after"].astype(float) - f["before"].astype(float),
-        )
+        """The adjustments in effect, by owner and by type (see `services.audit.adjustment_summary`)."""
+        from services.audit import adjustment_summary
 
-        def by(col: str) -> pd.DataFrame:
-            return (work.groupby(col, as_index=False)
-                    .agg(count=("change", "size"), net_change=("change", "sum"))
-                    .sort_values(col, ignore_index=True))
-
-        return {"by_owner": by("owner"), "by_type": by("type")}
+        return adjustment_summary(self.current_plan(version_id))
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -477,31 +464,6 @@ def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:
     while len(cache) > size:
         cache.popitem(last=False)
 
-
-
-def _parse_cells(cells: Iterable[dict[str, Any]], locate: Callable[[dict[str, Any]], tuple],
-                 label: Callable[[tuple], str]) -> list[tuple[tuple, ParsedEdit]]:
-    """(place, parsed edit) per typed cell; every problem of every cell in one EditError, nothing parsed.
-
-    `locate(cell)` gives the cell's place in the plan or raises EditError saying why it has none;
-    `label(place)` names the place in a message about what was typed there."""
-    parsed, problems = [], []
-    for cell in cells:
-        try:
-            place = locate(cell)
-        except EditError as e:
-            problems.append(str(e))
-            continue
-        try:
-            parsed.append((place, parse_edit(cell.get("text"))))
-        except EditError as e:
-            problems.append(f"{label(place)}: {e}")
-    if problems:
-        raise EditError("; ".join(problems))
-    return parsed
-
-def _reason(reason: str | None) -> str:
-    return (reason or "").strip() or DEFAULT_REASON
 
 
 def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
@@ -537,26 +499,6 @@ def plan_snapshot(plan: PlanResult) -> pd.DataFrame:
                                                                                      keep="last")
     snap = snap.merge(touched[["item_id", "period", "owner"]], on=["item_id", "period"], how="left")
     return snap.drop(columns="family").assign(owner=snap["owner"].fillna(""))
-
-
-def describe(adjustment: pd.Series | dict) -> str:
-    """A short human description of one adjustment: 'Electronics 2026-01 +10%'."""
-    v = float(adjustment["value"])
-    kind = adjustment["type"]
-    text = f"{v:+g}%" if kind == "percentage" else f"{v:+,g}" if kind == "additive" else f"set to {v:,g}"
-    return f"{adjustment['key']} {adjustment['period']} {text}"
-
-
-def describe_change(rows: list[dict[str, Any]]) -> str:
-    """'Electronics 2026-01 +10%' for one row; '6 cells (ELC-101 2026-01 set to 120, …)' for more."""
-    if not rows:
-        return "nothing"
-    first = dict(rows[0])
-    if first.get("kind") == "capacity":
-        first = {**first, "key": f"capacity {first['family']}", "type": first.get("type") or "absolute",
-                 "value": first["after_value"] if first.get("value") is None else first["value"]}
-    text = describe(first)
-    return text if len(rows) == 1 else f"{len(rows)} cells ({text}, …)"
 
 
 def interim_forecast(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
@@ -631,14 +573,9 @@ def current_plan(version_id: int | None = None) -> PlanResult:
     return get_service().current_plan(version_id)
 
 
-def upload_files(files: dict[str, bytes], user: str) -> tuple[bool, list[Issue]]:
-    return get_service().upload_files(files, user)
-
-
 def plan_context() -> dict[str, Any]:
     return get_service().plan_context()
 
 
 __all__ = ["ConflictError", "EditError", "PlanService", "PlanState", "WorkbookChanges", "current_plan",
-           "describe_change", "get_service", "get_store", "interim_forecast", "parse_edit", "plan_context",
-           "upload_files"]
+           "describe_change", "get_service", "get_store", "interim_forecast", "parse_edit", "plan_context"]

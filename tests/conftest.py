@@ -94,8 +94,11 @@ class AppServer:
 LIVE_SERVERS: list[AppServer] = []  # for the server logs in a failed test's report
 
 
-def launch_app(name: str = "app") -> AppServer:
-    """Start `python app.py` with its own SQLite database and cache; wait until it answers."""
+def launch_app(name: str = "app", *, auto_forecast: bool = False) -> AppServer:
+    """Start `python app.py` with its own SQLite database and cache; wait until it answers.
+
+    Automatic forecast runs (first start, uploads) are off unless asked for: a run lands while a test
+    reads figures and moves them (by design), so only the tests of the forecast job turn them on."""
     workdir = Path(tempfile.mkdtemp(prefix=f"sop-{name}-"))
     port = free_port()
     env = {
@@ -105,6 +108,7 @@ def launch_app(name: str = "app") -> AppServer:
         "SOP_HOST": "127.0.0.1",
         "SOP_CACHE_DIR": str(workdir / "cache"),
         "PYTHONUNBUFFERED": "1",
+        "SOP_AUTO_FORECAST": "1" if auto_forecast else "0",
     }
     env.pop("REDIS_URL", None)
     log_path = workdir / "server.log"
@@ -144,8 +148,8 @@ def start_app():
     """Factory for extra servers (each with a fresh database); all stopped at the end of the session."""
     started: list[AppServer] = []
 
-    def _start(name: str) -> AppServer:
-        server = launch_app(name)
+    def _start(name: str, **options) -> AppServer:
+        server = launch_app(name, **options)
         started.append(server)
         return server
 

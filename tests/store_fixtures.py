@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from data.plan_service import PlanService
+from services.plan_service import PlanService
 from data.store import Store, make_engine
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")

@@ -22,7 +22,7 @@ KPIS = ["mape", "bias_pct", "plan_attainment", "revenue_attainment", "capacity_u
 def sample(start_app):
     """A server of its own, started on an empty database: it holds the sample company and its history of
     approved plans. Yields (server, PlanService of the test process on the same database)."""
-    from data.plan_service import PlanService
+    from services.plan_service import PlanService
     from data.store import Store, make_engine
 
     server = start_app("dashboard")

@@ -23,7 +23,7 @@ class Plan:
     """The app's database seen from the test: the engine's plan and the stored changes."""
 
     def __init__(self, url: str) -> None:
-        from data.plan_service import PlanService
+        from services.plan_service import PlanService
         from data.store import Store, make_engine
 
         self.engine = make_engine(url)
@@ -57,7 +57,7 @@ class Plan:
 @pytest.fixture(scope="module")
 def plan(app_server):
     """The sample company, with a fixed statistical forecast and the default settings, as a new upload."""
-    from data.plan_service import interim_forecast
+    from services.plan_service import interim_forecast
     from data.sample import horizon_periods, sample_company
     from planning.model import Settings
 
@@ -188,7 +188,7 @@ def test_percentage_family_edit_scales_every_item(page, plan, months):
     assert "Kitchen" in text and "+10%" in text
     row = plan.adjustments().iloc[-1]
     assert (row["key"], row["type"], row["value"]) == ("Kitchen", "percentage", 10.0)
-    assert row["reason"] == "Planner adjustment"  # the default reason
+    assert row["reason"] == "no reason given"  # the default reason
 
     # Fill right: the focused item cell copied to every later month of its row, as one change
     item, start = sorted(items_before)[0], months[10]

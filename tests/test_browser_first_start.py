@@ -15,7 +15,7 @@ def fresh_app(start_app):
 
 
 def test_first_start_shows_the_sample_company(new_page, fresh_app):
-    from data.plan_service import PlanService
+    from services.plan_service import PlanService
     from data.store import Store, make_engine
 
     engine = make_engine(f"sqlite:///{fresh_app.workdir}/sop.db")

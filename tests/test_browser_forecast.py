@@ -116,7 +116,7 @@ def test_first_open_runs_the_forecast_in_the_background(new_page, fresh, store):
     assert page.locator("#data-forecast-fallback-none, #data-forecast-fallback-list").count() == 1
 
     # the plan on every page now uses the stored forecast
-    from data.plan_service import PlanService
+    from services.plan_service import PlanService
 
     plan = PlanService(store).current_plan()
     chosen = plan.forecast.drop_duplicates("item_id").set_index("item_id")["model"]

@@ -46,7 +46,7 @@ def units(value: float) -> str:
 @pytest.fixture(scope="module")
 def svc(app_server):
     """The sample company (4 families, dozens of items, 18 months) stored through the plan service."""
-    from data.plan_service import PlanService
+    from services.plan_service import PlanService
     from data.sample import sample_company
     from data.store import Store, make_engine
 

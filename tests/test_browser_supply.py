@@ -21,7 +21,7 @@ ROW = f"family:{FAMILY}"
 @pytest.fixture(scope="module")
 def svc(app_server):
     """A PlanService of the test process on the server's database, after storing the reference example."""
-    from data.plan_service import PlanService
+    from services.plan_service import PlanService
     from data.store import Store, make_engine
 
     default_settings(app_server)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def service(app_server):
     """A PlanService on the session app's database (the test reads and writes what the app sees). The current
     cycle gets its statistical forecast first, so no run finishes (and moves the plan) in the middle."""
-    from data.plan_service import PlanService
+    from services.plan_service import PlanService
     from data.store import Store, make_engine
 
     engine = make_engine(f"sqlite:///{app_server.workdir}/sop.db")

@@ -1,6 +1,7 @@
 """The headless command on the reference example and on a broken workbook."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -79,3 +80,23 @@ def test_bad_input_exits_non_zero_with_located_errors(tmp_path):
     assert "history row 6, column actual_units" in done.stderr
     assert "nothing was computed" in done.stderr
     assert not out.exists()
+
+
+def test_zero_capacity_month_writes_empty_ratios_not_inf(tmp_path):
+    """A month without capacity but with demand: utilization and gap % have no value (empty cells,
+    the page shows "—"), the status is CONSTRAINED, and no CSV carries "inf"."""
+    src = tmp_path / "zero-capacity"
+    shutil.copytree(SEED_DIR, src)
+    cap = pd.read_csv(src / "capacity.csv")
+    cap.loc[(cap["family"] == "Electronics") & (cap["period"] == "2025-02"), "capacity_units"] = 0
+    cap.to_csv(src / "capacity.csv", index=False)
+    out = tmp_path / "out"
+    done = run("compute", str(src), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    fp = pd.read_csv(out / "family_plan.csv", keep_default_na=False, dtype=str)
+    feb = fp[(fp["family"] == "Electronics") & (fp["period"] == "2025-02")].iloc[0]
+    assert float(feb["capacity"]) == 0 and float(feb["demand"]) > 0
+    assert (feb["utilization"], feb["gap_pct"], feb["status"]) == ("", "", "CONSTRAINED")
+    for path in out.glob("*.csv"):
+        text = path.read_text()
+        assert not re.search(r"(?<![a-z])[-+]?inf(inity)?(?![a-z])", text, re.IGNORECASE), path.name

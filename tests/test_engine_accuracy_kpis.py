@@ -134,3 +134,33 @@ def test_exceptions_flag_large_changes_and_bad_items():
     assert bias["value"].iloc[0] == pytest.approx(10.0)
     assert np.isfinite(ex["value"]).all()
     assert pd.api.types.is_string_dtype(ex["kind"])
+
+
+def test_one_registry_gives_order_labels_and_default_targets():
+    from planning.kpis import REGISTRY, kpi_names
+    from planning.model import DEFAULT_TARGETS
+
+    assert kpi_names() == list(REGISTRY) == list(DEFAULT_TARGETS)  # one order
+    assert kpi_names(history_only=True) == ["mape", "bias_pct", "plan_attainment", "revenue_attainment"]
+    assert REGISTRY["mape"].default_target == KpiTarget(None, 20.0)
+    r = compute_plan(_kpi_company())
+    assert list(r.kpis) == kpi_names()
+    assert [k["label"] for k in r.kpis.values()] == [REGISTRY[n].label for n in kpi_names()]
+
+
+@pytest.mark.parametrize(
+    "low, high, unit, page, short",
+    [(80, 90, "%", "target 80 % \u2013 90 %", "80\u201390 %"), (None, 20, "%", "target \u2264 20 %", "< 20 %"),
+     (95, None, "%", "target \u2265 95 %", "> 95 %"), (-5, 5, "%", "target \u00b15 %", "\u00b15 %"),
+     (6, 12, "turns", "target 6\u00d7 \u2013 12\u00d7", "6\u201312"),
+     (30, 60, "days", "target 30 days \u2013 60 days", "30\u201360 days"),
+     (-2.5, 10, "%", "target \u22122.5 % \u2013 10 %", "-2.5\u201310 %"),
+     (None, float("nan"), "%", "no target set", "")],
+)
+def test_target_text_pages_and_short(low, high, unit, page, short):
+    from components import kpi_card
+    from planning.kpis import target_text
+
+    assert target_text(low, high, unit) == page
+    assert target_text(low, high, unit, short=True) == short
+    assert kpi_card.target_text is target_text  # one formatter, used by the KPI cards

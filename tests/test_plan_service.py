@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data import plan_service as plan_service_module
-from data.plan_service import EditError, ParsedEdit, PlanService, interim_forecast, parse_edit
+from services import forecast_worker
+from services import plan_service as plan_service_module
+from services.forecast_jobs import JobFiles
+from services.plan_service import EditError, ParsedEdit, PlanService, interim_forecast, parse_edit
 from data.sample import sample_company
 from data.store import ConflictError, Store, make_engine
 from planning import forecast as forecasting
@@ -344,28 +346,57 @@ def fake_run(calls: list):  # noqa: ANN201
     return statistical_forecast
 
 
-def test_ensure_forecast_runs_once_and_stores_the_models(svc: PlanService, monkeypatch: pytest.MonkeyPatch) -> None:
+def worker_args(svc: PlanService, tmp_path, token: str, force: bool = False) -> dict:  # noqa: ANN001
+    return {"token": token, "cycle_id": svc.state().cycle_id, "user": "dana", "trigger": "manual", "force": force,
+            "cache_dir": str(tmp_path)}
+
+
+def run_forecast(svc: PlanService, tmp_path, token: str = "t", force: bool = False) -> dict:  # noqa: ANN001
+    """One forecast worker run, in this process, on the test's store."""
+    return forecast_worker.run(worker_args(svc, tmp_path, token, force), service=svc)
+
+
+def test_a_forecast_run_lands_once_as_an_audited_change(svc: PlanService, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path) -> None:  # noqa: ANN001
     calls: list = []
     monkeypatch.setattr(forecasting, "statistical_forecast", fake_run(calls))
     before = svc.current_plan()
+    rev0 = svc.state().revision
     assert set(before.forecast["model"]) <= {"seasonal_naive (interim)", "baseline_ma3_trend"}
-    with pytest.raises(forecasting.ForecastCancelled):
-        svc.ensure_forecast(should_cancel=lambda: True)
-    assert svc.state().forecast_run is None
-    progress: list = []
-    run_id = svc.ensure_forecast(progress=lambda f, m: progress.append((f, m)))
-    assert calls[-1] == before.horizon and progress == [(1.0, "done")]
-    assert svc.ensure_forecast() == run_id and len(calls) == 2  # no second run
-    assert svc.state().forecast_run == run_id
+    # Cancel asked before the run's first step: nothing stored
+    JobFiles(tmp_path / "forecast-jobs").set("cancel:c1", True)
+    assert run_forecast(svc, tmp_path, "c1")["status"] == "cancelled"
+    assert svc.state().forecast_run is None and svc.state().revision == rev0
+    out = run_forecast(svc, tmp_path, "t1")
+    assert out["status"] == "done" and out["stored"] and calls[-1] == before.horizon
+    run_id = out["run_id"]
+    again = run_forecast(svc, tmp_path, "t2")
+    assert again["run_id"] == run_id and not again["stored"]
+    assert len(calls) == 2  # the cycle already has a run: no second run without force
+    state = svc.state()
+    assert state.forecast_run == run_id and state.revision == rev0 + 1  # a change of the plan, like an edit
     models = svc.store.forecast_models()
     assert len(models) == 47 and set(models["model"]) == {"FakeETS"}
     after = svc.current_plan()
     assert set(after.forecast["model"]) == {"FakeETS"} and after.horizon == before.horizon
     stat = after.consensus.set_index(["item_id", "period"])["statistical"]
     np.testing.assert_allclose(stat, before.consensus.set_index(["item_id", "period"])["statistical"] * 1.01)
+    # the audit trail says which run replaced which, with each family's statistical total before and after
+    trail = svc.audit_trail()
+    fc = trail[trail["kind"] == "forecast"].set_index("family")
+    totals = before.consensus.groupby("family")["statistical"].sum()
+    assert sorted(fc.index) == sorted(totals.index) and (fc["owner"] == "dana").all()
+    np.testing.assert_allclose(fc.loc[totals.index, "before"], totals)
+    np.testing.assert_allclose(fc.loc[totals.index, "after"], totals * 1.01)
+    assert fc["reason"].iloc[0] == f"statistical forecast: interim forecast replaced by run {run_id}"
+    # a demand edit typed on the view from before the forecast landed is refused, naming it
+    with pytest.raises(ConflictError, match=f"statistical forecast run {run_id} stored"):
+        svc.apply_edits([{"level": "item", "key": "ELC-101", "period": before.horizon[0], "text": "+5%"}],
+                        reason="", owner="dana", seen={"version": state.version_id, "revision": rev0})
 
 
-def test_plan_cache_follows_every_stored_change(svc: PlanService, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_cache_follows_every_stored_change(svc: PlanService, monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path) -> None:  # noqa: ANN001
     monkeypatch.setattr(forecasting, "statistical_forecast", fake_run([]))
     plan = svc.current_plan()
     assert svc.current_plan() is plan  # nothing changed: no recompute
@@ -377,7 +408,7 @@ def test_plan_cache_follows_every_stored_change(svc: PlanService, monkeypatch: p
                                          owner="s"),
         lambda: svc.undo(by="s"),
         lambda: svc.redo(by="s"),
-        lambda: svc.ensure_forecast(),
+        lambda: run_forecast(svc, tmp_path),
         lambda: store.save_settings(Settings(cost_holding=6.0)),
         lambda: store.save_dataset(sample_company(seed=8), source="new upload"),
     ]
@@ -454,7 +485,7 @@ def test_edits_of_unknown_levels_and_approved_versions_are_refused(svc: PlanServ
 
 def test_approve_freezes_the_plan_with_owners_for_fva(tmp_path):
     """Approval stores the consensus and who adjusted each cell; the next edit starts a new draft."""
-    from data.plan_service import PlanService
+    from services.plan_service import PlanService
 
     store = Store(make_engine(f"sqlite:///{tmp_path}/a.db"))
     store.ensure_ready()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from data.settings_form import read_settings_form, target_rows
+from planning.settings_schema import target_rows
+from services.settings_form import read_settings_form
 from planning.model import KpiTarget, Settings
 
 VALUES = {"safety_days": 20, "overtime_pct": 10, "cost_overtime": 12, "cost_outsource": 25, "cost_holding": 4,

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from data.plan_service import EditError, PlanService
+from services.plan_service import EditError, PlanService
 from data.sample import sample_company
 from data.store import ConflictError
 from data.workbook import ORIGINAL_SHEET, WORKBOOK_REASON

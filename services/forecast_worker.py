@@ -1,0 +1,100 @@
+"""The forecast worker process: `python -m services.forecast_worker '<json args>'` (started by
+`services.forecast_jobs.start_run`).
+
+It runs the statistical forecast of the cycle's stored history for the plan horizon, reports progress to
+the job records, stops when Cancel asks (storing nothing), and stores the run through the plan service,
+which records the change of the plan's statistical forecast in the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+
+from services.forecast_jobs import JobFiles, backtest_text, release
+
+log = logging.getLogger("sop.forecast_worker")
+
+
+def run(args: dict, service=None) -> dict:
+    """Do one run; returns its outcome record (`main` writes it to `last-<cycle_id>`). `service`: a plan
+    service to use instead of a new one on DATABASE_URL (in-process runs of tests and scripts)."""
+    from pathlib import Path
+
+    from planning.forecast import ForecastCancelled, ForecastConfig, statistical_forecast
+    from data.store import Store, make_engine
+    from services.plan_service import PlanService
+
+    reg = JobFiles(Path(args["cache_dir"]) / "forecast-jobs")
+    token, cycle_id = args["token"], int(args["cycle_id"])
+    started = time.time()
+
+    def say(fraction: float, stage: str) -> None:
+        reg.set(f"progress:{token}", {"fraction": float(fraction), "stage": stage, "started": started})
+
+    def should_cancel() -> bool:
+        return reg.file(f"cancel:{token}").exists()
+
+    outcome: dict = {"token": token, "trigger": args.get("trigger"), "user": args.get("user")}
+    try:
+        say(0.0, "reading the history")
+        service = service or PlanService(Store(make_engine()))
+        first = service.store.plan_state()
+        if first["cycle_id"] != cycle_id:
+            raise RuntimeError("new data was loaded since the run was asked for; run the forecast again")
+        if not args.get("force") and first["forecast_run_id"] is not None:
+            outcome.update(status="done", run_id=first["forecast_run_id"], stored=False, seconds=0.0)
+            return outcome
+        data = service.store.load_company(first["version_id"])
+        horizon = service.horizon(data)
+        n = int(data.history["item_id"].nunique())
+        config = ForecastConfig(chunk=max(5, -(-n // 20)))  # about 20 progress steps; results do not change
+        n_jobs = (os.cpu_count() or 1) if n >= 40 else 1  # a pool pays off beyond a few dozen series
+        t0 = time.monotonic()
+        result = statistical_forecast(data.history, horizon, config=config, should_cancel=should_cancel,
+                                      n_jobs=n_jobs, progress=say)
+        seconds = time.monotonic() - t0
+        if should_cancel():
+            raise ForecastCancelled("forecast cancelled")
+        say(0.99, "storing the forecast")
+        settings = {"horizon": horizon, "metric": result.metric, "seconds": round(seconds, 1),
+                    "by": args.get("user"), "series": n, "trigger": args.get("trigger"),
+                    "backtest": backtest_text(), "arima_search": getattr(result, "arima_search", None)}
+        stored = service.land_forecast_run(cycle_id, result.forecast, result.models, settings=settings,
+                                           by=str(args.get("user") or "system"), keep_existing=not args.get("force"))
+        outcome.update(status="done", run_id=stored["run_id"], stored=stored["stored"], seconds=round(seconds, 1),
+                       replaced=stored.get("replaced"))
+    except ForecastCancelled:
+        outcome.update(status="cancelled")
+    except Exception as exc:  # recorded for the page; the previous forecast stays
+        traceback.print_exc()
+        outcome.update(status="error", message=f"{type(exc).__name__}: {exc}")
+    return outcome
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = json.loads(argv[1])
+    from pathlib import Path
+
+    reg = JobFiles(Path(args["cache_dir"]) / "forecast-jobs")
+    token, cycle_id = args["token"], int(args["cycle_id"])
+    outcome = {"token": token, "status": "error", "message": "the forecast process stopped unexpectedly"}
+    try:
+        outcome = run(args)
+    finally:
+        outcome["at"] = time.time()
+        reg.set(f"last:{cycle_id}", outcome)
+        release(cycle_id, token)
+        for key in (f"progress:{token}", f"cancel:{token}"):
+            reg.delete(key)
+    log.info("forecast run %s: %s", token, outcome.get("status"))
+    return 0 if outcome.get("status") in ("done", "cancelled") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

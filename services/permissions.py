@@ -1,0 +1,97 @@
+"""Who may change what: the one server-side check every writing request goes through.
+
+`authorize(action, session_user)` takes the user the request claims (the signed session, or the
+default user when sign-in is off) and answers with the user name when the *stored* user exists and
+its *stored* role may do `action`. The role in the cookie is never trusted: a user demoted or deleted
+in the store loses the right at the next request. Anything that goes wrong while checking (the store
+cannot be read, an unknown action, a malformed session) refuses: the check fails closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger("sop.permissions")
+
+# What each role may change. Reading is open to every signed-in role.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "demand_edit": frozenset({"demand_planner", "admin"}),
+    "capacity_edit": frozenset({"supply_planner", "admin"}),
+    "supply_settings": frozenset({"supply_planner", "admin"}),
+    "scenario": frozenset({"demand_planner", "admin"}),
+    "upload": frozenset({"admin"}),
+    "forecast": frozenset({"demand_planner", "admin"}),
+    "approve": frozenset({"executive", "admin"}),
+    "decide": frozenset({"executive", "facilitator", "admin"}),
+    "meeting": frozenset({"facilitator", "admin"}),
+    "settings": frozenset({"admin"}),
+    "review_exceptions": frozenset({"demand_planner", "supply_planner", "admin"}),
+}
+# Roles that may undo or redo changes other people made (everyone may undo their own).
+UNDO_OTHERS = frozenset({"admin"})
+ROLE_LABELS = {
+    "executive": "Executive", "demand_planner": "Demand planner", "supply_planner": "Supply planner",
+    "facilitator": "Facilitator", "admin": "Administrator",
+}
+ACTION_LABELS = {
+    "demand_edit": "change the demand plan", "capacity_edit": "change capacity",
+    "supply_settings": "change supply options", "scenario": "edit scenarios", "upload": "upload data",
+    "forecast": "run the statistical forecast", "approve": "approve the plan", "decide": "record decisions",
+    "meeting": "run the meeting", "settings": "change settings", "review_exceptions": "review exceptions",
+}
+
+
+class NotAllowed(PermissionError):
+    """The user may not do this (or the check could not be made); the message says why and who may."""
+
+
+def allowed_roles(action: str) -> frozenset[str]:
+    return PERMISSIONS[action]
+
+
+def may(role: str | None, action: str) -> bool:
+    """Whether a role may do an action (for showing or hiding controls; the server still checks)."""
+    return role is not None and role in PERMISSIONS.get(action, frozenset())
+
+
+def stored_user(username: str) -> dict[str, Any] | None:
+    """{username, role} of a user as the store holds it now, or None when there is no such user."""
+    from services.plan_service import get_store
+
+    users = get_store().list_users()
+    row = users[users["username"] == username] if len(users) else users
+    if not len(row):
+        return None
+    return {"username": str(row["username"].iloc[0]), "role": str(row["role"].iloc[0])}
+
+
+def authorize(action: str, session_user: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored user ({username, role}) when it may do `action`; raises NotAllowed otherwise.
+
+    Fails closed: an unknown action, a missing or malformed session user, or any error while
+    reading the store refuses the request.
+    """
+    label = ACTION_LABELS.get(action, action)
+    if action not in PERMISSIONS:
+        raise NotAllowed(f"Unknown action {action!r}: refused.")
+    name = (session_user or {}).get("username") if isinstance(session_user, dict) else None
+    if not name:
+        raise NotAllowed(f"Sign in to {label}.")
+    try:
+        user = stored_user(str(name))
+    except Exception:  # the store could not be read: refuse rather than guess
+        log.exception("user lookup failed while checking %s", action)
+        raise NotAllowed(f"Your rights could not be checked, so nothing was changed; try again to {label}.") from None
+    if user is None:
+        raise NotAllowed(f"The user {name} no longer exists; sign in again to {label}.")
+    allowed = PERMISSIONS[action]
+    if user["role"] not in allowed:
+        who = ", ".join(sorted(ROLE_LABELS[r] for r in allowed))
+        raise NotAllowed(f"{user['username']} ({ROLE_LABELS.get(user['role'], user['role'])}) may not "
+                         f"{label}; that needs: {who}.")
+    return user
+
+
+def may_undo_others(role: str | None) -> bool:
+    return role in UNDO_OTHERS
