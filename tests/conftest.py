@@ -327,15 +327,6 @@ def store_of(server: AppServer):
         engine.dispose()
 
 
-def default_settings(server: AppServer) -> None:
-    """Store the default settings (SPEC defaults: no safety-stock floor, …) in the server's database, so the
-    reference example's worked figures hold whatever settings the sample company came with."""
-    from planning.model import Settings
-
-    with store_of(server) as store:
-        store.save_settings(Settings())
-
-
 # ---------------------------------------------------------------------------- store-backed tests
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from conftest import (
     VIEWPORTS,
-    default_settings,
     grid_row,
     kpi_value,
     seed_example_dir,
@@ -34,8 +33,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def seeded(browser, app_server, tmp_path_factory):
-    """The reference example, with the default settings, is the current data of the session's app."""
-    default_settings(app_server)
+    """The reference example (no settings sheet: SPEC's default settings) is the current data of the app."""
     path = write_workbook_from_csv(seed_example_dir(), tmp_path_factory.mktemp("seed") / "seed.xlsx")
     context = browser.new_context(base_url=app_server.url, viewport=VIEWPORTS["1920"])
     page = context.new_page()

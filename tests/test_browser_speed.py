@@ -47,6 +47,7 @@ def units(value: float) -> str:
 def svc(app_server):
     """The sample company (4 families, dozens of items, 18 months) stored through the plan service."""
     from services.plan_service import PlanService
+    from data.readers import load_company
     from data.sample import sample_company
     from data.store import Store, make_engine
 
@@ -58,8 +59,9 @@ def svc(app_server):
         buf = io.StringIO()
         getattr(data, name).to_csv(buf, index=False)
         files[f"{name}.csv"] = buf.getvalue().encode()
-    stored, issues = service.upload_files(files, "test")
-    assert stored, issues
+    loaded, issues = load_company(files)
+    assert loaded is not None, issues
+    service.store.save_dataset(loaded, source="sample as files", user="test")
     yield service
     engine.dispose()
 

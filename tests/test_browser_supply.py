@@ -9,7 +9,7 @@ the plan service, so its figures are known: Electronics 2025-02 demand 10,200 ag
 from __future__ import annotations
 
 import pytest
-from conftest import default_settings, grid_row, seed_example_dir, shot
+from conftest import grid_row, seed_example_dir, shot
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +21,16 @@ ROW = f"family:{FAMILY}"
 @pytest.fixture(scope="module")
 def svc(app_server):
     """A PlanService of the test process on the server's database, after storing the reference example."""
+    from data.readers import load_company
     from services.plan_service import PlanService
     from data.store import Store, make_engine
 
-    default_settings(app_server)
     engine = make_engine(f"sqlite:///{app_server.workdir}/sop.db")
     service = PlanService(Store(engine))
     files = {p.name: p.read_bytes() for p in seed_example_dir().glob("*.csv")}
-    stored, issues = service.upload_files(files, "test")
-    assert stored, issues
+    data, issues = load_company(files)
+    assert data is not None, issues
+    service.store.save_dataset(data, source="seed example", user="test")  # SPEC's default settings
     yield service
     engine.dispose()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import (
-    default_settings,
     kpi_value,
     seed_example_dir,
     shot,
@@ -42,11 +41,6 @@ def broken(name, rows):
     if name == "history":
         rows[5][rows[0].index("actual_units")] = "-5"  # spreadsheet row 6
     return rows
-
-
-@pytest.fixture(autouse=True)
-def spec_defaults(app_server):
-    default_settings(app_server)
 
 
 def test_upload_workbook_changes_the_dashboard(page, tmp_path):
