@@ -49,10 +49,10 @@ def follow_on_open(_state_ids):
         marker = forecast_jobs.in_flight(_state().cycle_id)
     except Exception:
         log.exception("plan state failed")
-        return True, no_update
+        return no_update, no_update
     if marker:
         return False, following_note(marker.get("user"))
-    return True, no_update
+    return no_update, no_update  # a poll already on stops by itself once it has shown the run's outcome
 
 
 @callback(

@@ -347,7 +347,9 @@ def act(action, rev, app_state, reason, show_stat):
         text = [f"{verb.capitalize()}: {what}."]
     app = {**(app_state or {}), "version": new_state.version_id, "revision": new_state.revision}
     rev_out = grid_rev(new_state, new_plan, with_stat)
-    if changed is None:
+    if changed is None or (rev or {}).get("revision") != state.revision:
+        # others changed the plan since this grid was drawn: send every row, so the grid never claims a
+        # revision whose changes it does not show
         return keep, after, rev_out, app, message("saved", *text), ack
     return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack
 

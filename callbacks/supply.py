@@ -369,7 +369,10 @@ def change_capacity(changes, _undo, _redo, reason, app_state, grid_key):
         if not isinstance(e, NotAllowed):  # those start with a user name
             text = text[:1].upper() + text[1:]
         text += "" if text.endswith(".") else "."
-        msg = _message(text if conflict else f"{text} Nothing was stored.",
+        if conflict and "Nothing was stored" not in text:
+            text += " Nothing was stored."
+        msg = _message(f"{text} The grid now shows the stored values; enter your change again if it still "
+                       "applies." if conflict else f"{text} Nothing was stored.",
                        "warning" if conflict else "danger", "bi-exclamation-triangle")
         if after is None:
             return no_update, no_update, no_update, no_update, msg

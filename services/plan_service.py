@@ -359,7 +359,7 @@ class PlanService:
                 resources, before = part["resource"].tolist(), part["capacity_units"].to_numpy(float)
             for res, b, after in zip(resources, before, spread_pro_rata(before, total)):
                 rows.append({"family": family, "period": period, "resource": res, "before_value": float(b),
-                             "after_value": float(after), "type": kind, "value": float(value),
+                             "after_value": round(float(after), 9), "type": kind, "value": float(value),
                              "reason": reason, "owner": owner, "source": source, "batch_id": batch})
         return rows
 

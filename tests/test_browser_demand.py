@@ -324,16 +324,18 @@ def test_bad_entry_shows_where_and_changes_nothing(page, plan, months):
 def test_second_writer_gets_a_conflict_and_sees_the_other_change(page, plan, months):
     period = months[5]
     open_demand(page, expand=("Outdoor",))
-    # someone else changes an Outdoor item after this page was loaded
-    plan.service.apply_edits(
-        [{"level": "item", "key": "OUT-102", "period": period, "text": "777"}],
-        reason="Phone call with the customer",
-        owner="bob",
-    )
+
+    def bob_sets(value: str) -> None:  # someone else changes an Outdoor item after this page was drawn
+        plan.service.apply_edits([{"level": "item", "key": "OUT-102", "period": period, "text": value}],
+                                 reason="Phone call with the customer", owner="bob")
+
+    bob_sets("777")
     n_adj = len(plan.adjustments())
+    # the Outdoor family total moved with bob's item: refused, naming bob, the cell and the change
     type_in_cell(page, "family:Outdoor", period, "+5%")
     text = message(page, "conflict")
-    assert "not saved" in text and "someone else changed this plan" in text
+    assert "not saved" in text and "someone else changed these cells" in text
+    assert f"OUT-102 {period} by bob" in text and "(set to 777)" in text
     wait_value(page, "item:OUT-102", period, 777)  # the grid now shows bob's change
     assert len(plan.adjustments()) == n_adj  # nothing of the refused change was stored
     # typed again on the current plan, the change is stored
@@ -341,6 +343,14 @@ def test_second_writer_gets_a_conflict_and_sees_the_other_change(page, plan, mon
     type_in_cell(page, "family:Outdoor", period, "+5%")
     wait_value(page, "family:Outdoor", period, total * 1.05)
     assert len(plan.adjustments()) == n_adj + 1
+    # bob changes his item again; a cell he did not touch, typed on this (now older) view, goes through,
+    # and the answer brings bob's change along
+    bob_sets("800")
+    kitchen = plan.consensus("Kitchen", period, level="family")
+    type_in_cell(page, "family:Kitchen", period, "+2%")
+    wait_value(page, "family:Kitchen", period, kitchen * 1.02)
+    wait_value(page, "item:OUT-102", period, 800)
+    assert len(plan.adjustments()) == n_adj + 3
 
 
 def test_assumptions_add_edit_delete_as_text(page, plan):

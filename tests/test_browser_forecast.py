@@ -1,6 +1,7 @@
 """The statistical forecast in the app, in a real browser, on a fresh start (the sample company, no forecast run
-in the current cycle): opening /data starts the run as a background job with a moving progress bar while the
-rest of the app stays usable; when it is done the models grid lists every item with its chosen model and the
+in the current cycle): the first start runs it as a background job (never the opening of a page); /data follows
+it with a moving progress bar while the rest of the app stays usable and every page's header says the plan
+uses an interim forecast; when it is done the models grid lists every item with its chosen model and the
 chart draws the 80 % / 95 % intervals; a second run cancelled keeps the first; lag accuracy and forecast value
 added show the engine's numbers on /data and /metrics."""
 
@@ -20,7 +21,7 @@ PROGRESS_VALUE = ("() => { const b = document.querySelector('#data-forecast-prog
 
 @pytest.fixture(scope="module")
 def fresh(start_app):
-    return start_app("forecast")
+    return start_app("forecast", auto_forecast=True)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def chart_traces(page) -> list[dict]:
         "t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || []), fill: t.fill}))")
 
 
-def test_first_open_runs_the_forecast_in_the_background(new_page, fresh, store):
+def test_the_first_start_runs_the_forecast_in_the_background(new_page, fresh, store):
     items = store.list_items()
     state = store.plan_state()
     assert state["forecast_run_id"] is None  # a fresh start: the cycle has no forecast run yet
@@ -71,7 +72,9 @@ def test_first_open_runs_the_forecast_in_the_background(new_page, fresh, store):
     page = new_page(fresh.url)
     page.goto("/data")
     page.wait_for_selector("#data-forecast-none")  # the status line says there is none yet
+    page.wait_for_selector("#data-forecast-following")  # the page follows the run the start began
     wait_running(page)
+    assert "Interim forecast" in page.inner_text("#shell-forecast-badge")  # every page's header says so
     page.wait_for_function(f"() => ({PROGRESS_VALUE})() > 0", timeout=120_000)
     assert page.is_disabled("#data-forecast-run") and page.is_enabled("#data-forecast-cancel")
     first_value = page.evaluate(PROGRESS_VALUE)
@@ -149,7 +152,7 @@ def test_first_open_runs_the_forecast_in_the_background(new_page, fresh, store):
     page.click("#data-forecast-run")
     wait_running(page)
     page.click("#data-forecast-cancel")
-    cancelled = page.wait_for_selector("#data-forecast-cancelled")
+    cancelled = page.wait_for_selector("#data-forecast-cancelled", timeout=60_000)
     assert "the previous forecast is kept" in cancelled.inner_text()
     page.wait_for_function("() => document.querySelector('#data-forecast-run') &&"
                            " !document.querySelector('#data-forecast-run').disabled", timeout=30_000)
@@ -171,7 +174,7 @@ def test_first_open_runs_the_forecast_in_the_background(new_page, fresh, store):
 def test_lag_accuracy_and_fva_show_the_engine_numbers(new_page, fresh, store, size):
     """On /data and /metrics, at both window sizes (nothing wider than the window; screenshots)."""
     la = pytest.importorskip("planning.lag_accuracy", reason="planning.lag_accuracy is not there yet")
-    from callbacks.data_page import _as_tables
+    from services.lag import _as_tables
 
     snapshots = store.plan_snapshots()
     data = store.load_company()
@@ -229,7 +232,7 @@ def test_an_upload_without_a_forecast_starts_the_run_and_cancel_stops_it(new_pag
     wait_running(page)
     assert store.plan_state()["forecast_run_id"] is None
     page.click("#data-forecast-cancel")
-    cancelled = page.wait_for_selector("#data-forecast-cancelled")
+    cancelled = page.wait_for_selector("#data-forecast-cancelled", timeout=60_000)
     assert "interim forecast" in cancelled.inner_text()
     page.goto("/data")
     none = page.wait_for_selector("#data-forecast-none")

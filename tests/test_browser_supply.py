@@ -181,13 +181,13 @@ def test_bad_entries_store_nothing_and_signed_numbers_add(page, svc):
 
 def test_second_person_on_the_same_cell_gets_a_conflict(page, svc):
     open_supply(page)
-    mine = grid_row(page, CAP_GRID, ROW)["2025-01"]
     # someone else changes the same cell after this page was loaded
     svc.apply_capacity_edits([{"family": FAMILY, "period": "2025-01", "text": "15000"}], reason="other shift",
                              owner="sam")
     revision = svc.state().revision
     text = type_capacity(page, "11000", "2025-01")
-    assert "someone else changed" in text.lower() and f"you saw {mine:,.0f}" in text
+    assert "someone else changed" in text.lower() and f"capacity {FAMILY} 2025-01 by sam" in text
+    assert "(set to 15,000)" in text and "Nothing was stored" in text
     assert svc.state().revision == revision and stored(svc, month="2025-01") == 15_000
     page.wait_for_function(  # the grid now shows their value
         "([g, r]) => dash_ag_grid.getApi(g).getRowNode(r).data['2025-01'] === 15000", arg=[CAP_GRID, ROW])

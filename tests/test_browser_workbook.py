@@ -13,14 +13,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def service(app_server):
-    """A PlanService on the session app's database (the test reads and writes what the app sees). The current
-    cycle gets its statistical forecast first, so no run finishes (and moves the plan) in the middle."""
+    """A PlanService on the session app's database (the test reads and writes what the app sees). The app
+    runs without automatic forecast runs (tests/conftest.py), so no run lands and moves the plan meanwhile."""
     from services.plan_service import PlanService
     from data.store import Store, make_engine
 
     engine = make_engine(f"sqlite:///{app_server.workdir}/sop.db")
     svc = PlanService(Store(engine))
-    svc.ensure_forecast()
     yield svc
     engine.dispose()
 

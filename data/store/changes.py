@@ -324,4 +324,4 @@ def conflict_text(stale: list[dict[str, Any]]) -> str:
         parts.append(f"{where} by {r['by'] or 'someone'} at {when} UTC ({r['what']})")
     more = f" and {len(stale) - 3} more" if len(stale) > 3 else ""
     return ("someone else changed these cells after your view of them: " + "; ".join(parts) + more
-            + ". Nothing was stored; the grid now shows the current values.")
+            + ". Nothing was stored.")
