@@ -4,6 +4,8 @@ from callbacks import (  # noqa: F401
     dashboard,
     data_page,
     demand,
+    demand_assumptions,
+    demand_overview,
     login,
     plan_workbook,
     meeting,

@@ -31,17 +31,9 @@ ROW_PREFIX = "family:"
 MONTH_COL = {"type": "rightAligned", "minWidth": 84, "cellDataType": False, "suppressMovable": True}
 FAMILY_COL = {"field": "family", "headerName": "Family", "pinned": "left", "minWidth": 130, "width": 150,
               "maxWidth": 220, "suppressMovable": True}
-# The value stays the typed text ("+10%") until the server answers; whole numbers are compared as numbers,
-# so pressing Enter on an unchanged cell changes nothing. (dash-ag-grid evaluates these expressions in a
-# sandbox: no `typeof`, no `Number.*`; `x === +x` tells a number from text.)
-_PLAIN = "+params.newValue.split(',').join('')"
-PARSE_PLAIN_NUMBER = {"function": (
-    "(params.newValue != null && params.newValue !== +params.newValue "
-    "&& '0123456789.'.indexOf(params.newValue.trim().charAt(0)) >= 0 "
-    f"&& {_PLAIN} === {_PLAIN}) ? {_PLAIN} : params.newValue")}
-# d3.format writes negative numbers with a real minus sign; text still waiting for the server shows as typed.
-FORMAT_UNITS = {"function": "params.value == null ? '' : (params.value === +params.value ? "
-                            "d3.format(',.0f')(params.value) : params.value)"}
+# Cell functions live in assets/supply_grid.js (parse a typed plain number, format units, the gap tooltip).
+PARSE_PLAIN_NUMBER = {"function": "sopSupplyParse(params)"}
+FORMAT_UNITS = {"function": "sopSupplyUnits(params)"}
 
 
 # ---------------------------------------------------------------------------- grid rows and columns
@@ -100,12 +92,7 @@ def gap_columns(horizon: list[str]) -> list[dict]:
                 "gap-short status-bad text-danger-emphasis bg-danger-subtle fw-bold": "params.value < 0",
                 "gap-tight text-warning-emphasis bg-warning-subtle": f"params.value >= 0 && {st} == 'TIGHT'",
             },
-            "tooltipValueGetter": {"function": (
-                f"params.data['demand_{p}'] == null ? '' : "
-                f"params.data.family + ' {p}: ' + {st} + ' · demand ' + "
-                f"d3.format(',.0f')(params.data['demand_{p}']) + ', capacity ' + "
-                f"d3.format(',.0f')(params.data['capacity_{p}']) + ', utilization ' + "
-                f"d3.format(',.1f')(params.data['util_{p}']) + ' %'")},
+            "tooltipValueGetter": {"function": f"sopSupplyGapTip(params, '{p}')"},
         }
 
     return [FAMILY_COL, *[col(p) for p in horizon]]
