@@ -216,3 +216,13 @@ def test_capacity_edits_follow_the_same_rule_and_undo_acts_on_ones_own_kind(svc:
         svc.undo(by="dana", kind="adjustment", others=False)
     # sam may not undo the administrator's capacity change, only his own
     assert "Kitchen" in svc.undo(by="sam", kind="capacity", others=False)
+
+
+def test_an_undo_after_the_view_is_a_change_of_those_cells(svc: PlanService) -> None:
+    month = svc.current_plan().horizon[0]
+    svc.apply_edits([{"level": "item", "key": "ELC-101", "period": month, "text": "500"}], reason="", owner="dana")
+    seen = view(svc)  # erik's grid shows 500
+    svc.undo(by="dana", kind="adjustment", others=False)
+    with pytest.raises(ConflictError, match=r"ELC-101 .* by dana at .* \(undo of set to 500\)"):
+        svc.apply_edits([{"level": "item", "key": "ELC-101", "period": month, "text": "+10%"}], reason="",
+                        owner="erik", seen=seen)

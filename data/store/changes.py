@@ -194,18 +194,23 @@ class ChangesMixin:
     def _changed_since(self, conn, version_id: int, since: int, watch: set[tuple[str, str, str]]
                        ) -> list[dict[str, Any]]:
         """The changes of a version recorded after revision `since` (edits, undo/redo of edits, a new
-        statistical forecast) that touch a watched key: [{key, by, at, what}], oldest first."""
+        statistical forecast) that touch a watched key: [{key, by, at, what}], oldest first. Reads only the
+        rows written after `since` and the rows of changes undone or redone after it."""
         a, c, e, f = adjustments_table, capacity_changes, change_events, forecast_changes
+        events = _frame(conn.execute(select(e.c.batch_id, e.c.event, e.c.at, e.c.by)
+                                     .where(e.c.version_id == version_id, e.c.revision > since)
+                                     .order_by(e.c.id)))
+        flipped = {b: (ev, at, by) for b, ev, at, by in zip(events["batch_id"], events["event"], events["at"],
+                                                              events["by"])} if len(events) else {}
+        touched = (a.c.revision > since) | a.c.batch_id.in_(list(flipped)) if flipped else a.c.revision > since
         adj = _frame(conn.execute(select(a.c.level, a.c.key, a.c.period, a.c.owner, a.c.recorded_at, a.c.type,
-                                         a.c.value, a.c.batch_id, a.c.revision).where(a.c.version_id == version_id)))
+                                         a.c.value, a.c.batch_id, a.c.revision)
+                                  .where(a.c.version_id == version_id, touched)))
+        touched = (c.c.revision > since) | c.c.batch_id.in_(list(flipped)) if flipped else c.c.revision > since
         cap = _frame(conn.execute(select(c.c.family, c.c.period, c.c.owner, c.c.created_at, c.c.type, c.c.value,
                                          c.c.after_value, c.c.batch_id, c.c.revision)
-                                  .where(c.c.version_id == version_id)))
-        events = _frame(conn.execute(select(e.c.batch_id, e.c.event, e.c.at, e.c.by)
-                                     .where(e.c.version_id == version_id, e.c.revision > since)))
+                                  .where(c.c.version_id == version_id, touched)))
         found: list[dict[str, Any]] = []
-        undone = dict(zip(events["batch_id"], zip(events["event"], events["at"], events["by"]))) \
-            if len(events) else {}
         for frame, kind in ((adj, "adjustment"), (cap, "capacity")):
             if frame.empty:
                 continue
@@ -217,14 +222,14 @@ class ChangesMixin:
                 at = frame["created_at"]
                 what = [_what(t or "absolute", v if v == v and v is not None else after)
                         for t, v, after in zip(frame["type"], frame["value"], frame["after_value"])]
-            revision = frame["revision"]
-            for key, by, when, text, rev, batch in zip(keys, frame["owner"], at, what, revision, frame["batch_id"]):
+            for key, by, when, text, rev, batch in zip(keys, frame["owner"], at, what, frame["revision"],
+                                                        frame["batch_id"]):
                 if key not in watch:
                     continue
                 if rev == rev and rev is not None and int(rev) > since:
                     found.append({"key": key, "by": by, "at": when, "what": text})
-                elif batch in undone:
-                    event, ev_at, ev_by = undone[batch]
+                elif batch in flipped:
+                    event, ev_at, ev_by = flipped[batch]
                     found.append({"key": key, "by": ev_by, "at": ev_at, "what": f"{event} of {text}"})
         if ("forecast", "*", "*") in watch:
             fc = conn.execute(select(f.c.new_run_id, f.c.at, f.c.by).where(
