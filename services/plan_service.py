@@ -57,6 +57,7 @@ class PlanState:
     revision: int
     forecast_run: int | None
     settings_hash: str
+    status: str = "draft"  # draft | approved (an approved version is frozen: edits open the next draft)
 
 
 class PlanService:
@@ -82,7 +83,7 @@ class PlanService:
         """The plan state of a version (default: the current draft), in one query."""
         s = self.store.plan_state(version_id)
         return PlanState(s["dataset_id"], s["cycle_id"], s["version_id"], s["revision"], s["forecast_run_id"],
-                         s["settings_key"])
+                         s["settings_key"], s.get("status", "draft"))
 
     def current_plan(self, version_id: int | None = None) -> PlanResult:
         """The plan of a version (default: the current draft), computed once per state."""
@@ -97,11 +98,11 @@ class PlanService:
         with self._lock:
             base = self._base.get(bkey)
         if base is None:
-            base = self.store.load_base(state.dataset_id, state.cycle_id)
+            base = self.store.load_base(state.dataset_id, state.cycle_id, state.forecast_run)
             with self._lock:
                 _remember(self._base, bkey, base, HISTORY_CACHE_SIZE)
         data = apply_changes(base, *self.store.load_changes(state.version_id))
-        settings = self.settings(state.dataset_id)
+        settings = self.store.version_settings(state.version_id)
         hkey = (state.dataset_id, state.cycle_id)
         with self._lock:
             hv = self._history.get(hkey)
@@ -136,12 +137,35 @@ class PlanService:
         return self.store.effective_capacity(state.version_id)
 
     def approve(self, *, by: str, expected_revision: int | None = None) -> int:
-        """Freeze the current draft: its consensus (with who adjusted each cell, for forecast value
-        added by owner) is stored as the approved plan; later edits start a new draft."""
+        """Freeze the current draft as an approved version: who and when, the forecast run and settings its
+        plan was made with, and its consensus (with who adjusted each cell, for forecast value added by
+        owner). The approved plan never moves again; the next edit opens a new draft from it."""
         state, plan = self._current()
+        if state.status != "draft":
+            number = self.store.get_version(state.version_id)["number"]
+            raise EditError(f"version {number} is already approved; the next change opens a new draft")
+        from data.store.users import settings_json
+
         self.store.approve_version(state.version_id, by=by, snapshot=plan_snapshot(plan),
-                                   expected_revision=expected_revision)
+                                   expected_revision=expected_revision, forecast_run_id=state.forecast_run,
+                                   settings_json=settings_json(self.store.version_settings(state.version_id)))
         return state.version_id
+
+    def _draft(self, seen: dict[str, Any] | None) -> tuple[PlanState, PlanResult, dict[str, Any] | None]:
+        """The draft an edit goes to (opening draft N+1 when the latest version is approved), its plan, and
+        the person's view translated to it (a view of the approved parent has seen none of the draft's
+        changes)."""
+        state = self.state()
+        if state.status != "draft":
+            self.store.current_version()  # the next edit after an approval opens the next draft
+            state = self.state()
+        plan = self._plan(state)
+        if seen and seen.get("version") not in (None, state.version_id):
+            parent = self.store.get_version(state.version_id)["parent_id"]
+            if seen.get("version") == parent:
+                seen = {"version": state.version_id, "revision": -1}
+        check_view(seen, state.version_id)
+        return state, plan, seen
 
     def supply_options(self, version_id: int | None = None) -> pd.DataFrame:
         """What each supply option would cost alone beside the optimized plan; computed on first
@@ -194,7 +218,7 @@ class PlanService:
 
     def plan_context(self) -> dict[str, Any]:
         cycle = self.store.current_cycle()
-        version = self.store.current_version()
+        version = self.store.latest_version()
         info = self.store.dataset_info()
         state = self.store.plan_state()
         return {"cycle": cycle, "version": version, "dataset": info, "settings_key": state["settings_key"],
@@ -280,8 +304,7 @@ class PlanService:
         """
         if not cells:
             raise EditError("nothing to change")
-        state, plan = self._current()
-        check_view(seen, state.version_id)
+        state, plan, seen = self._draft(seen)
         known = {"family": set(plan.consensus["family"]), "item": set(plan.consensus["item_id"])}
         horizon = set(plan.horizon)
 
@@ -322,8 +345,7 @@ class PlanService:
         """
         if not cells:
             raise EditError("nothing to change")
-        state, plan = self._current()
-        check_view(seen, state.version_id)
+        state, plan, seen = self._draft(seen)
         fp = plan.family_plan.set_index(["family", "period"])["capacity"]
 
         def locate(cell: dict[str, Any]) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from data.store import ConflictError
 from planning.__main__ import main as cli
 from planning.model import Settings
 from services import permissions
-from services.plan_service import PlanService
+from services.plan_service import EditError, PlanService
 from services.uploads import settings_for_upload
 from tests.store_fixtures import new_service
 
@@ -226,3 +226,35 @@ def test_an_undo_after_the_view_is_a_change_of_those_cells(svc: PlanService) -> 
     with pytest.raises(ConflictError, match=r"ELC-101 .* by dana at .* \(undo of set to 500\)"):
         svc.apply_edits([{"level": "item", "key": "ELC-101", "period": month, "text": "+10%"}], reason="",
                         owner="erik", seen=seen)
+
+
+# ---------------------------------------------------------------------------- versions (the meeting issue)
+
+
+def test_after_approval_an_edit_opens_the_next_draft_and_the_approved_version_stays(svc: PlanService) -> None:
+    from services.versions import compare
+
+    def figures(version_id: int) -> pd.DataFrame:
+        fp = svc.current_plan(version_id).family_plan
+        return fp[["family", "period", "demand", "capacity", "gap"]]
+
+    month = svc.current_plan().horizon[2]
+    seen = view(svc)  # a planner's grid on the draft, before the approval
+    approved_id = svc.approve(by="erin")
+    state = svc.state()
+    assert state.version_id == approved_id and state.status == "approved"  # reading opens no draft
+    before = figures(approved_id)
+    svc.apply_edits([{"level": "item", "key": "ELC-101", "period": month, "text": "+250"}], reason="", owner="dana",
+                    seen=seen)
+    draft = svc.state()
+    assert draft.status == "draft" and draft.version_id != approved_id
+    assert svc.store.get_version(draft.version_id)["parent_id"] == approved_id
+    assert svc.store.get_version(draft.version_id)["number"] == svc.store.get_version(approved_id)["number"] + 1
+    pd.testing.assert_frame_equal(figures(approved_id), before)  # version N is unchanged
+    diff = compare(figures(approved_id), figures(draft.version_id))
+    changed = diff[diff["changed"]]
+    assert list(zip(changed["family"], changed["period"])) == [("Electronics", month)]
+    assert changed["demand_diff"].iloc[0] == pytest.approx(250) and changed["gap_diff"].iloc[0] == pytest.approx(-250)
+    svc.approve(by="erin")
+    with pytest.raises(EditError, match="already approved"):
+        svc.approve(by="erin")

@@ -470,6 +470,7 @@ def test_plan_state_moves_on_every_stored_change(store: Store) -> None:
         "revision": 0,
         "forecast_run_id": None,
         "settings_key": seen[0]["settings_key"],
+        "status": "draft",
     }
     assert store.plan_state(v["id"]) == seen[0]
     steps = [
@@ -491,11 +492,14 @@ def test_plan_state_moves_on_every_stored_change(store: Store) -> None:
         seen.append(store.plan_state())
     assert len({tuple(s.items()) for s in seen}) == len(seen)
     assert seen[-1]["dataset_id"] == 2 and seen[-1]["revision"] == 0
-    # an approved version's state is its own; the current state is the new draft
+    # an approved version's state is its own, and what the pages show until the next edit opens a new draft
     store.approve_version(seen[-1]["version_id"], by="exec", snapshot=pd.DataFrame(
         columns=["item_id", "period", "statistical", "consensus"]))
-    assert store.plan_state(seen[-1]["version_id"])["revision"] == 1
-    assert store.plan_state()["version_id"] == store.current_version()["id"] != seen[-1]["version_id"]
+    approved = store.plan_state(seen[-1]["version_id"])
+    assert approved["revision"] == 1 and approved["status"] == "approved"
+    assert store.plan_state() == approved  # reading opens no draft
+    assert store.current_version()["id"] != seen[-1]["version_id"]  # the draft edits go to
+    assert store.plan_state()["version_id"] == store.current_version()["id"]
     with pytest.raises(LookupError):
         store.plan_state(9999)
 

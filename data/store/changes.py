@@ -260,7 +260,7 @@ class ChangesMixin:
     def list_adjustments(self, version_id: int | None = None) -> pd.DataFrame:
         """Every adjustment row (active or not) of the version's chain, in order, with every column."""
         if version_id is None:
-            version_id = self.current_version()["id"]
+            version_id = self.latest_version()["id"]
         with self._read() as conn:
             df = self._chain_rows(conn, adjustments_table, self._chain(conn, version_id), active_only=False)
         if df.empty:
@@ -272,7 +272,7 @@ class ChangesMixin:
     def list_capacity_changes(self, version_id: int | None = None) -> pd.DataFrame:
         """Every capacity change of the version's chain, oldest first (type/value/source filled for old rows)."""
         if version_id is None:
-            version_id = self.current_version()["id"]
+            version_id = self.latest_version()["id"]
         with self._read() as conn:
             df = self._chain_rows(conn, capacity_changes, self._chain(conn, version_id), active_only=False)
         if df.empty:

@@ -225,12 +225,14 @@ class DatasetsMixin:
             )
         else:
             target = sa.literal(int(version_id))
-        run = (
+        latest_run = (
             select(func.max(forecast_runs.c.id))
             .where(forecast_runs.c.cycle_id == pv.c.cycle_id, forecast_runs.c.status == "done")
             .correlate(pv)
             .scalar_subquery()
         )
+        frozen = pv.c.approved_at.is_not(None) & pv.c.settings_json.is_not(None)  # what approval froze
+        run = sa.case((frozen, pv.c.forecast_run_id), else_=latest_run)
         legacy = (
             select(settings_table.c.value_json)
             .where(settings_table.c.key == "settings")
@@ -245,7 +247,7 @@ class DatasetsMixin:
             .correlate(cy)
             .scalar_subquery()
         )
-        stored = func.coalesce(per_dataset, legacy)
+        stored = sa.case((frozen, pv.c.settings_json), else_=func.coalesce(per_dataset, legacy))
         stmt = (
             select(pv.c.id, pv.c.cycle_id, pv.c.revision, pv.c.status, cy.c.dataset_id, run.label("run"),
                    stored.label("settings"))
@@ -254,8 +256,8 @@ class DatasetsMixin:
         )
         with self._read() as conn:
             row = conn.execute(stmt).first()
-        if version_id is None and (row is None or row.status != "draft"):
-            return self.plan_state(self.current_version()["id"])  # starts the new draft (or raises)
+        if row is None and version_id is None:
+            return self.plan_state(self.current_version()["id"])  # a cycle without a version yet: its first draft
         if row is None:
             raise LookupError(f"no version {version_id}")
         digest = hashlib.sha1(row.settings.encode()).hexdigest() if row.settings else ""
@@ -266,6 +268,7 @@ class DatasetsMixin:
             "revision": int(row.revision),
             "forecast_run_id": None if row.run is None else int(row.run),
             "settings_key": digest,
+            "status": str(row.status),
         }
 
     def list_items(self, version_id: int | None = None) -> pd.DataFrame:
@@ -302,13 +305,14 @@ class DatasetsMixin:
     def effective_capacity(self, version_id: int | None = None) -> pd.DataFrame:
         """Capacity of a version (default: the current draft) as the engine reads it, per resource."""
         if version_id is None:
-            version_id = self.current_version()["id"]
+            version_id = self.latest_version()["id"]
         with self._read() as conn:
             return self._capacity(conn, self._dataset_id(conn, version_id), self._chain(conn, version_id))
 
-    def load_base(self, dataset_id: int, cycle_id: int) -> CompanyData:
-        """A dataset as uploaded, with the cycle's latest forecast run: no adjustments and no capacity
-        changes (those change with every edit; see `load_changes`). Cacheable per (dataset, forecast run)."""
+    def load_base(self, dataset_id: int, cycle_id: int, run_id: int | None | str = "latest") -> CompanyData:
+        """A dataset as uploaded, with a forecast run of its cycle (default: the latest; None: no run, the
+        interim forecast): no adjustments and no capacity changes (those change with every edit; see
+        `load_changes`). Cacheable per (dataset, forecast run)."""
         with self._read() as conn:
             it = _frame(conn.execute(select(*[items.c[c] for c in ITEM_COLUMNS])
                                      .where(items.c.dataset_id == dataset_id).order_by(items.c.position)))
@@ -319,7 +323,8 @@ class DatasetsMixin:
             bu = _frame(conn.execute(select(*[budget.c[c] for c in BUDGET_COLUMNS])
                                      .where(budget.c.dataset_id == dataset_id)
                                      .order_by(budget.c.family, budget.c.period)))
-            fc = self._latest_forecast(conn, cycle_id)
+            fc = self._latest_forecast(conn, cycle_id) if run_id == "latest" else (
+                None if run_id is None else self._run_forecast(conn, int(run_id)))
         it = _text(_float(it, ["unit_price", "unit_cost", "opening_inventory", "safety_days"]),
                    ["item_id", "family", "description"])
         hi = _text(_float(hi, ["actual_units", "forecast_units"]), ["item_id", "period"])
@@ -355,7 +360,7 @@ class DatasetsMixin:
         forecast is the cycle's latest forecast run, or None.
         """
         if version_id is None:
-            version_id = self.current_version()["id"]
+            version_id = self.latest_version()["id"]
         state = self.plan_state(version_id)
-        base = self.load_base(state["dataset_id"], state["cycle_id"])
+        base = self.load_base(state["dataset_id"], state["cycle_id"], state["forecast_run_id"])
         return apply_changes(base, *self.load_changes(version_id))

@@ -146,6 +146,9 @@ class ForecastsMixin:
         run_id = self._latest_run(conn, cycle_id)
         if run_id is None:
             return None
+        return self._run_forecast(conn, run_id)
+
+    def _run_forecast(self, conn: sa.Connection, run_id: int) -> pd.DataFrame:
         cols = ["item_id", "period", "model", "forecast", "lo80", "hi80", "lo95", "hi95"]
         df = _frame(
             conn.execute(

@@ -110,6 +110,9 @@ plan_versions = Table(
     Column("created_by", String(ID), nullable=False),
     Column("approved_at", DateTime),
     Column("approved_by", String(ID)),
+    # frozen at approval: the forecast run (NULL: the interim forecast) and the settings the plan was made with
+    Column("forecast_run_id", Integer),
+    Column("settings_json", Text),
     UniqueConstraint("cycle_id", "number", name="uq_version_number"),
 )
 adjustments = Table(

@@ -148,7 +148,7 @@ class UndoMixin:
         return flipped
 
     def _version_or_current(self, version_id: int | None) -> int:
-        return int(self.current_version()["id"] if version_id is None else version_id)
+        return int(self.latest_version()["id"] if version_id is None else version_id)
 
     def set_batch_active(
         self,
@@ -238,7 +238,7 @@ class UndoMixin:
     def adjustment_events(self, version_id: int | None = None) -> pd.DataFrame:
         """The undo/redo events of a version's adjustments, row by row, oldest first."""
         if version_id is None:
-            version_id = self.current_version()["id"]
+            version_id = self.latest_version()["id"]
         with self._read() as conn:
             return _frame(
                 conn.execute(

@@ -41,6 +41,21 @@ class UsersMixin:
             ).scalar_one_or_none()
         return raw
 
+    def version_settings(self, version_id: int) -> Settings:
+        """The settings a version's plan is made with: frozen at approval, else those of its dataset."""
+        from data.store.tables import cycles, plan_versions
+
+        with self._read() as conn:
+            row = conn.execute(
+                select(plan_versions.c.settings_json, plan_versions.c.approved_at, cycles.c.dataset_id)
+                .join(cycles, cycles.c.id == plan_versions.c.cycle_id).where(plan_versions.c.id == version_id)
+            ).first()
+            if row is None:
+                raise LookupError(f"no version {version_id}")
+            if row.approved_at is not None and row.settings_json is not None:
+                return settings_from_json(row.settings_json)
+            return settings_from_json(self._settings_json(conn, int(row.dataset_id)))
+
     def settings_info(self, dataset_id: int | None = None) -> dict[str, Any]:
         """Where the settings in force come from and since when: {source, since, by}."""
         with self._read() as conn:

@@ -49,8 +49,16 @@ class VersionsMixin:
 
     # ------------------------------------------------------------------ versions and scenarios
 
+    def latest_version(self) -> dict[str, Any]:
+        """The latest base version of the current cycle, draft or approved (what the pages show)."""
+        with self._read() as conn:
+            cycle = self._current_cycle(conn)
+            latest = self._latest_base(conn, cycle["id"])
+        return latest if latest is not None else self.current_version()
+
     def current_version(self) -> dict[str, Any]:
-        """The draft base version of the current cycle (a new one, parented, if the latest is approved)."""
+        """The draft base version of the current cycle, where edits go (a new one, parented, if the latest
+        is approved: the next edit after an approval opens draft N+1)."""
         for _ in range(3):
             with self._read() as conn:
                 cycle = self._current_cycle(conn)
@@ -245,17 +253,20 @@ class VersionsMixin:
     # ------------------------------------------------------------------ approval
 
     def approve_version(
-        self, version_id: int, *, by: str, snapshot: pd.DataFrame, expected_revision: int | None = None
+        self, version_id: int, *, by: str, snapshot: pd.DataFrame, expected_revision: int | None = None,
+        forecast_run_id: int | None = None, settings_json: str | None = None,
     ) -> None:
-        """Freeze a draft: status approved, plan snapshot (item_id, period, statistical, consensus[, owner])
-        stored."""
+        """Freeze a draft: status approved, who and when, the forecast run and settings its plan was made
+        with (so the approved plan never moves), and the plan snapshot (item_id, period, statistical,
+        consensus[, owner]). Later edits go to a new draft."""
         snapshot = snapshot.assign(owner=snapshot["owner"].fillna("") if "owner" in snapshot else "")
         with self._write() as conn:
             self._bump(conn, version_id, expected_revision)
             conn.execute(
                 plan_versions.update()
                 .where(plan_versions.c.id == version_id)
-                .values(status="approved", approved_at=_now(), approved_by=by)
+                .values(status="approved", approved_at=_now(), approved_by=by, forecast_run_id=forecast_run_id,
+                        settings_json=settings_json)
             )
             pkg._bulk(
                 conn,
