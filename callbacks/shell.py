@@ -110,3 +110,14 @@ def forecast_badge(_n, state):
         if fresh.get("forecast") != state.get("forecast") or fresh.get("cycle") != state.get("cycle"):
             return badge, fresh, cycle_badge(context)
     return badge, no_update, no_update
+
+
+@callback(
+    Output("shell-context", "children", allow_duplicate=True),
+    Input("app-state", "data"),
+    prevent_initial_call=True,
+)
+def header_follows_the_plan(state):
+    """The header's cycle and version (`#shell-version` data-version / data-status) follow every change of
+    `app-state`: an approval, the first edit after it (draft N+1), new data."""
+    return cycle_badge(current_context())

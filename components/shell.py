@@ -41,8 +41,12 @@ def cycle_badge(context: dict | None) -> list:
     return [
         html.Span([html.Span("Cycle ", className="shell-k"), html.Strong(cycle, id="shell-cycle")]),
         html.Span("·", className="shell-sep"),
-        html.Span([html.Span("Plan ", className="shell-k"), html.Strong(version_text, id="shell-version"),
-                   html.Span(f" {status}" if status else "", className="shell-k")]),
+        html.Span([html.Span("Plan ", className="shell-k"),
+                   html.Strong(version_text, id="shell-version",
+                               **{"data-version": "" if version in (None, "") else str(version),
+                                  "data-status": status}),
+                   html.Span(f" {status}" if status else "",
+                             className="shell-k" if status != "approved" else "shell-k shell-approved")]),
     ]
 
 

@@ -22,7 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scenario": frozenset({"demand_planner", "admin"}),
     "upload": frozenset({"admin"}),
     "forecast": frozenset({"demand_planner", "admin"}),
-    "approve": frozenset({"executive", "admin"}),
+    "approve": frozenset({"executive", "facilitator", "admin"}),
     "decide": frozenset({"executive", "facilitator", "admin"}),
     "meeting": frozenset({"facilitator", "admin"}),
     "settings": frozenset({"admin"}),

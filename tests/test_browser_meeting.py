@@ -1,0 +1,89 @@
+"""/meeting in a real browser: approve the plan (the header's `#shell-version` says v1 approved), a planner's edit
+opens draft v2 and leaves v1 as it was, the comparison of v1 and v2 lists exactly the edited family-month,
+and a decision and an action item are recorded and listed (as text, never as HTML)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import shot, store_of
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(start_app):
+    return start_app("meeting")
+
+
+def header(page) -> tuple[str | None, str | None]:
+    loc = page.locator("#shell-version")
+    return loc.get_attribute("data-version"), loc.get_attribute("data-status")
+
+
+def test_approve_edit_compare_decide(new_page, server):
+    page = new_page(server.url)
+    page.goto("/meeting")
+    page.wait_for_selector("#meeting-versions-table")
+    assert header(page) == ("1", "draft")
+    page.click("#meeting-approve")
+    assert "Plan v1 approved" in page.wait_for_selector("#meeting-approve-saved").inner_text()
+    page.wait_for_function("() => document.querySelector('#shell-version').dataset.status === 'approved'")
+    assert header(page) == ("1", "approved")
+    assert page.is_disabled("#meeting-approve")  # nothing left to approve until the next edit
+
+    with store_of(server) as store:
+        from services.plan_service import PlanService
+
+        svc = PlanService(store)
+        v1 = svc.state().version_id
+        before = svc.current_plan(v1).family_plan.copy()
+        month = svc.current_plan().horizon[2]
+
+    page.goto("/demand")
+    cell = f'#demand-grid .ag-row[row-id="family:Electronics"] [col-id="{month}"]'
+    page.wait_for_selector(cell)
+    page.locator(cell).first.dblclick()
+    editor = page.locator("#demand-grid .ag-cell-inline-editing input")
+    editor.fill("+300")
+    editor.press("Enter")
+    page.locator('#demand-message [data-kind="saved"]').wait_for(timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#shell-version').dataset.version === '2'")
+    assert header(page) == ("2", "draft")
+
+    with store_of(server) as store:
+        from services.plan_service import PlanService
+
+        after_v1 = PlanService(store).current_plan(v1).family_plan
+    assert after_v1[["family", "period", "demand", "gap"]].equals(before[["family", "period", "demand", "gap"]])
+
+    page.goto("/meeting")
+    table = page.wait_for_selector("#meeting-compare-table", timeout=30_000)
+    assert page.inner_text("#meeting-compare-count") == "1 family-month(s) differ."
+    keys = page.eval_on_selector_all("#meeting-compare-table tbody tr", "rows => rows.map(r => r.dataset.key)")
+    assert keys == [f"Electronics|{month}"]
+    diff = page.get_attribute(f'#meeting-compare-table tr[data-key="Electronics|{month}"] td[data-col="demand_diff"]',
+                              "data-value")
+    assert float(diff) == pytest.approx(300)
+    assert table.is_visible()
+
+    text = "Approve <b>overtime</b> for Electronics"
+    page.fill("#meeting-decision-text", text)
+    page.fill("#meeting-decision-impact", "overtime 15,000")
+    page.click("#meeting-decision-add")
+    page.wait_for_selector("#meeting-decision-saved")
+    page.wait_for_selector("#meeting-decisions-table")
+    assert text in page.inner_text("#meeting-decisions-table")  # shown as typed: text, not HTML
+    page.fill("#meeting-action-text", "Confirm the overtime with the plant")
+    page.fill("#meeting-action-owner", "sam")
+    page.fill("#meeting-action-due", "2026-02-15")
+    page.click("#meeting-action-add")
+    page.wait_for_selector("#meeting-action-saved")
+    page.wait_for_selector("#meeting-actions-table")
+    assert "Confirm the overtime with the plant" in page.inner_text("#meeting-actions-table")
+    page.click("#meeting-action-add")  # empty: refused with the reason, nothing stored
+    assert "write the action first" in page.wait_for_selector("#meeting-action-error").inner_text()
+    with store_of(server) as store:
+        decisions, actions = store.list_decisions(), store.list_actions()
+    assert list(decisions["decision"]) == [text] and list(decisions["impact"]) == ["overtime 15,000"]
+    assert list(actions["description"]) == ["Confirm the overtime with the plant"]
+    shot(page, "meeting-1920")
