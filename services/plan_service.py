@@ -148,7 +148,8 @@ class PlanService:
 
         self.store.approve_version(state.version_id, by=by, snapshot=plan_snapshot(plan),
                                    expected_revision=expected_revision, forecast_run_id=state.forecast_run,
-                                   settings_json=settings_json(self.store.version_settings(state.version_id)))
+                                   settings_json=settings_json(self.store.version_settings(state.version_id)),
+                                   kpis={name: kpi.get("value") for name, kpi in plan.kpis.items()})
         return state.version_id
 
     def _draft(self, seen: dict[str, Any] | None) -> tuple[PlanState, PlanResult, dict[str, Any] | None]:

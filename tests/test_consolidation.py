@@ -258,3 +258,15 @@ def test_after_approval_an_edit_opens_the_next_draft_and_the_approved_version_st
     svc.approve(by="erin")
     with pytest.raises(EditError, match="already approved"):
         svc.approve(by="erin")
+
+
+def test_approval_adds_the_cycles_point_to_the_kpi_history(svc: PlanService) -> None:
+    plan = svc.current_plan()
+    before = svc.store.kpi_history()
+    svc.approve(by="erin")
+    history = svc.store.kpi_history()
+    cycle = svc.store.current_cycle()["period"]
+    point = history[history["cycle_period"] == cycle].set_index("name")["value"]
+    assert len(history) == len(before) + len(plan.kpis)
+    assert point["mape"] == pytest.approx(plan.kpis["mape"]["value"])
+    assert point["capacity_utilization"] == pytest.approx(plan.kpis["capacity_utilization"]["value"])

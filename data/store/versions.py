@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 import data.store as pkg  # _bulk/_insert are looked up on the package when called (tests patch them there)
 from data.store.engine import _float, _frame, _now, _records
-from data.store.tables import adjustments, capacity_changes, cycles, plan_snapshots, plan_versions
+from data.store.tables import adjustments, capacity_changes, cycles, kpi_history, plan_snapshots, plan_versions
 
 
 class ConflictError(Exception):
@@ -255,10 +255,12 @@ class VersionsMixin:
     def approve_version(
         self, version_id: int, *, by: str, snapshot: pd.DataFrame, expected_revision: int | None = None,
         forecast_run_id: int | None = None, settings_json: str | None = None,
+        kpis: dict[str, float | None] | None = None,
     ) -> None:
         """Freeze a draft: status approved, who and when, the forecast run and settings its plan was made
         with (so the approved plan never moves), and the plan snapshot (item_id, period, statistical,
-        consensus[, owner]). Later edits go to a new draft."""
+        consensus[, owner]); with `kpis`, the cycle's point of the KPI history. Later edits go to a new
+        draft."""
         snapshot = snapshot.assign(owner=snapshot["owner"].fillna("") if "owner" in snapshot else "")
         with self._write() as conn:
             self._bump(conn, version_id, expected_revision)
@@ -276,6 +278,12 @@ class VersionsMixin:
                 version_id=version_id,
             )
             v = self._version(conn, version_id)
+            if kpis is not None and v["kind"] == "base":  # the approved plan's KPIs are the cycle's history point
+                conn.execute(kpi_history.delete().where(kpi_history.c.cycle_id == v["cycle_id"]))
+                rows = [{"cycle_id": v["cycle_id"], "name": k,
+                         "value": float(x) if x is not None and np.isfinite(x) else None} for k, x in kpis.items()]
+                if rows:
+                    conn.execute(kpi_history.insert(), rows)
             if v["kind"] == "base":
                 conn.execute(
                     cycles.update()
