@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.auth import NotAllowed, require
@@ -13,7 +13,7 @@ from callbacks.shell import current_context, state_from_context
 from components.plan_workbook import note
 from components.shell import cycle_badge
 
-from services import meeting, versions
+from services import meeting, minutes, queries, versions
 from services.edits import EditError
 from services.plan_service import ConflictError
 from components.empty import empty_state
@@ -245,3 +245,40 @@ def render_compare(a, b, state):
         html.Div(f"{len(changed)} family-month(s) differ.", className="item-meta mb-1", id="meeting-compare-count"),
         summary_table("meeting-compare-table", cols, rows, "key"),
     ])
+
+
+# ---------------------------------------------------------------------------- minutes
+
+
+@callback(
+    Output("meeting-minutes-cycle", "options"),
+    Output("meeting-minutes-cycle", "value"),
+    Input("app-state", "data"),
+    State("meeting-minutes-cycle", "value"),
+)
+def minutes_cycles(state, chosen):
+    periods = sorted(queries.cycles()["period"].astype(str).unique(), reverse=True)
+    options = [{"label": f"Cycle {p}", "value": p} for p in periods]
+    return options, chosen if chosen in periods else (periods[0] if periods else None)
+
+
+@callback(
+    Output("meeting-minutes-download", "data"),
+    Output("meeting-minutes-msg", "children"),
+    Input("meeting-minutes-pdf", "n_clicks"),
+    Input("meeting-minutes-html", "n_clicks"),
+    State("meeting-minutes-cycle", "value"),
+    prevent_initial_call=True,
+)
+def download_minutes(_pdf, _html, cycle):
+    kind = "pdf" if ctx.triggered_id == "meeting-minutes-pdf" else "html"
+    if not (_pdf if kind == "pdf" else _html):
+        raise PreventUpdate
+    try:
+        m = minutes.build(cycle)
+    except LookupError as exc:
+        return no_update, _note("bad", str(exc), "meeting-minutes-error")
+    name = f"sop-minutes-{m.cycle}.{kind}"
+    if kind == "pdf":
+        return dcc.send_bytes(minutes.to_pdf(m), name), None
+    return dict(content=minutes.to_html(m), filename=name, type="text/html"), None

@@ -86,5 +86,22 @@ def layout(**_query):
                         "differ are listed"),
             panel("Decisions", [decision_form(), dcc.Loading(html.Div(id="meeting-decisions"), type="dot")]),
             panel("Action items", [action_form(), html.Div(id="meeting-actions")]),
+            panel("Minutes", [
+                html.Div([
+                    html.Div(dcc.Dropdown(id="meeting-minutes-cycle", clearable=False, placeholder="cycle"),
+                             className="col-md-3 col-12"),
+                    html.Div([
+                        dbc.Button([html.I(className="bi bi-filetype-pdf me-1"), "Minutes (PDF)"],
+                                   id="meeting-minutes-pdf", color="primary", size="sm", n_clicks=0,
+                                   className="me-2"),
+                        dbc.Button([html.I(className="bi bi-filetype-html me-1"), "Minutes (HTML)"],
+                                   id="meeting-minutes-html", color="secondary", outline=True, size="sm",
+                                   n_clicks=0),
+                    ], className="col-md-6 col-12 d-flex align-items-center"),
+                ], className="row g-2"),
+                html.Div(id="meeting-minutes-msg", className="mt-2"),
+                dcc.Download(id="meeting-minutes-download"),
+            ], subtitle="Agenda, KPIs against targets, the plan by family, constraints and their solution, money, "
+                        "decisions and action items, with the charts; for this cycle or any earlier one"),
         ]
     )

@@ -1,4 +1,5 @@
-"""Headless command: `python -m planning compute <workbook-or-folder> --out <dir>`.
+"""Headless command: `python -m planning compute <workbook-or-folder> --out <dir>`, and
+`python -m planning minutes --cycle YYYY-MM --out <dir>` (the meeting minutes, from the store).
 
 Reads the company files, runs the engine and writes the CSV files of SPEC.md. Bad input
 exits with status 2 and prints the same located errors the upload page shows.
@@ -82,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     compute.add_argument("--out", type=Path, required=True, help="folder to write the CSV files to")
     compute.add_argument("--cycle", type=_cycle, help="first month of the plan (YYYY-MM); default: after the history")
     compute.add_argument("--horizon", type=int, default=18, help="months to plan when no forecast is given")
+    minutes = sub.add_parser("minutes", help="write a cycle's meeting minutes (minutes.html, minutes.pdf) from the "
+                                             "store named by DATABASE_URL")
+    minutes.add_argument("--cycle", type=_cycle, help="the cycle (YYYY-MM); default: the current one")
+    minutes.add_argument("--out", type=Path, required=True, help="folder to write the minutes to")
     args = parser.parse_args(argv)
+    if args.command == "minutes":
+        return _minutes(args.cycle, args.out)
 
     from data.readers import load_company
     from data.settings_sheet import apply_settings
@@ -106,6 +113,21 @@ def main(argv: list[str] | None = None) -> int:
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for path in write_outputs(result, args.out):
+        print(path)
+    return 0
+
+
+def _minutes(cycle: str | None, out: Path) -> int:
+    """The one subcommand that reads the store (as the app does) rather than files: it goes through the
+    application's service layer, imported here only."""
+    from services import minutes
+
+    try:
+        paths = minutes.write(cycle, out)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(path)
     return 0
 

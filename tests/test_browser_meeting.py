@@ -20,7 +20,7 @@ def header(page) -> tuple[str | None, str | None]:
     return loc.get_attribute("data-version"), loc.get_attribute("data-status")
 
 
-def test_approve_edit_compare_decide(new_page, server):
+def test_approve_edit_compare_decide(new_page, server, tmp_path):
     page = new_page(server.url)
     page.goto("/meeting")
     page.wait_for_selector("#meeting-versions-table")
@@ -86,4 +86,19 @@ def test_approve_edit_compare_decide(new_page, server):
         decisions, actions = store.list_decisions(), store.list_actions()
     assert list(decisions["decision"]) == [text] and list(decisions["impact"]) == ["overtime 15,000"]
     assert list(actions["description"]) == ["Confirm the overtime with the plant"]
+    # the minutes of this cycle, downloaded as PDF: the decision, the approved version and a chart's title
+    with page.expect_download() as info:
+        page.click("#meeting-minutes-pdf")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(str(path)).pages)
+    assert text and "Plan v1 approved" in text and text_in(text, "Approve <b>overtime</b> for Electronics")
+    assert "Consensus demand by family (units per month)" in text
     shot(page, "meeting-1920")
+
+
+def text_in(pdf_text: str, wanted: str) -> bool:
+    """PDF text extraction may break a long table cell over lines: compare without the line breaks."""
+    return wanted.replace(" ", "") in pdf_text.replace("\n", "").replace(" ", "")
