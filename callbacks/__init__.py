@@ -9,6 +9,7 @@ from callbacks import (  # noqa: F401
     login,
     plan_workbook,
     meeting,
+    meeting_deck,
     metrics,
     pre_sop,
     settings,

@@ -51,10 +51,26 @@ def action_form() -> html.Div:
     ], className="row g-2 mb-3")
 
 
+def deck() -> html.Div:
+    """The presentation overlay (hidden until Present): slides, timer, position, keyboard hints."""
+    return html.Div([
+        dcc.Store(id="meeting-deck-key"),
+        dcc.Interval(id="meeting-deck-poll", interval=3000, disabled=True),
+        html.Div([
+            html.Span(id="meeting-deck-timer", className="deck-timer"),
+            html.Span(id="meeting-deck-position", className="deck-position"),
+            html.Span(id="meeting-deck-updated", className="deck-updated"),
+            html.Span("→ next · ← back · Space timer · F full screen · Esc leave", className="deck-keys"),
+        ], className="deck-bar"),
+        html.Div(id="meeting-deck-slides", className="deck-slides"),
+    ], id="meeting-deck", className="meeting-deck", style={"display": "none"})
+
+
 def layout(**_query):
     return html.Div(
         [
             dcc.Store(id="meeting-notes-changed"),
+            deck(),
             page_header("5 · Executive S&OP meeting", "Agenda, the plan to approve, decisions and action items of "
                         "this cycle", id="meeting-subtitle"),
             html.Div(
@@ -64,6 +80,8 @@ def layout(**_query):
                         html.Div([
                             dbc.Button([html.I(className="bi bi-patch-check me-1"), "Approve plan"],
                                        id="meeting-approve", color="success", size="sm", n_clicks=0),
+                            dbc.Button([html.I(className="bi bi-easel me-1"), "Present"], id="meeting-present",
+                                       color="primary", size="sm", n_clicks=0, className="ms-2"),
                             html.Span("Approving freezes the plan as it is now; later edits open the next draft.",
                                       className="item-meta ms-3"),
                         ], className="d-flex align-items-center mb-2"),

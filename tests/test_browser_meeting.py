@@ -29,7 +29,7 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
     assert "Plan v1 approved" in page.wait_for_selector("#meeting-approve-saved").inner_text()
     page.wait_for_function("() => document.querySelector('#shell-version').dataset.status === 'approved'")
     assert header(page) == ("1", "approved")
-    assert page.is_disabled("#meeting-approve")  # nothing left to approve until the next edit
+    page.wait_for_function("() => document.querySelector('#meeting-approve').disabled")  # nothing left to approve
 
     with store_of(server) as store:
         from services.plan_service import PlanService
@@ -102,3 +102,46 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
 def text_in(pdf_text: str, wanted: str) -> bool:
     """PDF text extraction may break a long table cell over lines: compare without the line breaks."""
     return wanted.replace(" ", "") in pdf_text.replace("\n", "").replace(" ", "")
+
+
+ACTIVE = "() => { const s = document.querySelector('#meeting-deck .slide.active'); return s && s.dataset.agendaItem; }"
+
+
+def test_presentation_mode_walks_the_agenda_and_follows_a_planners_edit(new_page, server):
+    page = new_page(server.url)
+    page.set_viewport_size({"width": 1280, "height": 720})  # a projector
+    page.goto("/meeting")
+    page.click("#meeting-present")
+    page.wait_for_selector("#meeting-deck .slide.active")
+    items = page.eval_on_selector_all("#meeting-deck .slide", "s => s.map(x => x.dataset.agendaItem)")
+    assert items == ["performance", "demand", "supply", "financial", "scenarios", "strategic", "decisions"]
+    assert page.evaluate(ACTIVE) == "performance"
+    assert page.locator("#meeting-deck .slide.active #kpi-mape").is_visible()  # live KPI cards
+    page.keyboard.press("Space")  # start the item's timer
+    page.wait_for_function("() => document.querySelector('#meeting-deck-timer').textContent.startsWith('\u25b6')")
+    for expected in items[1:]:
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(ACTIVE) == expected
+    page.keyboard.press("PageUp")
+    assert page.evaluate(ACTIVE) == "strategic"
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate(ACTIVE) == "supply"
+    shot(page, "meeting-deck-1280", full_page=False)
+
+    # a demand planner changes the plan in another browser: the deck says so within seconds
+    updated = page.inner_text("#meeting-deck-updated")
+    with store_of(server) as store:
+        from services.plan_service import PlanService
+
+        svc = PlanService(store)
+        month = svc.current_plan().horizon[0]
+        svc.apply_edits([{"level": "family", "key": "Kitchen", "period": month, "text": "+5%"}], reason="",
+                        owner="dana")
+    page.wait_for_function("u => document.querySelector('#meeting-deck-updated').textContent !== u", arg=updated,
+                           timeout=10_000)
+    assert "plan changed during the meeting" in page.inner_text("#meeting-deck-updated")
+    assert page.evaluate(ACTIVE) == "supply"  # the redrawn deck stays on the same slide
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => document.querySelector('#meeting-deck').style.display === 'none'")
