@@ -19,29 +19,23 @@ from services.plan_service import ConflictError
 from components.empty import empty_state
 from components.layout import Col, summary_table
 
-# (item, minutes, where the live data is)
-AGENDA = [
-    ("KPI review", 10, "/metrics"),
-    ("Demand", 15, "/demand"),
-    ("Supply", 15, "/supply"),
-    ("Financials", 10, "/pre-sop"),
-    ("Scenarios", 10, "/pre-sop"),
-    ("Decisions", 15, "/meeting"),
-]
+WHERE = {"performance": "/metrics", "demand": "/demand", "supply": "/supply", "financial": "/pre-sop",
+         "scenarios": "/pre-sop", "strategic": "/demand", "decisions": "/meeting"}  # where each item's live data is
 
 
 def agenda() -> html.Div:
-    total = sum(m for _, m, _ in AGENDA)
+    total = sum(m for _, _, m in meeting.AGENDA)
     items = [
         html.Li([
             html.Span(f"{n}.", className="me-2 fw-bold"),
-            dcc.Link(name, href=href),
+            dcc.Link(title, href=WHERE.get(key, "/meeting")),
             html.Span(f"{minutes} min", className="float-end item-meta num"),
-        ], **{"data-key": name})
-        for n, (name, minutes, href) in enumerate(AGENDA, start=1)
+        ], **{"data-key": key})
+        for n, (key, title, minutes) in enumerate(meeting.AGENDA, start=1)
     ]
     return html.Div([html.Ol(items, className="item-list", id="meeting-agenda-list"),
-                     html.Div(f"{total} minutes in all", className="item-meta mt-2")])
+                     html.Div(f"{total} minutes in all · Present opens one slide per item with its timer",
+                              className="item-meta mt-2")])
 
 
 def decisions_table(frame):

@@ -21,13 +21,10 @@ from components.kpi_card import kpi_row
 from components.layout import Col, summary_table
 from services import meeting, queries
 from services.dashboard import cycle_inputs
+from services.meeting import AGENDA
 from services.plan_service import get_service
 from services.scenarios import scenarios
 
-# the reference's agenda of the executive meeting: (key, title, minutes)
-AGENDA = [("performance", "Performance review", 15), ("demand", "Demand", 15), ("supply", "Supply", 15),
-          ("financial", "Financial", 15), ("scenarios", "Scenarios and trade-offs", 45),
-          ("strategic", "Strategic issues", 15), ("decisions", "Decisions and actions", 10)]
 
 
 def constraints_slide(result):

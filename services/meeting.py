@@ -11,6 +11,10 @@ import pandas as pd
 from services.edits import EditError
 from services.plan_service import get_service
 
+# the reference's agenda of the executive meeting: (key, title, minutes)
+AGENDA = [("performance", "Performance review", 15), ("demand", "Demand review", 30), ("supply", "Supply review", 30),
+          ("financial", "Financial review", 20), ("scenarios", "Scenarios and trade-offs", 45),
+          ("strategic", "Strategic issues", 30), ("decisions", "Decisions and actions", 20)]
 TOPICS = ["demand", "supply", "financial", "strategic"]
 PRIORITIES = ["high", "medium", "low"]
 STATUSES = ["open", "in progress", "done"]

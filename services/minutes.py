@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planning.kpis import REGISTRY, kpi_names, target_text
+from services.meeting import AGENDA
 from services.plan_service import get_service
 
-AGENDA = [("Performance review", 15), ("Demand", 15), ("Supply", 15), ("Financial", 15),
-          ("Scenarios and trade-offs", 45), ("Strategic issues", 15), ("Decisions and actions", 10)]
 CHART_DEMAND = "Consensus demand by family (units per month)"
 CHART_GAP = "Capacity gap by family (units per month; below 0 is short)"
 
@@ -159,7 +158,7 @@ def _text(v) -> str:
 def _rows(m: Minutes) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table of the minutes as (header, rows) of plain text (shared by HTML and PDF)."""
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}
-    tables["Agenda"] = (["Item", "Planned", "Real"], [[a, f"{mins} min", "—"] for a, mins in AGENDA])
+    tables["Agenda"] = (["Item", "Planned", "Real"], [[a, f"{mins} min", "—"] for _key, a, mins in AGENDA])
     tables["KPIs against targets"] = (["KPI", "Value", "Target", "Status"],
                                       [[k["name"], _num(k["value"], k["unit"]), k["target"], (k["status"] or "").replace("_", " ")]
                                        for k in m.kpis])

@@ -165,7 +165,8 @@ def test_meeting_page_shows_stored_decisions_and_actions_as_text(page, seeded):
     page.wait_for_selector("#meeting-decisions-table")
     agenda = page.locator("#meeting-agenda-list li")
     assert [agenda.nth(i).get_attribute("data-key") for i in range(agenda.count())] == [
-        "KPI review", "Demand", "Supply", "Financials", "Scenarios", "Decisions"]
+        "performance", "demand", "supply", "financial", "scenarios", "strategic", "decisions"]
+    assert "190 minutes in all" in page.inner_text("#meeting-agenda")  # the reference's durations
     decisions = page.inner_text("#meeting-decisions-table")
     assert "Approve <b>overtime</b> for January" in decisions  # typed text stays text
     assert page.locator("#meeting-decisions-table b").count() == 0
