@@ -1,15 +1,17 @@
 """Benchmark of the statistical forecast (planning.forecast).
 
-(a) Accuracy on a rolling-origin test: every candidate, the product's per-series selection, a pure
-    lowest-error selection, the plain mean of default AutoETS/AutoARIMA/AutoTheta (refit on each
-    training window) and the reference baseline; on
+(a) Accuracy on a rolling-origin test, side by side in one run: the product's two paths (a small run,
+    at most ForecastConfig.full_search_max series: AutoARIMA's full search and AutoCES; a large run:
+    the narrow ARIMA search and the intermittent set), every candidate of each path, a pure
+    lowest-error selection and the reference: the plain mean of default AutoETS/AutoARIMA/AutoTheta
+    fitted on each whole training window ("ref mean"); on
       * a panel of real monthly series shipped inside installed packages (statsmodels, sktime,
         pmdarima; nothing is downloaded), and
       * a synthetic panel of smooth, intermittent and lumpy series.
     Each origin's training window is the last --train months before it (default 48), the horizon
-    12 months, origins 6 months apart.
-(b) Time to forecast 1,000 and 10,000 series of 36 months (2 jobs): cold = a fresh Python process
-    (imports included), warm = a second, different panel of the same size in that process.
+    12 months, origins 6 months apart. "vs ref %" = the method's mean MASE against the ref mean's.
+(b) Time to forecast 1,000 and 10,000 series of 36 months (horizon 18, 2 jobs): cold = a fresh Python
+    process (imports included), warm = a second, different panel of the same size in that process.
 
     python bench/forecast.py [--quick] [--skip-timing] [--skip-accuracy]
 
@@ -28,7 +30,6 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,17 +39,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from planning.forecast import (  # noqa: E402
-    BASELINE,
-    ENSEMBLE,
-    ENSEMBLE_INTERMITTENT,
-    ForecastConfig,
-    statistical_forecast,
-)
+from planning.forecast import ForecastConfig, statistical_forecast  # noqa: E402
 
 H = 12
-END = "2019-12"
-LARGE = "product, large run (narrow ARIMA)"  # every training slice is relabelled to end here (models only see positions)
+END = "2019-12"  # every training slice is relabelled to end here (models only see positions)
+SMALL = "product, small run"
+LARGE = "product, large run"
+REF = "ref mean(ETS,ARIMA,Theta)"
+# final_refit='all': every candidate is re-estimated on the whole window, so that each one's accuracy is
+# measured as it would be if chosen (the product's own rows are the same either way)
+PATHS = {
+    SMALL: ("small", ForecastConfig(full_search_max=10**9, final_refit="all")),
+    LARGE: ("large", ForecastConfig(full_search_max=0, final_refit="all")),
+}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -92,11 +95,12 @@ def real_panel() -> dict[str, tuple[str, np.ndarray]]:
     el = elnino.load_pandas().data.drop(columns="YEAR")
     add("statsmodels:elnino", "seasonal / other", el.to_numpy().ravel())
     try:
+        import sktime
         from sktime.datasets import load_airline, load_PBS_dataset
 
         add("sktime:airline", "seasonal / other", load_airline())
         add("sktime:PBS", "seasonal / other", load_PBS_dataset())
-        sb = site / "sktime/datasets/data/seatbelts/seatbelts.csv"
+        sb = Path(sktime.__file__).parent / "datasets/data/seatbelts/seatbelts.csv"
         add("sktime:seatbelts_KSI", "seasonal / other", pd.read_csv(sb)["KSI"])
     except ImportError:
         pass
@@ -204,26 +208,23 @@ def _reference_comb(history: pd.DataFrame, n_jobs: int) -> pd.DataFrame:
     return pd.concat([*parts, comb], ignore_index=True)
 
 
+
 def evaluate(series: dict[str, tuple[str, np.ndarray]], *, train: int, origins: int, step: int, n_jobs: int,
-             config: ForecastConfig | None = None) -> pd.DataFrame:
-    """Per (method, series, origin) errors and interval hits."""
+             paths: dict[str, tuple[str, ForecastConfig]] | None = None) -> pd.DataFrame:
+    """Per (method, series, origin) errors and interval hits; `bt` = the candidate's backtest MASE."""
     records = []
+    horizon = pd.period_range(END, periods=H + 1, freq="M")[1:].astype(str).tolist()
     for k, hist, actual in _slices(series, train, origins, step):
-        # final_refit='all': every candidate is re-estimated on the whole window, so that each one's
-        # accuracy is measured as it would be if chosen (the product's own rows are the same either way)
-        run = statistical_forecast(hist, pd.period_range(END, periods=H + 1, freq="M")[1:].astype(str).tolist(),
-                                   n_jobs=n_jobs, config=config or ForecastConfig(final_refit="all"),
-                                   return_candidates=True)
-        cand = run.candidates.rename(columns={"error": "bt"})
-        prod = run.forecast.assign(model="product (selection)")
-        # pure lowest-backtest-error selection, from the same run
-        err = run.candidates.groupby(["item_id", "model"])["error"].first().reset_index()
-        best = err.loc[err.groupby("item_id")["error"].idxmin()][["item_id", "model"]]
-        argmin = cand.merge(best, on=["item_id", "model"]).assign(model="argmin selection")
-        # what a large run (more than full_search_max smooth series) does: the narrow AutoARIMA search
-        large = statistical_forecast(hist, pd.period_range(END, periods=H + 1, freq="M")[1:].astype(str).tolist(),
-                                     n_jobs=n_jobs, config=replace(config or ForecastConfig(), full_search_max=0))
-        frames = [cand, prod, large.forecast.assign(model=LARGE), argmin, _reference_comb(hist, n_jobs)]
+        frames = [_reference_comb(hist, n_jobs)]
+        for label, (short, cfg) in (paths or PATHS).items():
+            run = statistical_forecast(hist, horizon, n_jobs=n_jobs, config=cfg, return_candidates=True)
+            cand = run.candidates.rename(columns={"error": "bt"})
+            frames.append(run.forecast.assign(model=label))
+            frames.append(cand.assign(model=short + ": " + cand["model"]))
+            # pure lowest-backtest-error selection, from the same run
+            err = run.candidates.groupby(["item_id", "model"])["error"].first().dropna().reset_index()
+            best = err.loc[err.groupby("item_id")["error"].idxmin()][["item_id", "model"]]
+            frames.append(cand.merge(best, on=["item_id", "model"]).assign(model=f"{short}: argmin selection"))
         allf = pd.concat(frames, ignore_index=True)
         # items without candidates (too short) only appear in the product rows; fine for this test
         for (model, item), g in allf.groupby(["model", "item_id"], sort=False):
@@ -248,12 +249,13 @@ def evaluate(series: dict[str, tuple[str, np.ndarray]], *, train: int, origins: 
     return pd.DataFrame(records)
 
 
-ORDER = ["product (selection)", LARGE, "argmin selection", ENSEMBLE, ENSEMBLE_INTERMITTENT, "ref mean(ETS,ARIMA,Theta)", "ref AutoETS",
-         "ref AutoARIMA", "ref AutoTheta", "AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "CrostonOptimized",
-         BASELINE]
+def _order(methods) -> list[str]:
+    first = [SMALL, LARGE, REF, "ref AutoETS", "ref AutoARIMA", "ref AutoTheta"]
+    rest = sorted((m for m in methods if m not in first), key=lambda m: (not m.startswith("small"), m))
+    return [m for m in first if m in methods] + rest
 
 
-def table(res: pd.DataFrame, title: str) -> None:
+def table(res: pd.DataFrame, title: str) -> pd.DataFrame:
     """Print one accuracy table (rows = methods)."""
     g = res.groupby("method")
     t = pd.DataFrame({
@@ -264,25 +266,47 @@ def table(res: pd.DataFrame, title: str) -> None:
         "cov80%": g["in80"].mean() * 100,
         "cov95%": g["in95"].mean() * 100,
     })
-    t = t.reindex([m for m in ORDER if m in t.index] + [m for m in t.index if m not in ORDER])
+    if REF in t.index:
+        t.insert(2, "vs ref %", (t["MASE"] / t.loc[REF, "MASE"] - 1) * 100)
+    t = t.reindex(_order(t.index))
     print(f"\n{title}")
     print(t.round(3).to_string())
+    return t
+
+
+def summary(results: dict[str, pd.DataFrame]) -> None:
+    """The two paths against the ref mean, per panel (the headline of the run)."""
+    rows = []
+    for panel, res in results.items():
+        ref = res.loc[res["method"] == REF, "mase"].mean()
+        for label in (SMALL, LARGE, REF):
+            sub = res[res["method"] == label]
+            rows.append({"panel": panel, "method": label, "MASE": sub["mase"].mean(),
+                         "vs ref %": (sub["mase"].mean() / ref - 1) * 100,
+                         "cov80%": sub["in80"].mean() * 100, "cov95%": sub["in95"].mean() * 100})
+    print("\nsummary: each path against the plain mean of AutoETS/AutoARIMA/AutoTheta (same windows)")
+    print(pd.DataFrame(rows).set_index(["panel", "method"]).round(3).to_string())
 
 
 def selection_sweep(res: pd.DataFrame, title: str) -> None:
-    """Test MASE of selection rules replayed on the same backtest errors: a single candidate replaces
-    the ensemble only when its backtest MASE is lower by more than the margin."""
-    cand = res[res["bt"].notna()]
-    ens = cand["method"].isin([ENSEMBLE, ENSEMBLE_INTERMITTENT])
-    rows = []
-    for margin in (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, np.inf):
-        score = np.where(ens, cand["bt"], cand["bt"] * (1 + margin))
-        pick = cand.assign(score=score).sort_values("score", kind="stable").groupby(["item", "origin"]).head(1)
-        rows.append({"rule": "ensemble only" if margin == np.inf else f"margin {margin:.0%}" + (" (product)" if margin == 2.0 else ""),
-                     "MASE": pick["mase"].mean(), "share ensemble": pick["method"].isin(
-                         [ENSEMBLE, ENSEMBLE_INTERMITTENT]).mean() * 100})
-    print(f"\n{title}: selection rule replayed (single model must beat the ensemble's backtest by the margin)")
-    print(pd.DataFrame(rows).set_index("rule").round(3).to_string())
+    """Test MASE of selection rules replayed on the same backtest errors, per path: a single candidate
+    replaces the ensemble only when its backtest MASE is lower by more than the margin."""
+    for short in ("small", "large"):
+        cand = res[res["bt"].notna() & res["method"].str.startswith(short + ": ")
+                   & ~res["method"].str.endswith("argmin selection")]
+        if cand.empty:
+            continue
+        ens = cand["method"].str.startswith(short + ": Ensemble(")
+        rows = []
+        for margin in (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 4.0, np.inf):
+            score = np.where(ens, cand["bt"], cand["bt"] * (1 + margin))
+            pick = cand.assign(score=score).sort_values("score", kind="stable").groupby(["item", "origin"]).head(1)
+            label = "ensemble only" if margin == np.inf else f"margin {margin:.0%}"
+            rows.append({"rule": label + (" (product)" if margin == 2.0 else ""), "MASE": pick["mase"].mean(),
+                         "share ensemble %": pick["method"].str.startswith(short + ": Ensemble(").mean() * 100})
+        print(f"\n{title}, {short} run: selection rule replayed (a single model must beat the ensemble's "
+              "backtest MASE by the margin)")
+        print(pd.DataFrame(rows).set_index("rule").round(3).to_string())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -368,6 +392,7 @@ def main() -> None:
         for grp, sub in res_s.groupby("group"):
             table(sub, f"  synthetic, group: {grp}")
         selection_sweep(res_s, "synthetic")
+        summary({"real": res, "synthetic": res_s})
     if not args.skip_timing:
         timing([200, 1000] if args.quick else [1000, 10000], args.jobs)
 

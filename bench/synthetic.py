@@ -60,3 +60,26 @@ def synthetic_company(
         "created_at": pd.Timestamp("2025-12-01") + pd.to_timedelta(rng.integers(0, 86400 * 20, n_adjustments), "s"),
     })
     return CompanyData(items=items, history=history, capacity=capacity, forecast=forecast, adjustments=adjustments)
+
+
+def known_noise_history(n: int = 300, months: int = 48, seed: int = 11, last: str = "2024-12") -> pd.DataFrame:
+    """`n` monthly series with a known signal and known noise, as a history table (item_id, period,
+    actual_units): level 100-1,000 with a gentle trend, a yearly season (amplitude 0-30 %) on two
+    series in three, plus independent normal noise of 5-20 % of the level. The last months held out
+    of a forecast are the test of its intervals: an 80 % interval should hold about 80 % of them."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)
+    level = rng.uniform(100, 1000, n)
+    trend = rng.normal(0, 0.004, n) * level
+    amp = np.where(np.arange(n) % 3 == 2, 0.0, rng.uniform(0.0, 0.3, n))
+    phase = rng.uniform(0, 2 * np.pi, n)
+    signal = level[:, None] + trend[:, None] * t + amp[:, None] * level[:, None] * np.sin(
+        2 * np.pi * t[None, :] / 12 + phase[:, None])
+    noise = rng.normal(0, 1, (n, months)) * rng.uniform(0.05, 0.2, n)[:, None] * level[:, None]
+    values = np.maximum(signal + noise, 0).round(1)
+    periods = horizon_after(str(pd.Period(last, freq="M") - months), months)
+    return pd.DataFrame({
+        "item_id": np.repeat([f"N{i:04d}" for i in range(n)], months),
+        "period": np.tile(periods, n),
+        "actual_units": values.ravel(),
+    })

@@ -58,14 +58,16 @@ def forecast_card() -> html.Section:
                     id="data-models-filter", value="all", inline=True, inputClassName="me-1",
                     labelClassName="me-3",
                     options=[{"label": " All series", "value": "all"},
-                             {"label": " Fell back (too short or no demand)", "value": "fallback"}],
+                             {"label": " Fell back (too short, no demand, a model left out or replaced)",
+                              "value": "fallback"}],
                 ),
             ],
             className="d-flex align-items-center flex-wrap mt-3 mb-2",
         ),
         dcc.Loading(html.Div(id="data-models"), type="dot"),
     ], subtitle="Per series: candidate models compared on a rolling-origin backtest; the chosen model, its "
-                "error, the runner-up and seasonal naive for comparison")
+                "error, the runner-up and seasonal naive for comparison. The ensemble is kept unless one model's "
+                "backtest MASE is below a third of it; the runner-up is the other side of that comparison")
 
 
 def status_line(info: dict | None, cycle: str | None, n_models: int | None, auto_stopped: bool = False
@@ -73,7 +75,7 @@ def status_line(info: dict | None, cycle: str | None, n_models: int | None, auto
     """What the plan's statistical forecast is: when and how it was made (info from the forecast run)."""
     if not info:
         how = ("The automatic run was cancelled: press Run forecast to start it." if auto_stopped else
-               "The run starts by itself when this page opens.")
+               "It starts by itself when data is loaded; press Run forecast to start it now.")
         return html.Div([
             html.Div([html.I(className="bi bi-hourglass-split me-2 text-warning"),
                       html.Strong(f"No statistical forecast has been run for cycle {cycle or '—'} yet.")]),
@@ -98,7 +100,7 @@ def status_line(info: dict | None, cycle: str | None, n_models: int | None, auto
         bits.append(f"in {formats.number(seconds, 1)} s")
     series = settings.get("series") or n_models
     method = settings.get("backtest") or "chosen per series on a rolling-origin backtest"
-    search = {"default": "; AutoARIMA searched its full model space",
+    search = {"default": "; AutoARIMA searched its full model space and AutoCES joined the ensemble",
               "narrow": "; AutoARIMA used its narrow search (a large run: no seasonal AR/MA terms)"}
     method += search.get(settings.get("arima_search"), "")
     return html.Div([
@@ -106,35 +108,64 @@ def status_line(info: dict | None, cycle: str | None, n_models: int | None, auto
                   html.Strong(" ".join(bits)),
                   f" · {formats.integer(series)} series" if series else ""]),
         html.Div(f"Method: {method}. Metric: {settings.get('metric') or 'MASE'} (mean absolute scaled error; "
-                 "below 1 beats last year's same month). 80 % and 95 % intervals calibrated on the backtest "
-                 "errors.", className="item-meta mt-1"),
+                 "below 1 beats last year's same month). In the backtest every model's form and parameters come from "
+                 "the months before its first origin only, so no month it scores informs them; 80 % and 95 % "
+                 "intervals calibrated on the backtest errors.", className="item-meta mt-1"),
     ], id="data-forecast-info")
 
 
+def _kinds(notes: pd.Series) -> pd.Series:
+    """The engine's note kinds per series (planning.forecast.NOTE_KINDS)."""
+    from planning.forecast import note_kinds
+
+    return notes.fillna("").astype(str).map(note_kinds)
+
+
+def _fell_back(kinds: pd.Series) -> pd.Series:
+    """Series whose note says something other than why the model was chosen (a fallback or a substitute)."""
+    from planning.forecast import SELECTION_KINDS
+
+    return kinds.map(lambda ks: any(k not in SELECTION_KINDS for k in ks))
+
+
+def _names(items: list[str], limit: int = 6) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def fallback_note(models: pd.DataFrame | None) -> html.Div | None:
-    """Which series could not use the full model set, and why (the engine's note per series)."""
+    """Which series fell back or had a substitute, counted by kind and named (the engine's note per
+    series), and how often the ensemble was kept although a single model scored lower."""
+    from planning.forecast import NOTE_KINDS, SELECTION_KINDS
+
     if models is None or models.empty:
         return None
-    notes = models["note"].fillna("").astype(str)
-    fell = models[notes.str.len() > 0]
-    if fell.empty:
-        return html.Div([html.I(className="bi bi-check2 me-1"),
-                         f"Every one of the {len(models)} series had enough history for the full backtest; "
-                         "none fell back."], className="item-meta", id="data-forecast-fallback-none")
-    shown = fell.head(8)
-    items = [html.Li([html.Strong(str(r.item_id)), f": {r.note}"]) for r in shown.itertuples()]
-    more = len(fell) - len(shown)
+    kinds = _kinds(models["note"])
+    ids = models["item_id"].astype(str)
+    by_kind = {kind: ids[kinds.map(lambda ks, k=kind: k in ks)].tolist() for kind in NOTE_KINDS}
+    fell = int(_fell_back(kinds).sum())
+    reasons = [html.Li(f"{len(by_kind[k])} series {NOTE_KINDS[k][1]}", id=f"data-forecast-count-{k}")
+               for k in SELECTION_KINDS if by_kind[k]]
+    if not fell:
+        ok = html.Div([html.I(className="bi bi-check2 me-1"),
+                       f"Every one of the {len(models)} series had enough history for the full backtest and every "
+                       "model could be fitted; none fell back."], className="item-meta")
+        return html.Div([ok, *([html.Ul(reasons, className="mb-0 small item-meta")] if reasons else [])],
+                        id="data-forecast-fallback-none")
+    lines = [html.Li([html.Strong(f"{len(by_kind[k])} series"), f" {NOTE_KINDS[k][1]}: {_names(by_kind[k])}"],
+                     id=f"data-forecast-count-{k}")
+             for k in NOTE_KINDS if k not in SELECTION_KINDS and by_kind[k]]
     return html.Div([
         html.Div([html.I(className="bi bi-exclamation-triangle me-1 text-warning"),
-                  html.Strong(f"{len(fell)} of {len(models)} series fell back"),
-                  " — too short for the seasonal models or the backtest, or without any demand:"]),
-        html.Ul(items + ([html.Li(f"… and {more} more (choose “Fell back” below)")] if more > 0 else []),
-                className="mb-0 small"),
+                  html.Strong(f"{fell} of {len(models)} series fell back or had a substitute"),
+                  " (each series' note says which and why; choose “Fell back” below):"]),
+        html.Ul(lines + reasons, className="mb-0 small"),
     ], id="data-forecast-fallback-list")
 
 
 def models_grid(frame: pd.DataFrame, only_fallback: bool) -> html.Div:
-    """The chosen model per series (`data-models-grid`), with the family and the fallback note."""
+    """The chosen model per series (`data-models-grid`), with the family and the engine's note (why the
+    model was chosen when the errors alone do not say it; fallbacks and substitutes)."""
     if frame is None or frame.empty:
         return empty_state("No model selection to show",
                            "The forecast in use was not chosen by backtest (an uploaded forecast, or the interim one "
@@ -142,20 +173,23 @@ def models_grid(frame: pd.DataFrame, only_fallback: bool) -> html.Div:
                            "has.", icon="bi-diagram-3",
                            id="data-models-empty")
     frame = frame.assign(note=frame["note"].fillna("").astype(str))
-    frame = frame.assign(fell_back=frame["note"].str.len() > 0)
+    frame = frame.assign(fell_back=_fell_back(_kinds(frame["note"])))
     if only_fallback:
         frame = frame[frame["fell_back"]]
         if frame.empty:
             return empty_state("No series fell back", "Every series had enough history for the full set of "
-                               "models.", icon="bi-check-circle", id="data-models-empty")
+                               "models and every model could be fitted.", icon="bi-check-circle",
+                               id="data-models-empty")
     cols = [
         text_col("item_id", "Item", pinned="left", minWidth=110), text_col("family", "Family", minWidth=110),
         text_col("model", "Chosen model", minWidth=170),
         num_col("error", "Backtest MASE", formats.D3_DEC2, maxWidth=140),
-        text_col("runner_up", "Runner-up", minWidth=170),
+        text_col("runner_up", "Runner-up", minWidth=170,
+                 headerTooltip="The other side of the rule: the best single model when the ensemble is kept, the "
+                               "ensemble when a single model replaced it"),
         num_col("runner_up_error", "Runner-up MASE", formats.D3_DEC2, maxWidth=140),
         num_col("snaive_error", "Seasonal naive MASE", formats.D3_DEC2, maxWidth=150),
-        text_col("note", "Note (fallback)", minWidth=220, tooltipField="note"),
+        text_col("note", "Note (why, fallbacks)", minWidth=260, tooltipField="note"),
     ]
     return grid("data-models-grid", records(frame), cols, row_id="item_id", height=430,
                 grid_options={"pagination": False})

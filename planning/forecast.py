@@ -1,38 +1,49 @@
 """Statistical forecasting step (SPEC Step 1): candidate models, backtest selection, intervals.
 
-How it works (all series at once, no per-item Python loops; statsforecast does the modelling):
+How it works (statsforecast's models, fitted per series by this module so that every substitute is seen):
 
 1. History is completed to a monthly grid per item (missing months after the item's first month
    are 0 units, up to the last history month of the whole table) and clipped at 0.
 2. Items are split by length n (m = season length) and demand class:
    * ``full``  (n >= 2m + 12): seasonal candidates; ``short`` (18 <= n < 2m + 12): the same with
-     non-seasonal ETS/ARIMA/Theta; ``tiny`` (n < 18): no backtest, simple exponential smoothing
-     (n >= 6) or the mean; ``zero`` (no demand at all): forecast 0. The note says which and why.
+     non-seasonal models; ``tiny`` (n < 18): no backtest, simple exponential smoothing (n >= 6) or
+     the mean; ``zero`` (no demand at all): forecast 0. The note says which and why.
    * smooth (average demand interval ADI < 1.32): SeasonalNaive, AutoETS, AutoARIMA, AutoTheta,
-     CrostonOptimized, the reference baseline, Ensemble(ETS,ARIMA,Theta);
-     intermittent (ADI >= 1.32, Syntetos-Boylan): the same without AutoARIMA, and the ensemble is
-     Ensemble(ETS,Theta,Croston).
-3. Backtest: one ``StatsForecast.cross_validation(refit=False)`` per chunk of series: each model
-   is fitted once at the first origin and applied (``forward``) at the later origins (n-12, n-8,
-   n-4 for ``full``; n-6, n-3 for ``short``) and at the end of the history (series are padded with
-   placeholder future months that are never scored). The models the chosen forecast uses are then
-   re-estimated on the whole history (``forecast``) for the final forecast.
+     CrostonOptimized, the reference baseline and the ensemble of ETS, ARIMA, Theta and seasonal
+     naive (``SMOOTH_MEMBERS``); a small run adds AutoCES to the candidates and the ensemble.
+     Intermittent (ADI >= 1.32, Syntetos-Boylan) series of a large run: the same without ARIMA, the
+     ensemble of ETS, Theta and seasonal naive. The ensemble is the trimmed mean of its members'
+     forecasts, month by month: the highest and the lowest left out, the others averaged (with 3 or 4
+     members, the median); bench/forecast.py measures it against the plain mean of ETS/ARIMA/Theta.
+3. Honest backtest: origins n-12, n-8, n-4 (``full``; n-6, n-3 for ``short``). Every model is
+   searched (ETS components, ARIMA orders, Theta variant, CES type) and estimated on the history
+   before the first origin only, and run forward from there (its parameters fixed) to the later
+   origins: nothing a scored month holds informs the model search, the parameters or, through the
+   errors, the interval calibration. The final forecast, which is never scored, re-estimates the
+   models the chosen forecast uses on the whole history: a small run searches every model again
+   (``final_fit='search'``); a large run too, except ARIMA, whose orders found at the first origin
+   are re-estimated (``large_final_fit_models``; as accurate as a new search, at a third of its
+   cost), so that 10,000 series fit in minutes on 2 cores.
 4. Selection by MASE (scale: in-sample mean absolute seasonal difference before the first origin;
    lag 1 when that is zero or too short), averaged over all origins and steps. The ensemble is the
    default; a single model replaces it only when its backtest MASE is less than a third of the
    ensemble's (``ENSEMBLE_MARGIN`` = 2.0): on short backtests, picking the lowest error is mostly
-   noise and loses to the combination on unseen data (the "forecast combination puzzle"; see the
-   selection-rule table of bench/forecast.py).
+   noise and loses to the combination on unseen data (bench/forecast.py replays the rule). The
+   runner-up is the other side of that comparison (the best single model when the ensemble is
+   kept, the ensemble when a single model replaced it), and the note says why in words.
    Run size: a run of at most ``ForecastConfig.full_search_max`` series (with a backtest) gives every
    series the smooth candidate set with AutoARIMA's default model space; a larger run uses a narrow
-   stepwise ARIMA search (no seasonal AR/MA terms), the intermittent set and a cheaper backtest of
-   ETS and ARIMA (fitted once on the whole history, run forward from each origin: its errors have
-   seen the future's parameters), so that 10,000 series fit in minutes on 2 cores (bench/forecast.py
-   measures both kinds of run).
-5. Intervals: every model's half-widths (native ones; the MASE scale for models without) are
-   multiplied by a factor per horizon step such that 80 % / 95 % of that model's scaled backtest
-   errors, pooled over all series, fall inside; the factors follow a power law in the step fitted
-   on the backtest, which extrapolates them beyond the backtest span. Bounds are clipped at 0.
+   stepwise ARIMA search (no seasonal AR/MA terms) and the intermittent set.
+5. Intervals: every model's half-widths (native ones, those of the first origin for the later
+   origins, whose parameters are the same; the MASE scale for models without) are multiplied by a
+   factor per horizon step such that 80 % / 95 % of that model's scaled backtest errors, pooled over
+   all series, fall inside; the factors follow a power law in the step fitted on the backtest, which
+   extrapolates them beyond the backtest span. Bounds are clipped at 0.
+6. Substitutes are never silent: a model that cannot be fitted is left out of the series'
+   candidates, a backtest window a model cannot forecast is dropped from its error, a final
+   re-estimation that fails keeps the backtest parameters, a forecast with missing months is
+   replaced by the next candidate, and only a series left without any candidate falls back to the
+   naive forecast; each is said in the series' note (``note_kinds`` reads them back).
 """
 
 from __future__ import annotations
@@ -46,46 +57,59 @@ import numpy as np
 import pandas as pd
 
 BASELINE = "baseline_ma3_trend"
-ENSEMBLE = "Ensemble(ETS,ARIMA,Theta)"
-ENSEMBLE_INTERMITTENT = "Ensemble(ETS,Theta,Croston)"
-REFIT_MODELS = ("AutoETS", "AutoARIMA", "AutoTheta")  # the others re-estimate in `forward` anyway
-FORWARD_MODELS = ("AutoETS", "AutoARIMA")  # backtested by `forward` from the whole-history fit in large runs
+SNAIVE = "SeasonalNaive"
+DOTM = "DynamicOptimizedTheta"
+CROSTON = "CrostonOptimized"
+SHORT_NAMES = {"AutoETS": "ETS", "AutoARIMA": "ARIMA", "AutoTheta": "Theta", "AutoCES": "CES", DOTM: "DOTM",
+               CROSTON: "Croston", SNAIVE: "SNaive", BASELINE: "baseline"}
+SMOOTH_MEMBERS = ("AutoETS", "AutoARIMA", "AutoTheta", SNAIVE)  # large runs
+SMOOTH_MEMBERS_SMALL = ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", SNAIVE)  # small runs
+INTERMITTENT_MEMBERS = ("AutoETS", "AutoTheta", SNAIVE)  # intermittent series of large runs
+SEARCHED = ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES")  # models whose form is searched
 FORECAST_COLUMNS = ["item_id", "period", "model", "forecast", "lo80", "hi80", "lo95", "hi95"]
 MODEL_COLUMNS = ["item_id", "model", "error", "runner_up", "runner_up_error", "snaive_error", "n_obs", "note"]
 LEVELS = (80, 95)
 ENSEMBLE_MARGIN = 2.0  # a single model replaces the ensemble only below a third of its backtest MASE
 ADI_INTERMITTENT = 1.32  # Syntetos-Boylan cut-off on the average demand interval
 MIN_SHORT = 18  # months needed for any backtest (12 to fit + 6 to score)
-CHUNK = 1000  # series per statsforecast call (progress / cancel granularity)
+CHUNK = 1000  # series per job (progress / cancel granularity)
 
 
-@dataclass(frozen=True)
-class _Group:
-    """Candidate set of one demand class."""
-
-    sf_names: tuple[str, ...]
-    members: tuple[str, ...]
-    ensemble: str
-
-    @property
-    def names(self) -> list[str]:
-        return [*self.sf_names, BASELINE, self.ensemble]
+def ensemble_name(members: tuple[str, ...], combine: str = "trimmed") -> str:
+    """'Ensemble(ETS,ARIMA,Theta,SNaive)' for the product's trimmed mean, 'Median(…)' / 'Mean(…)' else."""
+    label = {"trimmed": "Ensemble", "median": "Median", "mean": "Mean"}[combine]
+    return f"{label}({','.join(SHORT_NAMES.get(m, m) for m in members)})"
 
 
-SMOOTH = _Group(
-    ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "CrostonOptimized"),
-    ("AutoETS", "AutoARIMA", "AutoTheta"),
-    ENSEMBLE,
-)
-INTERMITTENT = _Group(
-    ("SeasonalNaive", "AutoETS", "AutoTheta", "CrostonOptimized"),
-    ("AutoETS", "AutoTheta", "CrostonOptimized"),
-    ENSEMBLE_INTERMITTENT,
-)
-CANDIDATES = tuple(dict.fromkeys(SMOOTH.names + INTERMITTENT.names))
+ENSEMBLE = ensemble_name(SMOOTH_MEMBERS)
+ENSEMBLE_SMALL = ensemble_name(SMOOTH_MEMBERS_SMALL)
+ENSEMBLE_INTERMITTENT = ensemble_name(INTERMITTENT_MEMBERS)
+
+# Phrases of the notes (one sentence each, joined by "; "), read back by `note_kinds`:
+# kind -> (phrase in the note, what it means for the /data page)
+NOTE_KINDS = {
+    "naive": ("fell back to naive", "fell back to the naive forecast (no candidate model could be used)"),
+    "left_out": ("could not be fitted", "had a model that could not be fitted and was left out"),
+    "window": ("backtest window", "had backtest windows dropped (a model could not forecast them)"),
+    "refit": ("not re-estimated", "kept a model's backtest parameters (it could not be re-estimated)"),
+    "missing": ("missing months", "had a forecast with missing months replaced"),
+    "short": ("short history", "are too short for the seasonal models"),
+    "tiny": ("months of history: no backtest", "are too short for any backtest"),
+    "zero": ("no demand in the history", "have no demand at all (forecast 0)"),
+    "intermittent": ("intermittent demand", "are intermittent (large run: ARIMA not used)"),
+    "kept": ("ensemble kept", "kept the ensemble although a single model scored lower on the backtest"),
+    "replaced": ("replaced the ensemble", "use a single model that beat the ensemble by the margin"),
+}
+SELECTION_KINDS = ("kept", "replaced")  # notes that explain the choice (not a fallback)
 
 Progress = Callable[[float, str], None]
 ShouldCancel = Callable[[], bool]
+
+
+def note_kinds(note: str | None) -> list[str]:
+    """The kinds (keys of NOTE_KINDS) a series' note mentions, in NOTE_KINDS order."""
+    text = str(note or "")
+    return [kind for kind, (phrase, _) in NOTE_KINDS.items() if phrase in text]
 
 
 class ForecastCancelled(Exception):
@@ -102,6 +126,15 @@ class ForecastRun:
     candidates: pd.DataFrame | None = field(default=None, repr=False)  # every candidate's forecast
     arima_search: str = "default"  # 'default' (small run) or 'narrow' (ForecastConfig.full_search_max)
 
+    @property
+    def note_counts(self) -> dict[str, list[str]]:
+        """Items per note kind (NOTE_KINDS), e.g. {'naive': ['A', 'B']}; kinds without items left out."""
+        out: dict[str, list[str]] = {}
+        for item, note in zip(self.models["item_id"], self.models["note"]):
+            for kind in note_kinds(note):
+                out.setdefault(kind, []).append(str(item))
+        return out
+
 
 @dataclass(frozen=True)
 class ForecastConfig:
@@ -111,15 +144,29 @@ class ForecastConfig:
     full_step: int = 4  # months between backtest origins (origins n-12, n-8, n-4)
     short_span: int = 6
     short_step: int = 3
-    final_refit: str = "chosen"  # re-estimate on the whole history: 'chosen' models, 'all' or 'none'
+    # which models get a whole-history fit for the final forecast: the 'chosen' forecast's, 'all' or
+    # 'none' (the first-origin fits run forward to the end of the history)
+    final_refit: str = "chosen"
+    # how: 'search' the model form again on the whole history, 'refit' the form found at the first origin
+    # (new parameters, no search) or 'forward' (the first origin's parameters run on to the end of the
+    # history); `final_fit_models` overrides it per model, and a large run adds `large_final_fit_models`
+    final_fit: str = "search"
+    final_fit_models: dict = field(default_factory=dict)
+    large_final_fit_models: dict = field(default_factory=lambda: {"AutoARIMA": "refit"})
     margin: float = ENSEMBLE_MARGIN
     intermittent_adi: float = ADI_INTERMITTENT  # inf: treat every series as smooth
     selection: str = "ensemble_default"  # or 'argmin' (pure lowest error) or 'ensemble' (always)
+    # how the ensemble combines its members' forecasts, month by month: 'trimmed' (the highest and the
+    # lowest left out, the mean of the others; with 3 or 4 members the median), 'median' or 'mean'
+    combine: str = "trimmed"
+    smooth_members: tuple[str, ...] = SMOOTH_MEMBERS  # large runs
+    smooth_members_small: tuple[str, ...] = SMOOTH_MEMBERS_SMALL  # small runs (AutoCES is affordable)
+    intermittent_members: tuple[str, ...] = INTERMITTENT_MEMBERS  # intermittent series of large runs
+    extra_candidates: tuple[str, ...] = ()  # more single candidates (e.g. DOTM, for the bench)
     # AutoARIMA's search: statsforecast's default (`arima_full`, ~0.35 s a series) in runs of at most
     # `full_search_max` series, where intermittent series get the smooth candidate set (with ARIMA)
     # too; beyond, a narrow stepwise search (`arima`: differencing still chosen by the unit-root
-    # tests, no seasonal AR/MA terms), 5-6x faster, which 10,000 series on 2 cores need; less
-    # accurate on seasonal series (bench: synthetic smooth AutoARIMA MASE 0.925 vs 0.844)
+    # tests, no seasonal AR/MA terms), 5-6x faster, which 10,000 series on 2 cores need
     arima_full: dict = field(default_factory=dict)
     full_search_max: int = 200
     arima: dict = field(
@@ -129,19 +176,7 @@ class ForecastConfig:
         )
     )
     ets: dict = field(default_factory=dict)
-    refit_models: tuple[str, ...] = REFIT_MODELS  # which models `final_refit` re-estimates
-    # 'search' (search at the first origin, forward to the later ones, search again on the whole
-    # history) or 'forward' (ETS and ARIMA searched once on the whole history, the model found
-    # re-estimated at the first origin and run forward; see _fit_and_forward); statistical_forecast
-    # uses 'forward' for large runs
-    backtest: str = "search"
     chunk: int = CHUNK
-
-
-def horizon_after(last_period: str, n: int) -> list[str]:
-    """The `n` 'YYYY-MM' periods following `last_period`."""
-    start = pd.Period(last_period, freq="M")
-    return [str(start + i) for i in range(1, n + 1)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -171,9 +206,8 @@ def _prepare(history: pd.DataFrame) -> _Panel:
     n_obs = (last - first + 1).astype(int)
     L = int(n_obs.max())
     Y = np.full((len(ids), L), np.nan)
-    row = np.arange(len(ids))[:, None]
     col = np.arange(L)[None, :]
-    Y[(col >= L - n_obs[:, None]) & (row >= 0)] = 0.0
+    Y[col >= L - n_obs[:, None]] = 0.0
     pos = pd.Index(ids).get_indexer(sums.index.get_level_values(0))
     cols = L - 1 - (last - sums.index.get_level_values(1).to_numpy())
     Y[pos, cols] = sums.to_numpy()
@@ -225,55 +259,81 @@ def baseline_forecast(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame
 
 
 # --------------------------------------------------------------------------------------------------
-# statsforecast models
+# candidate sets and statsforecast models
 
 
-def _croston_class():
-    from statsforecast.models import CrostonOptimized
+@dataclass(frozen=True)
+class _Group:
+    """Candidate set of one demand class."""
 
-    class _Croston(CrostonOptimized):
-        """CrostonOptimized accepting `level` (NaN intervals, calibrated later) and `forward`."""
+    sf_names: tuple[str, ...]  # statsforecast models, fitted per series
+    members: tuple[str, ...]  # the ensemble's members (a subset of sf_names)
+    ensemble: str
+    combine: str = "trimmed"
 
-        def forecast(self, y, h, X=None, X_future=None, level=None, fitted=False):  # noqa: N803
-            res = dict(super().forecast(y=y, h=h, X=X, X_future=X_future, fitted=fitted))
-            for lv in level or ():
-                res[f"lo-{lv}"] = np.full(h, np.nan)
-                res[f"hi-{lv}"] = np.full(h, np.nan)
-            return res
-
-        def forward(self, y, h, X=None, X_future=None, level=None, fitted=False):  # noqa: N803
-            return self.forecast(y=y, h=h, X=X, X_future=X_future, level=level, fitted=fitted)
-
-    _Croston.__qualname__ = "_Croston"
-    globals()["_Croston"] = _Croston  # importable by name, so picklable for n_jobs > 1
-    return _Croston
+    @property
+    def names(self) -> list[str]:
+        return [*self.sf_names, BASELINE, self.ensemble]
 
 
-def _models(names: tuple[str, ...], season_length: int, seasonal: bool, cfg: ForecastConfig) -> dict:
-    """statsforecast model objects by alias."""
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+def _group(members: tuple[str, ...], cfg: ForecastConfig, *, arima: bool) -> _Group:
+    """Seasonal naive, the members, ETS/Theta (and ARIMA), the extra candidates and Croston."""
+    core = ("AutoETS", "AutoARIMA", "AutoTheta") if arima else ("AutoETS", "AutoTheta")
+    wanted = set(members) | set(core) | set(cfg.extra_candidates) | {SNAIVE, CROSTON}
+    order = (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", CROSTON, DOTM, *cfg.extra_candidates)
+    sf = tuple(dict.fromkeys(m for m in order if m in wanted))
+    return _Group(sf, tuple(members), ensemble_name(tuple(members), cfg.combine), cfg.combine)
 
-    croston = globals().get("_Croston") or _croston_class()
+
+def _model_makers(names: tuple[str, ...], season_length: int, seasonal: bool, cfg: ForecastConfig) -> dict:
+    """Unfitted statsforecast model per candidate name (called once per series and fit)."""
+    from statsforecast.models import (
+        AutoARIMA,
+        AutoCES,
+        AutoETS,
+        AutoTheta,
+        CrostonOptimized,
+        DynamicOptimizedTheta,
+        SeasonalNaive,
+    )
+
     m = season_length if seasonal else 1
     arima = dict(cfg.arima)
     if m == 1:
         arima = {k: v for k, v in arima.items() if k not in ("max_P", "max_Q", "start_P", "start_Q")}
     make = {
-        "SeasonalNaive": lambda: SeasonalNaive(season_length=season_length, alias="SeasonalNaive"),
+        SNAIVE: lambda: SeasonalNaive(season_length=season_length, alias=SNAIVE),
         "AutoETS": lambda: AutoETS(season_length=m, alias="AutoETS", **cfg.ets),
         "AutoARIMA": lambda: AutoARIMA(season_length=m, alias="AutoARIMA", **arima),
         "AutoTheta": lambda: AutoTheta(season_length=m, alias="AutoTheta"),
-        "CrostonOptimized": lambda: croston(alias="CrostonOptimized"),
+        "AutoCES": lambda: AutoCES(season_length=m, alias="AutoCES"),
+        DOTM: lambda: DynamicOptimizedTheta(season_length=m, alias=DOTM),
+        CROSTON: lambda: CrostonOptimized(alias=CROSTON),
     }
-    return {name: make[name]() for name in names}
+    return {name: make[name] for name in names}
 
 
-def _long_frame(ids: np.ndarray, Y: np.ndarray, last: int) -> pd.DataFrame:
-    """Right-aligned matrix -> statsforecast long frame (unique_id, ds, y), NaN cells dropped."""
-    L = Y.shape[1]
-    rows, cols = np.nonzero(~np.isnan(Y))
-    ds = pd.PeriodIndex.from_ordinals(last - (L - 1) + cols, freq="M").to_timestamp()
-    return pd.DataFrame({"unique_id": ids[rows], "ds": ds, "y": Y[rows, cols]})
+def _same_model(fitted, make: Callable):
+    """An unfitted model of the form `fitted` found (ETS components, ARIMA orders, Theta variant, CES
+    type): re-estimating it costs one fit instead of a search."""
+    from statsforecast.models import ARIMA, AutoCES, AutoETS, AutoTheta
+
+    spec = getattr(fitted, "model_", None) or {}
+    if isinstance(fitted, AutoETS) and "components" in spec:
+        comp = str(spec["components"])
+        return AutoETS(season_length=fitted.season_length, model=comp[:3], damped=comp[3:4] == "D",
+                       alias=fitted.alias)
+    if "arma" in spec:
+        p, q, P, Q, m, d, D = (int(v) for v in spec["arma"])
+        coef = spec.get("coef") or {}
+        return ARIMA(order=(p, d, q), seasonal_order=(P, D, Q), season_length=max(m, 1),
+                     include_mean="intercept" in coef, include_drift="drift" in coef, alias=fitted.alias)
+    if isinstance(fitted, AutoCES) and "seasontype" in spec:
+        return AutoCES(season_length=fitted.season_length, model=str(spec["seasontype"]), alias=fitted.alias)
+    if isinstance(fitted, AutoTheta) and "modeltype" in spec:
+        return AutoTheta(season_length=fitted.season_length, model=str(spec["modeltype"]),
+                         decomposition_type=fitted.decomposition_type, alias=fitted.alias)
+    return make()
 
 
 def _scale(Y: np.ndarray, season_length: int) -> np.ndarray:
@@ -289,15 +349,9 @@ def _scale(Y: np.ndarray, season_length: int) -> np.ndarray:
     return np.where(np.isfinite(out) & (out > 0), out, 1.0)
 
 
-def _sf_frame(fc: pd.DataFrame, name: str, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Point forecasts and (…, 2) half-widths of one model from a statsforecast output."""
-    point = fc[name].to_numpy(float).reshape(shape)
-    half = np.stack(
-        [((fc[f"{name}-hi-{lv}"].to_numpy(float) - fc[f"{name}-lo-{lv}"].to_numpy(float)) / 2).reshape(shape)
-         for lv in LEVELS],
-        axis=-1,
-    )
-    return point, half
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0][:80] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 # --------------------------------------------------------------------------------------------------
@@ -313,10 +367,12 @@ class _TierResult:
     half: np.ndarray  # (n, k, W, h, 2) raw half-widths for 80 / 95 (NaN where none)
     actual: np.ndarray  # (n, W, h) actuals (NaN where not observed)
     scale: np.ndarray  # (n,)
-    error: np.ndarray  # (n, k) backtest MASE
+    error: np.ndarray  # (n, k) backtest MASE (NaN: not available for that series)
     available: np.ndarray  # (k,) bool
     chosen: np.ndarray | None = None  # (n,) index of the chosen candidate
     runner: np.ndarray | None = None  # (n,) index of the runner-up
+    notes: list[list[str]] | None = None  # per series: what the fit and the selection said
+    last_y: np.ndarray | None = None  # (n,) the last history month (for the naive fallback)
 
 
 @dataclass(frozen=True)
@@ -396,7 +452,8 @@ def _merge_chunks(results: list[_TierResult]) -> _TierResult:
     return _TierResult(
         ids=cat("ids"), group=first.group, names=first.names, point=cat("point"), half=cat("half"),
         actual=cat("actual"), scale=cat("scale"), error=cat("error"), available=first.available,
-        chosen=cat("chosen"), runner=cat("runner"),
+        chosen=cat("chosen"), runner=cat("runner"), notes=[note for r in results for note in r.notes],
+        last_y=cat("last_y"),
     )
 
 
@@ -406,14 +463,35 @@ def _in_daemon() -> bool:
     return bool(mp.current_process().daemon)
 
 
-def _run_chunk(job: _ChunkJob) -> _TierResult:
-    """One statsforecast cross-validation call (backtest + final forecast) and the final refits."""
-    from statsforecast import StatsForecast
-    from statsforecast.models import Naive
+def _predict(model, h: int, y: np.ndarray | None = None, level: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Point forecast (h,) and half-widths (h, 2; NaN without `level`) of a fitted model: from the end of
+    its own fit, or run forward over `y` with its parameters fixed (models without `forward` are refitted
+    on `y`: their only parameters are the data's own, like seasonal naive and Croston)."""
+    levels = list(LEVELS)
+    with_level = level and getattr(model, "alias", "") != CROSTON  # Croston has no native intervals
+    kw = {"level": levels} if with_level else {}
+    if y is None:
+        res = model.predict(h=h, **kw)
+    elif hasattr(model, "forward"):
+        res = model.forward(y=y, h=h, **kw)
+    else:
+        res = model.new().fit(y=y).predict(h=h, **kw)
+    point = np.asarray(res["mean"], dtype=float)
+    half = np.full((h, 2), np.nan)
+    for li, lv in enumerate(LEVELS):
+        if f"hi-{lv}" in res:
+            half[:, li] = (np.asarray(res[f"hi-{lv}"], float) - np.asarray(res[f"lo-{lv}"], float)) / 2
+    if point.shape != (h,) or not np.isfinite(point).all():
+        raise FloatingPointError("forecast with missing values")
+    return point, half
 
+
+def _run_chunk(job: _ChunkJob) -> _TierResult:
+    """Backtest (every model searched and estimated before the first origin, run forward to the later
+    origins), selection and the final forecast of one chunk of series."""
     _configure_runtime()
-    group, cfg, h_cv, span = job.group, job.cfg, job.h_cv, job.span
-    n_w = span // job.step + 1
+    group, cfg, h_cv, span, step = job.group, job.cfg, job.h_cv, job.span, job.step
+    n_w = span // step + 1
     names = group.names
     k = len(names)
     n = len(job.ids)
@@ -422,177 +500,201 @@ def _run_chunk(job: _ChunkJob) -> _TierResult:
     L = Y.shape[1]
     point = np.full((n, k, n_w, h_cv), np.nan)
     half = np.full((n, k, n_w, h_cv, 2), np.nan)
-    models = _models(group.sf_names, job.season_length, job.seasonal, cfg)
-    direct = [name for name in group.sf_names if name in _whole_history_models(cfg)]
-    in_cv = [name for name in group.sf_names if name not in direct]
-    # placeholder future months let the same call produce the final forecast (never scored)
-    Y_ext = np.hstack([Y, np.zeros((n, h_cv))])
-    sf = StatsForecast(models=[models[name] for name in in_cv], freq="MS", n_jobs=1, fallback_model=Naive())
+    makers = _model_makers(group.sf_names, job.season_length, job.seasonal, cfg)
+    cols = [names.index(name) for name in group.sf_names]
+    fitted: list[list] = [[None] * len(cols) for _ in range(n)]
+    events: list[dict[str, list]] = [{} for _ in range(n)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cv = sf.cross_validation(
-            df=_long_frame(job.ids, Y_ext, job.last + h_cv), h=h_cv, step_size=job.step,
-            test_size=span + h_cv, level=list(LEVELS), refit=False,
-        )
-    cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable")
-    for name in in_cv:
-        j = names.index(name)
-        point[:, j], half[:, j] = _sf_frame(cv, name, (n, n_w, h_cv))
-    for name in direct:
-        j = names.index(name)
-        point[:, j], half[:, j] = _fit_and_forward(models[name], Y, job.n_obs, span, job.step, h_cv)
+        for i in range(n):
+            y = Y[i, L - int(job.n_obs[i]):]
+            first = len(y) - span
+            for jm, (name, j) in enumerate(zip(group.sf_names, cols)):
+                try:
+                    model = makers[name]().fit(y=y[:first])
+                    point[i, j, 0], half[i, j, 0] = _predict(model, h_cv)
+                except Exception as exc:
+                    events[i].setdefault("unfit", []).append((name, _why(exc)))
+                    continue
+                fitted[i][jm] = model
+                for w in range(1, n_w - 1):
+                    try:  # the same parameters: the first origin's interval shape (native intervals cost 30x)
+                        point[i, j, w] = _predict(model, h_cv, y[: first + w * step], level=False)[0]
+                        half[i, j, w] = half[i, j, 0]
+                    except Exception:
+                        events[i].setdefault("window", []).append(name)
     # the reference baseline at each origin (its formula, vectorized; not a statsforecast model)
     jb = names.index(BASELINE)
     actual = np.full((n, n_w, h_cv), np.nan)
     for w in range(n_w):
-        cut = L - span + w * job.step
+        cut = L - span + w * step
         point[:, jb, w] = _baseline_matrix(Y[:, :cut], h_cv)
         seen = min(h_cv, L - cut)
         actual[:, w, :seen] = Y[:, cut : cut + seen]
-    _ensemble(point, half, names, group)
+    _ensemble(point[:, :, :-1], half[:, :, :-1], names, group)
     scale = _scale(Y[:, : L - span], job.season_length if job.seasonal else 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         err = np.abs(point - actual[:, None]) / scale[:, None, None, None]
         error = np.nanmean(err.reshape(n, k, -1), axis=2)
     # seasonal naive needs a full season before the first origin
-    error[job.n_obs - span < job.season_length, names.index("SeasonalNaive")] = np.nan
+    error[job.n_obs - span < job.season_length, names.index(SNAIVE)] = np.nan
     res = _TierResult(
         ids=job.ids, group=group, names=names, point=point, half=half, actual=actual, scale=scale,
-        error=error, available=np.ones(k, dtype=bool),
+        error=error, available=np.ones(k, dtype=bool), last_y=Y[:, -1].copy(),
     )
     res.chosen, res.runner = _select(res, cfg)
-    if cfg.final_refit != "none":
-        _refit_final(res, Y, job.last, models, cfg)
+    _final(res, Y, job.n_obs, fitted, makers, events, cfg)
+    res.notes = [_fit_notes(ev, n_w - 1) for ev in events]
     return res
 
 
-def _whole_history_models(cfg: ForecastConfig) -> tuple[str, ...]:
-    """The models whose backtest `_fit_and_forward` makes from a whole-history fit (none re-fitted after)."""
-    return FORWARD_MODELS if cfg.backtest == "forward" else ()
-
-
-def _fit_and_forward(model, Y: np.ndarray, n_obs: np.ndarray, span: int, step: int, h: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """The cheaper backtest of large runs: `model` searched once per series on its whole history (the
-    final forecast); the model it found (the same ETS components, the same ARIMA orders) re-estimated at
-    the first origin and run forward from there to the later origins.
-
-    One model search instead of two; the backtest has seen which model the whole history prefers (not
-    its parameters). Returns point (n, W, h) and half-widths (n, W, h, 2), the last window being the
-    final forecast."""
-    from statsforecast.models import Naive
-
-    n_w = span // step + 1
-    n, L = Y.shape
-    point = np.full((n, n_w, h), np.nan)
-    half = np.full((n, n_w, h, 2), np.nan)
-    levels = list(LEVELS)
-
-    def store(i: int, w: int, res: dict) -> None:
-        point[i, w] = res["mean"]
-        for li, lv in enumerate(LEVELS):
-            if f"hi-{lv}" in res:
-                half[i, w, :, li] = (np.asarray(res[f"hi-{lv}"]) - np.asarray(res[f"lo-{lv}"])) / 2
-
+def _final(res: _TierResult, Y: np.ndarray, n_obs: np.ndarray, fitted: list[list], makers: dict,
+           events: list[dict[str, list]], cfg: ForecastConfig) -> None:
+    """The final forecast (last window) of every fitted model: models the chosen forecast uses (all of
+    them with final_refit='all') are re-estimated on the whole history (`cfg.final_fit`: 'search' again
+    or 'refit' the form found at the first origin); the others run forward from the first origin."""
+    n, k, n_w, h_cv = res.point.shape
+    names, group = res.names, res.group
+    je = names.index(group.ensemble)
+    L = Y.shape[1]
+    used = np.zeros((n, k), dtype=bool)
+    if cfg.final_refit == "all":
+        used[:] = True
+    elif cfg.final_refit != "none":
+        used[np.arange(n), res.chosen] = True
+        for member in group.members:
+            used[res.chosen == je, names.index(member)] = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i in range(n):
             y = Y[i, L - int(n_obs[i]):]
-            try:
-                full = model.new().fit(y=y)
-            except Exception:  # what statsforecast does too: the naive forecast instead
-                full = Naive().fit(y=y)
-            store(i, n_w - 1, full.predict(h=h, level=levels))
-            first = len(y) - span
-            try:
-                origin = _same_model(full).fit(y=y[:first])
-            except Exception:  # too short for that model at the first origin: its parameters, forward
-                origin = full
-            for w in range(n_w - 1):
-                try:
-                    store(i, w, origin.forward(y=y[: first + w * step], h=h, level=levels))
-                except Exception:
-                    pass  # left out of this series' backtest (NaN)
-    return point, half
-
-
-def _same_model(fitted):
-    """An unfitted model of the specification `fitted` chose (ETS components, ARIMA orders)."""
-    from statsforecast.models import ARIMA, AutoETS
-
-    spec = getattr(fitted, "model_", None) or {}
-    if "components" in spec and isinstance(fitted, AutoETS):
-        trend = str(spec.get("method", "")).split(",")[1] if "," in str(spec.get("method", "")) else ""
-        return AutoETS(season_length=fitted.season_length, model=str(spec["components"])[:3],
-                       damped=trend.endswith("d"))
-    if "arma" in spec:
-        p, q, P, Q, m, d, D = (int(v) for v in spec["arma"])
-        coef = spec.get("coef") or {}
-        return ARIMA(order=(p, d, q), seasonal_order=(P, D, Q), season_length=max(m, 1),
-                     include_mean="intercept" in coef, include_drift="drift" in coef)
-    return fitted.new()
-
-
-def _ensemble(point: np.ndarray, half: np.ndarray, names: list[str], group: _Group) -> None:
-    """Ensemble = mean of the members' forecasts; its half-widths = mean of theirs (NaN -> ignored)."""
-    members = [names.index(m) for m in group.members]
-    je = names.index(group.ensemble)
-    point[:, je] = point[:, members].mean(axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        half[:, je] = np.nanmean(half[:, members], axis=1)
-
-
-def _refit_final(res: _TierResult, Y: np.ndarray, last: int, models: dict, cfg: ForecastConfig) -> None:
-    """Re-estimate ETS / ARIMA / Theta on the whole history where the chosen forecast uses them.
-
-    The backtest fits each model once at the first origin and re-uses its parameters (`forward`)
-    at the later origins: cheap, but at the end of the history a refit is clearly more accurate.
-    """
-    from statsforecast import StatsForecast
-    from statsforecast.models import Naive
-
-    n, k, n_w, h_cv = res.point.shape
-    je = res.names.index(res.group.ensemble)
-    refit = [m for m in cfg.refit_models if m in res.group.sf_names and m not in _whole_history_models(cfg)]
-    for name in refit:
-        j = res.names.index(name)
-        if cfg.final_refit == "all":
-            need = np.ones(n, dtype=bool)
-        else:
-            need = (res.chosen == j) | ((res.chosen == je) & (name in res.group.members))
-        r = np.nonzero(need)[0]
-        if len(r) == 0:
-            continue
-        sf = StatsForecast(models=[models[name]], freq="MS", n_jobs=1, fallback_model=Naive())
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fc = sf.forecast(df=_long_frame(res.ids[r], Y[r], last), h=h_cv, level=list(LEVELS))
-        fc = fc.sort_values(["unique_id", "ds"], kind="stable")
-        res.point[r, j, -1], res.half[r, j, -1] = _sf_frame(fc, name, (len(r), h_cv))
+            for jm, name in enumerate(group.sf_names):
+                model = fitted[i][jm]
+                if model is None:
+                    continue
+                j = names.index(name)
+                out = None
+                how = cfg.final_fit_models.get(name, cfg.final_fit)
+                if used[i, j] and name in SEARCHED and how != "forward":
+                    try:
+                        again = makers[name]() if how == "search" else _same_model(model, makers[name])
+                        out = _predict(again.fit(y=y), h_cv)
+                    except Exception as exc:
+                        events[i].setdefault("refit", []).append((name, _why(exc)))
+                if out is None:
+                    try:
+                        out = _predict(model, h_cv, y)
+                    except Exception as exc:
+                        events[i].setdefault("final", []).append((name, _why(exc)))
+                        continue
+                res.point[i, j, -1], res.half[i, j, -1] = out
     final_p, final_h = res.point[:, :, -1:], res.half[:, :, -1:]
-    _ensemble(final_p, final_h, res.names, res.group)
+    _ensemble(final_p, final_h, names, group)
     res.point[:, :, -1:], res.half[:, :, -1:] = final_p, final_h
 
 
-def _select(res: _TierResult, cfg: ForecastConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Chosen and runner-up candidate index per series."""
+def _fit_notes(ev: dict[str, list], n_windows: int) -> list[str]:
+    """The fit's substitutes in words (phrases of NOTE_KINDS)."""
+    out = []
+    for name, why in ev.get("unfit", []):
+        out.append(f"{name} could not be fitted ({why}): left out of this series' candidates")
+    for name in dict.fromkeys(ev.get("window", [])):
+        dropped = ev["window"].count(name)
+        out.append(f"{name}: {dropped} of {n_windows} backtest windows dropped (it could not forecast them)")
+    for name, why in ev.get("refit", []):
+        out.append(f"{name} not re-estimated on the whole history ({why}): its backtest parameters used")
+    for name, why in ev.get("final", []):
+        out.append(f"{name} could not be fitted on the whole history nor run on from the backtest ({why}): "
+                   "left out of the final forecast")
+    return out
+
+
+def _trimmed_mean(stack: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Mean along `axis` without the highest and the lowest value (of those that exist, when 3 or more
+    do; the plain mean of 1 or 2)."""
+    srt = np.sort(np.moveaxis(stack, axis, -1), axis=-1)  # NaN last
+    cnt = np.isfinite(srt).sum(axis=-1)
+    ranks = np.arange(srt.shape[-1])
+    lo = np.where(cnt >= 3, 1, 0)[..., None]
+    hi = np.where(cnt >= 3, cnt - 1, cnt)[..., None]
+    keep = (ranks >= lo) & (ranks < hi)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.where(keep, srt, 0.0).sum(axis=-1) / np.where(cnt > 0, (hi - lo)[..., 0], np.nan)
+
+
+def _ensemble(point: np.ndarray, half: np.ndarray, names: list[str], group: _Group) -> None:
+    """Ensemble = the trimmed mean (or median, mean) of the members' forecasts that exist, month by
+    month; its half-widths the same of theirs (the calibration scales them; trimmed, one member's odd
+    native interval cannot widen the ensemble's)."""
+    members = [names.index(m) for m in group.members]
+    je = names.index(group.ensemble)
+    combine = {"trimmed": _trimmed_mean, "median": np.nanmedian, "mean": np.nanmean}[group.combine]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        point[:, je] = combine(point[:, members], axis=1)
+        half[:, je] = combine(half[:, members], axis=1)
+
+
+def _scores(res: _TierResult, cfg: ForecastConfig) -> np.ndarray:
+    """What the rule ranks: backtest MASE, single models' multiplied by 1 + margin (inf: unavailable)."""
     err = np.where(np.isnan(res.error), np.inf, res.error)
     je = res.names.index(res.group.ensemble)
     if cfg.selection == "argmin":
-        score = err
-    elif cfg.selection == "ensemble":
-        score = np.full_like(err, np.inf)
-        score[:, je] = 0.0
-    else:
-        penalty = np.full(err.shape[1], 1.0 + cfg.margin)
-        penalty[je] = 1.0
-        score = err * penalty[None, :]
-    chosen = np.argsort(score, axis=1, kind="stable")[:, 0]  # ties: candidate order (simplest first)
+        return err
+    if cfg.selection == "ensemble":
+        score = np.where(np.isfinite(err), 1e12 + err, np.inf)  # the ensemble unless it is unavailable
+        score[:, je] = err[:, je]
+        return score
+    penalty = np.full(err.shape[1], 1.0 + cfg.margin)
+    penalty[je] = 1.0
+    return err * penalty[None, :]
+
+
+def _select(res: _TierResult, cfg: ForecastConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Chosen candidate per series (lowest rule score; ties: candidate order, simplest first) and the
+    runner-up: the other side of the rule's comparison (the best single model when the ensemble is
+    kept, the ensemble when a single model replaced it), the second lowest error under 'argmin'."""
+    score = _scores(res, cfg)
+    order = np.argsort(score, axis=1, kind="stable")
+    chosen = order[:, 0]
+    err = np.where(np.isnan(res.error), np.inf, res.error)
+    je = res.names.index(res.group.ensemble)
     raw = np.argsort(err, axis=1, kind="stable")
     runner = np.where(raw[:, 0] == chosen, raw[:, 1], raw[:, 0])
+    if cfg.selection != "argmin":
+        single = err.copy()
+        single[:, je] = np.inf
+        best_single = np.argmin(single, axis=1)
+        runner = np.where(chosen == je, best_single, np.where(np.isfinite(err[:, je]), je, runner))
     return chosen, runner
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}" if abs(v) >= 0.1 or v == 0 else f"{v:.2g}"
+
+
+def _selection_note(res: _TierResult, i: int, cfg: ForecastConfig) -> str:
+    """Why series i has its model when the table alone would not say it."""
+    names, je = res.names, res.names.index(res.group.ensemble)
+    c, r = int(res.chosen[i]), int(res.runner[i])
+    e, er = res.error[i, c], res.error[i, r]
+    times = f"{1 + cfg.margin:g}×"
+    if cfg.selection != "ensemble_default" or not np.isfinite(e):
+        return ""
+    if c == je and np.isfinite(er) and er < e:
+        return (f"ensemble kept: no single model is {times} better on the backtest (best single model "
+                f"{names[r]} {_num(er)}; it would need below {_num(e / (1 + cfg.margin))})")
+    if c != je and r == je:
+        return f"{names[c]} replaced the ensemble: {times} better on the backtest ({_num(e)} vs {_num(er)})"
+    if c != je:
+        return f"{names[c]}: the ensemble had no backtest error (its members could not be fitted)"
+    return ""
+
+
+# --------------------------------------------------------------------------------------------------
+# calibration
 
 
 def _calibration(res: _TierResult, min_count: int = 30) -> np.ndarray:
@@ -602,6 +704,7 @@ def _calibration(res: _TierResult, min_count: int = 30) -> np.ndarray:
     intervals); the factor is the 80 % (95 %) quantile of z over all series and origins, smoothed
     across steps with a power law a * step^b (b in [-0.5, 1]), which also extrapolates it beyond
     the backtest span. With fewer than `min_count` errors per step one pooled factor is used.
+    Only backtest windows are used (never the final forecast's months, which are never scored).
     """
     n, k, n_w, h = res.point.shape
     factors = np.ones((k, h, 2))
@@ -682,16 +785,18 @@ def statistical_forecast(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         nonzero_months = (panel.Y > 0).sum(axis=1)
-    adi = np.where(nonzero_months > 0, panel.n_obs / np.maximum(nonzero_months, 1), np.inf)
     has_demand = nonzero_months > 0
-    intermittent = adi >= cfg.intermittent_adi
     is_full = has_demand & (panel.n_obs >= full_min)
     is_short = has_demand & (panel.n_obs >= MIN_SHORT) & ~is_full
+    # the demand class (which candidate set a large run gives) from the months before the backtest's
+    # first origin, like every other choice the backtest scores
+    span = np.where(is_full, cfg.full_span, np.where(is_short, cfg.short_span, 0))
+    before = np.arange(panel.Y.shape[1])[None, :] < panel.Y.shape[1] - span[:, None]
+    nonzero_before = ((panel.Y > 0) & before).sum(axis=1)
+    adi = np.where(nonzero_before > 0, np.maximum(panel.n_obs - span, 1) / np.maximum(nonzero_before, 1), np.inf)
+    intermittent = adi >= cfg.intermittent_adi
     arima_search = "default" if int((is_full | is_short).sum()) <= cfg.full_search_max else "narrow"
-    if arima_search == "default":  # a small run affords ARIMA's full search, on intermittent series too
-        cfg = replace(cfg, arima=cfg.arima_full)
-    else:
-        cfg = replace(cfg, backtest="forward")
+    cfg, smooth, inter = _path(cfg, small=arima_search == "default")
     use_intermittent_set = intermittent & (arima_search == "narrow")
     done = [0]
 
@@ -707,7 +812,7 @@ def statistical_forecast(
         (is_full, cfg.full_span, cfg.full_step, m > 1, "full"),
         (is_short, cfg.short_span, cfg.short_step, False, "short"),
     ):
-        for group, cls_mask in ((SMOOTH, ~use_intermittent_set), (INTERMITTENT, use_intermittent_set)):
+        for group, cls_mask in ((smooth, ~use_intermittent_set), (inter, use_intermittent_set)):
             idx = np.nonzero(tier_mask & cls_mask)[0]
             if len(idx) == 0:
                 continue
@@ -718,12 +823,12 @@ def statistical_forecast(
     results = _run_jobs(jobs, workers, tick)
     for tier, group, idx, first, stop in tiers:
         res = _merge_chunks(results[first:stop])
-        notes = _notes(tier, group, panel.n_obs[idx], adi[idx], full_min)
-        parts.append(_assemble_tier(res, panel.n_obs[idx], notes, steps_needed, horizon, return_candidates))
+        notes = _notes(tier, group if group is inter else None, panel.n_obs[idx], adi[idx], full_min)
+        parts.append(_assemble_tier(res, panel.n_obs[idx], notes, steps_needed, horizon, return_candidates, cfg))
     tiny = np.nonzero(has_demand & (panel.n_obs < MIN_SHORT))[0]
     if len(tiny):
         report(0.05 + 0.9 * min(1.0, done[0] / (2 * total)), "forecasting short series")
-        parts.append((*_run_tiny(panel, tiny, steps_needed, horizon, n_jobs), None))
+        parts.append((*_run_tiny(panel, tiny, steps_needed, horizon), None))
         tick(2 * len(tiny))
     zero = np.nonzero(~has_demand)[0]
     if len(zero):
@@ -741,26 +846,39 @@ def statistical_forecast(
     )
 
 
-def _notes(tier: str, group: _Group, n_obs: np.ndarray, adi: np.ndarray, full_min: int) -> list[str]:
-    """Why a series did not get the full candidate set ('' when it did)."""
-    short = np.where(
-        tier == "short",
-        np.char.add(np.char.add("short history: ", n_obs.astype(str)),
-                    f" months (seasonal models need {full_min}: 2 seasons + 12-month backtest), so "
-                    "ETS/ARIMA/Theta are non-seasonal"),
-        "",
-    )
-    inter = ""  # in a small run intermittent series get the full set too (Croston is always a candidate)
-    if group is INTERMITTENT:
-        inter = np.char.add(np.char.add("intermittent demand (one month in ", np.char.mod("%.1f", adi)),
-                            " has demand): AutoARIMA not used, ensemble with Croston")
-    both = np.char.add(np.char.add(short, np.where((short != "") & (inter != ""), "; ", "")), inter)
-    return both.tolist()
+def _path(cfg: ForecastConfig, *, small: bool) -> tuple[ForecastConfig, _Group, _Group]:
+    """The settings and candidate sets (smooth, intermittent) of a small or a large run. A small run
+    affords ARIMA's full search and CES, and gives intermittent series the smooth set too."""
+    if small:
+        cfg = replace(cfg, arima=cfg.arima_full)
+        smooth = _group(cfg.smooth_members_small, cfg, arima=True)
+    else:
+        cfg = replace(cfg, final_fit_models={**cfg.large_final_fit_models, **cfg.final_fit_models})
+        smooth = _group(cfg.smooth_members, cfg, arima=True)
+    return cfg, smooth, _group(cfg.intermittent_members, cfg, arima=False)
+
+
+def _notes(tier: str, group: _Group | None, n_obs: np.ndarray, adi: np.ndarray, full_min: int) -> list[list[str]]:
+    """Why a series did not get the full candidate set (empty when it did); `group`: the intermittent set
+    when the series got it."""
+    members = ", ".join(SHORT_NAMES.get(m, m) for m in group.members) if group is not None else ""
+    out: list[list[str]] = []
+    for n, a in zip(n_obs, adi):
+        parts = []
+        if tier == "short":
+            parts.append(f"short history: {n} months (seasonal models need {full_min}: 2 seasons + 12-month "
+                         "backtest), so the models are non-seasonal")
+        if group is not None:  # in a small run intermittent series get the full set too
+            how = f"one month in {a:.1f} had demand" if np.isfinite(a) else "no demand"
+            parts.append(f"intermittent demand ({how} before the backtest): AutoARIMA not used, "
+                         f"ensemble of {members}")
+        out.append(parts)
+    return out
 
 
 def _bounds(point: np.ndarray, half: np.ndarray) -> dict[str, np.ndarray]:
     """Clip to >= 0 and order lo95 <= lo80 <= forecast <= hi80 <= hi95."""
-    f = np.maximum(np.nan_to_num(point, nan=0.0), 0.0)
+    f = np.maximum(point, 0.0)
     h80 = np.maximum(np.nan_to_num(half[..., 0], nan=0.0), 0.0)
     h95 = np.maximum(np.nan_to_num(half[..., 1], nan=0.0), h80)
     return {
@@ -772,51 +890,89 @@ def _bounds(point: np.ndarray, half: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def _usable_final(res: _TierResult, cols: np.ndarray, cfg: ForecastConfig) -> tuple[np.ndarray, list[str]]:
+    """The chosen candidate per series, moved to the next one by the rule where its final forecast has
+    missing months (said in the note); -1 where no candidate has a whole final forecast."""
+    n = len(res.ids)
+    finite = np.isfinite(res.point[:, :, -1, :][:, :, cols]).all(axis=2)  # (n, k)
+    chosen = res.chosen.copy()
+    extra = [""] * n
+    bad = ~finite[np.arange(n), chosen]
+    if bad.any():
+        order = np.argsort(_scores(res, cfg), axis=1, kind="stable")
+        for i in np.nonzero(bad)[0]:
+            ok = [j for j in order[i] if finite[i, j] and np.isfinite(res.error[i, j])]
+            ok = ok or [j for j in order[i] if finite[i, j]]
+            was = res.names[chosen[i]]
+            if ok:
+                chosen[i] = ok[0]
+                extra[i] = f"{was}'s forecast had missing months: {res.names[ok[0]]} used instead"
+            else:
+                chosen[i] = -1
+                extra[i] = f"no candidate gave a whole forecast (the chosen {was} had none): fell back to naive"
+    return chosen, extra
+
+
 def _assemble_tier(
     res: _TierResult,
     n_obs: np.ndarray,
-    notes: list[str],
+    notes: list[list[str]],
     steps_needed: np.ndarray,
     horizon: list[str],
     return_candidates: bool,
+    cfg: ForecastConfig,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Calibrated intervals and output tables for one group of series."""
     n, k, n_w, h_cv = res.point.shape
-    chosen, runner = res.chosen, res.runner
     factors = _calibration(res)
     cols = steps_needed - 1
+    chosen, missing = _usable_final(res, cols, cfg)
     final_point = res.point[:, :, -1, :][:, :, cols]  # (n, k, H)
     shape = res.half[:, :, -1, :, :][:, :, cols]  # (n, k, H, 2)
     shape = np.where(np.isfinite(shape), shape, res.scale[:, None, None, None])
     half = shape * factors[None, :, cols, :]
     rows = np.arange(n)
-    b = _bounds(final_point[rows, chosen], half[rows, chosen])
+    pick = np.maximum(chosen, 0)
+    point, hw = final_point[rows, pick], half[rows, pick]
+    naive = chosen < 0
+    if naive.any():  # the last month repeated, +-1 / 1.5 MASE scales times sqrt(step)
+        point[naive] = res.last_y[naive, None]
+        widths = np.stack([np.sqrt(cols + 1.0), 1.5 * np.sqrt(cols + 1.0)], axis=-1)
+        hw[naive] = widths[None] * res.scale[naive, None, None]
+    b = _bounds(point, hw)
     H = len(horizon)
     names = np.asarray(res.names, dtype=object)
     periods = np.asarray(horizon, dtype=object)
+    model_names = np.where(naive, "Naive", names[pick])
     fc = pd.DataFrame(
         {
             "item_id": np.repeat(res.ids, H),
             "period": np.tile(periods, n),
-            "model": np.repeat(names[chosen], H),
+            "model": np.repeat(model_names, H),
             **{key: v.ravel() for key, v in b.items()},
         }
     )
+    note_text = []
+    for i in range(n):
+        why = _selection_note(res, i, cfg) if chosen[i] == res.chosen[i] else ""
+        parts = [*notes[i], *(res.notes[i] if res.notes else []), missing[i], why]
+        note_text.append("; ".join(p for p in parts if p))
+    runner = np.where((chosen != res.chosen) & ~naive, res.chosen, res.runner)  # replaced: what was chosen
     md = pd.DataFrame(
         {
             "item_id": res.ids,
-            "model": names[chosen],
-            "error": res.error[rows, chosen],
+            "model": model_names,
+            "error": np.where(naive, np.nan, res.error[rows, pick]),
             "runner_up": names[runner],
             "runner_up_error": res.error[rows, runner],
-            "snaive_error": res.error[:, res.names.index("SeasonalNaive")],
+            "snaive_error": res.error[:, res.names.index(SNAIVE)],
             "n_obs": n_obs,
-            "note": notes,
+            "note": note_text,
         }
     )
     cand = None
     if return_candidates:
-        bc = _bounds(final_point, half)  # (n, k, H)
+        bc = _bounds(final_point, half)  # (n, k, H); NaN where a candidate has no forecast
         cand = pd.DataFrame(
             {
                 "item_id": np.repeat(res.ids, k * H),
@@ -831,35 +987,34 @@ def _assemble_tier(
 
 
 def _run_tiny(
-    panel: _Panel, idx: np.ndarray, steps_needed: np.ndarray, horizon: list[str], n_jobs: int
+    panel: _Panel, idx: np.ndarray, steps_needed: np.ndarray, horizon: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Series too short for a backtest: SES (>= 6 months) or the mean, native intervals."""
-    from statsforecast import StatsForecast
     from statsforecast.models import AutoETS, HistoricAverage
 
     h = int(steps_needed.max())
     ids = panel.ids[idx]
-    df = _long_frame(ids, panel.Y[idx], panel.last)
-    sf = StatsForecast(
-        models=[AutoETS(model="ANN", alias="SES"), HistoricAverage(alias="Mean")],
-        freq="MS", n_jobs=1, fallback_model=HistoricAverage(),
-    )
+    n = len(ids)
+    L = panel.Y.shape[1]
+    point = np.zeros((n, h))
+    half = np.full((n, h, 2), np.nan)
+    name = np.empty(n, dtype=object)
+    extra = [""] * n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = sf.forecast(df=df, h=h, level=list(LEVELS))
-    out = out.sort_values(["unique_id", "ds"], kind="stable")
-    n = len(ids)
-    use_ses = panel.n_obs[idx] >= 6
-    name = np.where(use_ses, "SES", "Mean")
-
-    def grab(col: str) -> np.ndarray:
-        ses = out[f"SES{col}"].to_numpy(float).reshape(n, h)
-        mean = out[f"Mean{col}"].to_numpy(float).reshape(n, h)
-        return np.where(use_ses[:, None], ses, mean)[:, steps_needed - 1]
-
-    point = grab("")
-    half = np.stack([(grab(f"-hi-{lv}") - grab(f"-lo-{lv}")) / 2 for lv in LEVELS], axis=-1)
-    # no backtest to calibrate on: widen by the usual long-horizon factor, or +-100 % / 150 % when unknown
+        for r, i in enumerate(idx):
+            y = panel.Y[i, L - int(panel.n_obs[i]):]
+            name[r] = "SES" if len(y) >= 6 else "Mean"
+            if name[r] == "SES":
+                try:
+                    point[r], half[r] = _predict(AutoETS(model="ANN", alias="SES").fit(y=y), h)
+                    continue
+                except Exception as exc:
+                    name[r] = "Mean"
+                    extra[r] = f"simple exponential smoothing could not be fitted ({_why(exc)}): the mean used"
+            point[r], half[r] = _predict(HistoricAverage(alias="Mean").fit(y=y), h)
+    point, half = point[:, steps_needed - 1], half[:, steps_needed - 1]
+    # no backtest to calibrate on: native intervals, or +-100 % / 150 % of the forecast when unknown
     rough = np.stack([np.abs(point) * 1.0, np.abs(point) * 1.5], axis=-1)
     half = np.where(np.isfinite(half) & (half > 0), half, rough)
     b = _bounds(point, half)
@@ -873,7 +1028,7 @@ def _run_tiny(
         }
     )
     n_obs = panel.n_obs[idx]
-    what = np.where(use_ses, "simple exponential smoothing", "the mean of the months available")
+    what = np.where(name == "SES", "simple exponential smoothing", "the mean of the months available")
     md = pd.DataFrame(
         {
             "item_id": ids,
@@ -884,8 +1039,9 @@ def _run_tiny(
             "snaive_error": np.nan,
             "n_obs": n_obs,
             "note": [
-                f"only {v} months of history: no backtest possible (needs {MIN_SHORT}); fell back to {w}"
-                for v, w in zip(n_obs, what)
+                "; ".join(p for p in (f"only {v} months of history: no backtest possible (needs {MIN_SHORT}); "
+                                      f"used {w}", x) if p)
+                for v, w, x in zip(n_obs, what, extra)
             ],
         }
     )
@@ -905,7 +1061,7 @@ def _zero_series(panel: _Panel, idx: np.ndarray, horizon: list[str]) -> tuple[pd
 
 
 def _configure_runtime() -> None:
-    """Keep BLAS single-threaded (statsforecast parallelises over series itself)."""
+    """Keep BLAS single-threaded (the module parallelises over series itself)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
 
@@ -914,10 +1070,12 @@ __all__ = [
     "BASELINE",
     "ENSEMBLE",
     "ENSEMBLE_INTERMITTENT",
+    "ENSEMBLE_SMALL",
+    "NOTE_KINDS",
     "ForecastCancelled",
     "ForecastConfig",
     "ForecastRun",
     "baseline_forecast",
-    "horizon_after",
+    "note_kinds",
     "statistical_forecast",
 ]
