@@ -103,7 +103,7 @@ def gap_columns(horizon: list[str]) -> list[dict]:
 def heatmap(result) -> dict:
     from services import plan_service
 
-    tight = plan_service.get_service().settings().utilization_tight
+    tight = plan_service.get_service().plan_settings().utilization_tight
     return charts.capacity_heatmap(result.family_plan, list(result.horizon), tight,
                                    "Utilization by family and month (demand / capacity)")
 
@@ -341,7 +341,7 @@ def change_capacity(changes, _undo, _redo, reason, app_state, grid_key):
             # the stored capacity and the unchanged demand is the new plan's (the rest follows via app-state).
             horizon = list(before.horizon)
             fp = family_plan(before.family_plan[["family", "period", "demand"]], svc.effective_capacity(),
-                             horizon, svc.settings())
+                             horizon, svc.plan_settings())
             msg = _message(saved_text(before.family_plan, fp, cells, reason), "success", "bi-check2-circle")
             return (capacity_rows(fp, horizon), gap_rows(fp, horizon), key, app_state_for(key, app_state),
                     msg)

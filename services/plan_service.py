@@ -79,6 +79,11 @@ class PlanService:
         """The settings in force for a dataset (default: the current one)."""
         return self.store.get_settings(dataset_id)
 
+    def plan_settings(self, version_id: int | None = None) -> Settings:
+        """The settings a version's plan is made with (frozen at approval, else its data's): what everything
+        derived from that plan (option costs, scenarios, colours) must use too."""
+        return self.store.version_settings(self.state(version_id).version_id)
+
     def state(self, version_id: int | None = None) -> PlanState:
         """The plan state of a version (default: the current draft), in one query."""
         s = self.store.plan_state(version_id)
@@ -177,7 +182,8 @@ class PlanService:
                 data = self._data.get(state)
             if data is None:
                 data = self.store.load_company(state.version_id)
-            plan.supply_cost_by_option = compare_supply_options(data, plan, self.settings())
+            plan.supply_cost_by_option = compare_supply_options(data, plan,
+                                                                self.store.version_settings(state.version_id))
         return plan.supply_cost_by_option
 
     def _current(self, version_id: int | None = None) -> tuple[PlanState, PlanResult]:

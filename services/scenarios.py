@@ -37,7 +37,7 @@ def scenarios(result) -> list[dict]:
 
 
 def _scenarios(result) -> list[dict]:
-    settings = get_service().settings()
+    settings = get_service().plan_settings()
     data = get_service().company_data()
     h = list(result.horizon)
     rows = [plan_figures("Base plan", result.family_plan, result.supply_plan, result.financials, h)]
