@@ -70,8 +70,8 @@ def actions_table(frame):
     Input("meeting-notes-changed", "data"),
 )
 def render_meeting(state, _notes):
-    decisions = meeting.decisions()
-    actions = meeting.actions()
+    decisions = queries.decisions()
+    actions = queries.actions()
     open_n = int((actions["status"] != "done").sum()) if len(actions) else 0
     cycle = (state or {}).get("cycle") or "—"
     subtitle = f"Cycle {cycle} · {len(decisions)} decision(s) · {open_n} open action item(s)"

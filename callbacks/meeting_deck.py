@@ -19,7 +19,7 @@ from callbacks.views import constraints_frame
 from components.empty import empty_state
 from components.kpi_card import kpi_row
 from components.layout import Col, summary_table
-from services import meeting, queries
+from services import queries
 from services.dashboard import cycle_inputs
 from services.meeting import AGENDA
 from services.plan_service import get_service
@@ -53,7 +53,7 @@ def strategic_slide():
 
 def slides(result, state) -> list:
     inputs = cycle_inputs(state.dataset_id, state.cycle_id)
-    actions = meeting.actions()
+    actions = queries.actions()
     open_actions = actions[actions["status"] != "done"] if len(actions) else actions
     body = {
         "performance": kpi_row(result.kpis, DASHBOARD_KPIS, large=True),
@@ -62,7 +62,7 @@ def slides(result, state) -> list:
         "financial": finance_table(result),
         "scenarios": scenario_table(scenarios(result)),
         "strategic": strategic_slide(),
-        "decisions": html.Div([decisions_table(meeting.decisions()), html.H3("Open action items", className="mt-3"),
+        "decisions": html.Div([decisions_table(queries.decisions()), html.H3("Open action items", className="mt-3"),
                                actions_table(open_actions)]),
     }
     return [html.Section([html.H2(f"{n}. {title}", className="slide-title"),
@@ -90,7 +90,7 @@ def render_deck(n, _tick, shown, style):
         raise PreventUpdate
     svc = get_service()
     state = svc.state()
-    notes = (len(meeting.decisions()), len(meeting.actions()))
+    notes = (len(queries.decisions()), len(queries.actions()))
     key = [*dataclasses.astuple(state), *notes]
     opening = (style or {}).get("display") != "block"
     if not opening and key == shown:

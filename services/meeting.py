@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from services.edits import EditError
 from services.plan_service import get_service
 
@@ -67,11 +65,3 @@ def set_action_status(action_id: int, status: str) -> None:
     if status not in STATUSES:
         raise EditError("the status is one of: " + ", ".join(STATUSES))
     get_service().store.update_action(int(action_id), {"status": status})
-
-
-def decisions() -> pd.DataFrame:
-    return get_service().store.list_decisions()
-
-
-def actions() -> pd.DataFrame:
-    return get_service().store.list_actions()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from services.dashboard import previous_approved_plan
 from services.plan_service import get_service
 
 MEASURES = ("demand", "capacity", "gap", "revenue")
@@ -35,18 +36,17 @@ def figures(version_id: int) -> pd.DataFrame:
 
 
 def last_month_figures(cycle_period: str) -> tuple[pd.DataFrame, str | None]:
-    """Last month's approved plan (the latest approved version of the latest earlier cycle) as family ×
-    month demand units (its snapshot holds units only), and that cycle's period."""
+    """Last month's approved plan (`services.dashboard.previous_approved_plan`, the rule the dashboard's "vs
+    last month" uses) as family × month demand units (its snapshot holds units only), and that cycle's period."""
     svc = get_service()
     snaps = svc.store.plan_snapshots()
-    earlier = snaps[snaps["cycle_period"].astype(str) < str(cycle_period)]
-    if earlier.empty:
+    previous = previous_approved_plan(snaps, cycle_period)
+    if previous is None:
         return pd.DataFrame(columns=["family", "period", "demand"]), None
-    last = earlier[earlier["cycle_period"] == earlier["cycle_period"].max()]
-    last = last[last["version_id"] == last["version_id"].max()]
+    period = str(snaps.loc[snaps["cycle_period"].astype(str) < str(cycle_period), "cycle_period"].max())
     items = svc.store.list_items()[["item_id", "family"]]
-    units = last.merge(items, on="item_id").groupby(["family", "period"], as_index=False)["consensus"].sum()
-    return units.rename(columns={"consensus": "demand"}), str(last["cycle_period"].iloc[0])
+    units = previous.merge(items, on="item_id").groupby(["family", "period"], as_index=False)["consensus"].sum()
+    return units.rename(columns={"consensus": "demand"}), period
 
 
 def compare(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
