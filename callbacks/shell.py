@@ -58,19 +58,16 @@ def state_from_context(context: dict) -> dict:
 
 @callback(
     Output("app-state", "data"),
-    Output("shell-context", "children"),
     Input("_pages_location", "pathname"),
     State("app-state", "data"),
     prevent_initial_call=True,
 )
 def refresh_on_navigation(_pathname, state):
     """Someone else may have uploaded or approved since this tab loaded: re-read the ids and only
-    push them (which refreshes the page's figures) when they changed."""
-    context = current_context()
-    new_state = state_from_context(context)
-    if new_state == (state or {}):
-        return no_update, no_update
-    return new_state, cycle_badge(context)
+    push them (which refreshes the page's figures, and the header through `header_follows_the_plan`)
+    when they changed."""
+    new_state = state_from_context(current_context())
+    return no_update if new_state == (state or {}) else new_state
 
 
 @callback(
@@ -86,7 +83,6 @@ def toggle_nav(n, is_open):
 @callback(
     Output("shell-forecast", "children"),
     Output("app-state", "data", allow_duplicate=True),
-    Output("shell-context", "children", allow_duplicate=True),
     Input("shell-poll", "n_intervals"),
     State("app-state", "data"),
     prevent_initial_call=True,
@@ -101,15 +97,14 @@ def forecast_badge(_n, state):
         status = plan_service.get_service().forecast_status()
     except Exception:
         log.exception("forecast status failed")
-        return no_update, no_update, no_update
+        return no_update, no_update
     badge = forecast_badge_children(status)
     state = state or {}
     if status["run"] != state.get("forecast"):
-        context = current_context()
-        fresh = state_from_context(context)
+        fresh = state_from_context(current_context())
         if fresh.get("forecast") != state.get("forecast") or fresh.get("cycle") != state.get("cycle"):
-            return badge, fresh, cycle_badge(context)
-    return badge, no_update, no_update
+            return badge, fresh  # the header follows through `header_follows_the_plan`
+    return badge, no_update
 
 
 @callback(

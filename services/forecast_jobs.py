@@ -117,10 +117,12 @@ def in_flight(cycle_id: int) -> dict | None:
     return None
 
 
-def release(cycle_id: int, token: str | None) -> None:
+def release(cycle_id: int, token: str | None, reg: JobFiles | None = None) -> None:
+    """Free the cycle when `token`'s run holds it (`reg`: the worker's own records, else this process's)."""
+    reg = reg or jobs()
     key = f"run:{cycle_id}"
-    if (jobs().get(key) or {}).get("token") == token:
-        jobs().delete(key)
+    if (reg.get(key) or {}).get("token") == token:
+        reg.delete(key)
 
 
 def progress(token: str) -> dict:

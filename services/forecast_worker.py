@@ -89,7 +89,7 @@ def main(argv: list[str]) -> int:
     finally:
         outcome["at"] = time.time()
         reg.set(f"last:{cycle_id}", outcome)
-        release(cycle_id, token)
+        release(cycle_id, token, reg)
         for key in (f"progress:{token}", f"cancel:{token}"):
             reg.delete(key)
     log.info("forecast run %s: %s", token, outcome.get("status"))
