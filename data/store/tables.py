@@ -94,6 +94,8 @@ cycles = Table(
     Column("status", String(20), nullable=False),  # open | approved | closed | superseded
     Column("dataset_id", Integer, _fk("datasets.id"), nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),  # "Close cycle and start the next": when and by whom
+    Column("closed_by", String(ID)),
 )
 plan_versions = Table(
     "plan_versions",
@@ -247,6 +249,13 @@ decisions = Table(
     Column("owner", String(ID), nullable=False),
     Column("impact", Text, nullable=False),
     Column("decided_on", Date, nullable=False),
+    # `topic` is the decision's category: demand | supply | financial | strategic
+    Column("status", String(20)),  # proposed | agreed | done | dropped (NULL: agreed, older databases)
+    Column("due_date", Date),
+    Column("version_id", Integer),  # the plan version the decision concerns
+    Column("impact_amount", Float),  # financial impact in money (given, or computed from the plan)
+    Column("recorded_at", DateTime),
+    Column("recorded_by", String(ID)),
 )
 action_items = Table(
     "action_items",
@@ -258,6 +267,94 @@ action_items = Table(
     Column("due_date", Date),
     Column("status", String(20), nullable=False),  # open | in progress | done
     Column("priority", String(20), nullable=False),  # high | medium | low
+    Column("created_at", DateTime),
+    Column("created_by", String(ID)),
+    Column("done_at", DateTime),
+    Column("carried_from", Integer),  # the open action of the previous cycle this one continues
+    Column("decision_id", Integer),  # the decision it carries out, if any
+)
+# The meeting of a cycle: its agenda (editable per cycle; seeded from the reference's seven items), the
+# meeting itself (started / ended, the item being discussed), attendees and risks.
+meeting_agenda = Table(
+    "meeting_agenda",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("key", String(50), nullable=False),  # stable: slides carry it as data-agenda-item
+    Column("title", String(200), nullable=False),
+    Column("planned_minutes", Float, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("actual_seconds", Float),  # time really spent (timer), accumulated
+    Column("running_since", DateTime),  # the timer runs for this item since then (NULL: paused)
+)
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("started_by", String(ID), nullable=False),
+    Column("ended_at", DateTime),
+    Column("ended_by", String(ID)),
+    Column("current_key", String(50)),  # the agenda item being discussed
+    Column("start_revision", Integer),  # the plan's revision when the meeting started (what changed since)
+    Column("start_version_id", Integer),
+)
+attendees = Table(
+    "attendees",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("username", String(ID)),  # a user of the product, or NULL for a free name
+    Column("function", String(100)),
+    Column("added_at", DateTime, nullable=False),
+    Column("added_by", String(ID), nullable=False),
+)
+risks = Table(
+    "risks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("likelihood", String(20)),  # high | medium | low
+    Column("impact", String(20)),  # high | medium | low
+    Column("contingency", Text),
+    Column("owner", String(ID)),
+    Column("status", String(20)),  # open | mitigated | closed
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(ID), nullable=False),
+)
+# The five-week cycle calendar: one row per ticked checklist item of a step (who and when); unticking
+# keeps the row with done = false.
+cycle_checklist = Table(
+    "cycle_checklist",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("step", String(30), nullable=False),
+    Column("item", String(80), nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("by", String(ID), nullable=False),
+    Column("at", DateTime, nullable=False),
+    UniqueConstraint("cycle_id", "step", "item", name="uq_cycle_checklist_item"),
+)
+# The data-quality log of a cycle: every upload's warnings and the exceptions list, each reviewable with a
+# comment (who, when). `key` identifies the same exception across recomputations.
+data_quality_log = Table(
+    "data_quality_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cycle_id", Integer, _fk("cycles.id"), nullable=False, index=True),
+    Column("dataset_id", Integer),
+    Column("source", String(20), nullable=False),  # upload | exception
+    Column("key", String(300), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("reviewed_by", String(ID)),
+    Column("reviewed_at", DateTime),
+    Column("comment", Text),
+    UniqueConstraint("cycle_id", "source", "key", name="uq_data_quality_item"),
 )
 users = Table(
     "users",
@@ -266,6 +363,9 @@ users = Table(
     Column("username", String(ID), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
     Column("role", String(20), nullable=False),
+    Column("disabled", Boolean),  # NULL/false: may sign in
+    Column("created_at", DateTime),
+    Column("password_changed_at", DateTime),
 )
 settings_table = Table(
     "settings",
