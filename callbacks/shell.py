@@ -10,7 +10,7 @@ from components.shell import cycle_badge, forecast_badge_children
 
 log = logging.getLogger("sop.shell")
 
-STATE_KEYS = ("cycle", "version", "revision", "settings", "forecast")
+STATE_KEYS = ("cycle", "cycle_status", "version", "revision", "settings", "forecast")
 
 
 def current_context() -> dict:
@@ -31,6 +31,7 @@ def current_context() -> dict:
         "user_label": user_badge_text(),
         "cycle": cycle.get("period"),
         "cycle_id": cycle.get("id"),
+        "cycle_status": cycle.get("status"),
         "version": version.get("id"),
         "version_number": version.get("number"),
         "version_status": version.get("status"),

@@ -47,6 +47,10 @@ def cycle_badge(context: dict | None) -> list:
                                   "data-status": status}),
                    html.Span(f" {status}" if status else "",
                              className="shell-k" if status != "approved" else "shell-k shell-approved")]),
+        html.Span([html.Span("·", className="shell-sep"),
+                   html.Span(f"cycle closed · waiting for {cycle} actuals", id="shell-cycle-closed",
+                             className="shell-k shell-closed")])
+        if context.get("cycle_status") == "closed" else None,
     ]
 
 

@@ -6,6 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.cycle_close import actuals_panel
 from components.forecast_job import forecast_card
 from components.layout import page_header, panel
 from components.plan_workbook import plan_workbook_card
@@ -31,6 +32,7 @@ def layout(**_query):
                                 dcc.Loading(html.Div(id="data-upload-report", className="mt-3"), type="dot"),
                             ]),
                             plan_workbook_card(),
+                            actuals_panel(),
                         ],
                         className="col-xl-7 col-12",
                     ),

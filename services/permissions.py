@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meeting": frozenset({"facilitator", "admin"}),
     "settings": frozenset({"admin"}),
     "review_exceptions": frozenset({"demand_planner", "supply_planner", "admin"}),
+    "close_cycle": frozenset({"facilitator", "admin"}),
+    "upload_actuals": frozenset({"demand_planner", "facilitator", "admin"}),
 }
 # Roles that may undo or redo changes other people made (everyone may undo their own).
 UNDO_OTHERS = frozenset({"admin"})
@@ -39,6 +41,7 @@ ACTION_LABELS = {
     "supply_settings": "change supply options", "scenario": "edit scenarios", "upload": "upload data",
     "forecast": "run the statistical forecast", "approve": "approve the plan", "decide": "record decisions",
     "meeting": "run the meeting", "settings": "change settings", "review_exceptions": "review exceptions",
+    "close_cycle": "close the cycle", "upload_actuals": "upload the month's actuals",
 }
 
 
