@@ -112,7 +112,11 @@ FAMILIES: dict[str, tuple[str, tuple[float, float], tuple[float, float], list[fl
 INTERMITTENT = {"ELC-112", "APL-112", "OUT-111", "KIT-112", "OUT-110"}
 FORECAST_BIAS = {"Electronics": 0.05, "Appliances": 0.02, "Outdoor": -0.03, "Kitchen": 0.03}
 # the family-months where capacity is short of demand: (family, period, capacity / projected demand)
-BINDING = {("Electronics", "2026-12"): 0.93, ("Appliances", "2026-08"): 0.82, ("Outdoor", "2026-06"): 0.9}
+BINDING = {("Electronics", "2026-01"): 0.82, ("Electronics", "2026-12"): 0.93, ("Appliances", "2026-08"): 0.82, ("Outdoor", "2026-06"): 0.9}
+FAMILY_MISS = 0.18  # spread of a family's monthly forecast miss (history forecasts)
+PAST_MISS = 0.13  # spread of a family's miss at lag 1 in the past cycles' plans ...
+LAG_GROWTH = 0.035  # ... growing by this much per month of lag
+JUDGEMENT_HELPS = {"Electronics": 0.8, "Appliances": 0.75, "Kitchen": 0.75, "Outdoor": 0.25}
 CAPACITY_HEADROOM = {"Electronics": 1.12, "Appliances": 1.18, "Outdoor": 1.15, "Kitchen": 1.2}
 CAPACITY_FLOOR = 0.8  # share of the family's peak demand that is always staffed
 
@@ -141,7 +145,7 @@ def sample_company(seed: int = 7) -> CompanyData:
     """The sample company's planning inputs (no forecast table: the engine forecasts)."""
     rng = np.random.default_rng(seed)
     items = _items(rng)
-    history = _history(rng, items)
+    history = _history(rng, items, np.random.default_rng(seed + 500))
     last3 = history[history["period"] >= "2025-10"].groupby("item_id")["actual_units"].mean()
     months_cover = rng.uniform(0.5, 1.5, len(items))
     items["opening_inventory"] = np.round(items["item_id"].map(last3).to_numpy() * months_cover)
@@ -179,7 +183,7 @@ def _items(rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _history(rng: np.random.Generator, items: pd.DataFrame) -> pd.DataFrame:
+def _history(rng: np.random.Generator, items: pd.DataFrame, err_rng: np.random.Generator) -> pd.DataFrame:
     periods = history_periods()
     n_items, n_t = len(items), len(periods)
     t = np.arange(n_t)
@@ -200,11 +204,15 @@ def _history(rng: np.random.Generator, items: pd.DataFrame) -> pd.DataFrame:
     actual = np.where(intermittent[:, None], occurs * sizes, actual)
     actual = np.round(np.clip(actual, 0, None))
 
-    bias = np.array([FORECAST_BIAS[f] for f in items["family"]])[:, None]
-    forecast = actual * (1 + bias + rng.normal(0, 0.11, (n_items, n_t)))
+    # Past forecasts err as real ones do: a family-wide miss each month (a promotion nobody planned, a
+    # cold spring) and a bias that drifts over the years, both shared by the family's items, plus the
+    # item's own noise. Independent item noise alone would average out to a family error of ~3 %.
+    fam_err = _family_forecast_error(err_rng, n_t)
+    shared = np.vstack([fam_err[f] for f in items["family"]])
+    forecast = actual * np.clip(1 + shared + rng.normal(0, 0.15, (n_items, n_t)), 0.3, None)
     mean_size = np.where(actual > 0, actual, np.nan)
     rate = np.nanmean(mean_size, axis=1) * np.mean(actual > 0, axis=1)
-    forecast_int = rate[:, None] * (1 + rng.normal(0, 0.2, (n_items, n_t)))
+    forecast_int = rate[:, None] * np.clip(1 + 0.5 * shared + rng.normal(0, 0.2, (n_items, n_t)), 0.3, None)
     forecast = np.where(intermittent[:, None], forecast_int, forecast)
     forecast = np.round(np.clip(forecast, 0, None))
     forecast[:, :3] = np.nan  # no forecast had been made for the first three months
@@ -217,6 +225,18 @@ def _history(rng: np.random.Generator, items: pd.DataFrame) -> pd.DataFrame:
             "forecast_units": forecast.ravel(),
         }
     ).sort_values(["item_id", "period"], ignore_index=True)
+
+
+def _family_forecast_error(rng: np.random.Generator, n_t: int, sigma: float = FAMILY_MISS) -> dict[str, np.ndarray]:
+    """Relative error of a family's forecast per month: its bias, drifting as a random walk, plus a
+    month's miss (partly carried into the next month: forecasters react late)."""
+    out = {}
+    for family, bias in FORECAST_BIAS.items():
+        drift = bias + np.cumsum(rng.normal(0, 0.012, n_t))
+        miss = rng.normal(0, sigma, n_t)
+        miss[1:] += 0.35 * miss[:-1]
+        out[family] = drift + miss
+    return out
 
 
 def project_family_demand(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -377,25 +397,43 @@ def sample_past_cycles(seed: int = 7) -> pd.DataFrame:
     projected = last_year * df["item_id"].map(growth).to_numpy()
     truth = np.where(np.isnan(actual), projected, actual)
 
+    # The statistical forecast misses by family and month (a miss shared by the family's items that grows
+    # with the lag, around the family's bias as it stood in that cycle), plus each item's own noise.
+    cells = df[["cycle_period", "family", "period", "lag"]].drop_duplicates(ignore_index=True)
+    cycle_bias = {(c, f): FORECAST_BIAS[f] + rng.normal(0, 0.02) for c in PAST_CYCLES for f in FAMILIES}
+    cells["shared"] = np.array([cycle_bias[(c, f)] for c, f in zip(cells["cycle_period"], cells["family"])]) + (
+        rng.choice([-1.0, 1.0], len(cells)) * rng.uniform(0.6, 1.4, len(cells))
+        * (PAST_MISS + LAG_GROWTH * cells["lag"].to_numpy())
+    )
+    keys = ["cycle_period", "family", "period"]
+    shared = df[keys].merge(cells, on=keys, how="left")["shared"].to_numpy()
     intermittent = df["item_id"].isin(INTERMITTENT).to_numpy()
     rate = data.history.groupby("item_id")["actual_units"].mean()
-    bias = df["family"].map(FORECAST_BIAS).to_numpy()
-    noise = rng.normal(0, 1, n) * (0.08 + 0.02 * df["lag"].to_numpy())
     statistical = np.where(
         intermittent,
-        df["item_id"].map(rate).to_numpy() * (1 + rng.normal(0, 0.15, n)),
-        truth * (1 + bias + noise),
+        df["item_id"].map(rate).to_numpy() * np.clip(1 + 0.5 * shared + rng.normal(0, 0.15, n), 0.3, None),
+        truth * np.clip(1 + shared + rng.normal(0, 0.08, n), 0.3, None),
     )
     statistical = np.round(np.clip(statistical, 0, None))
 
-    adjusted = rng.random(n) < 0.25
-    helpful = rng.random(n) < 0.7
-    toward = statistical + rng.uniform(0.3, 0.6, n) * (truth - statistical)
-    away = statistical * (1 + np.sign(rng.normal(size=n)) * rng.uniform(0.05, 0.15, n))
-    consensus = np.where(adjusted, np.where(helpful, toward, away), statistical)
-    consensus = np.round(np.clip(consensus, 0, None))
-    owners = np.array(["Sales", "Marketing", "Key Accounts", "Demand Planning"])[rng.integers(0, 4, n)]
-    owner = np.where(adjusted & (consensus != statistical), owners, "")
+    # Judgement at family level (a quarter of the family-months): mostly toward what happened, not always;
+    # the Outdoor team's calls on the weather mostly went the wrong way. Spread to the items pro rata.
+    sums = (
+        df[keys].assign(statistical=statistical, truth=truth).groupby(keys, as_index=False)[["statistical", "truth"]].sum()
+    )
+    cells = cells.merge(sums, on=keys, how="left")
+    adjusted = rng.random(len(cells)) < 0.27
+    helpful = rng.random(len(cells)) < cells["family"].map(JUDGEMENT_HELPS).to_numpy()
+    stat_t, truth_t = cells["statistical"].to_numpy(), cells["truth"].to_numpy()
+    toward = stat_t + rng.uniform(0.3, 0.7, len(cells)) * (truth_t - stat_t)
+    away = stat_t * (1 + np.sign(stat_t - truth_t + 1e-9) * rng.uniform(0.05, 0.15, len(cells)))
+    target = np.where(adjusted, np.where(helpful, toward, away), stat_t)
+    cells["factor"] = np.where(stat_t > 0, target / np.where(stat_t > 0, stat_t, 1.0), 1.0)
+    cells["who"] = np.where(adjusted, np.array(["Sales", "Marketing", "Key Accounts", "Demand Planning"])[
+        rng.integers(0, 4, len(cells))], "")
+    per_cell = df[keys].merge(cells[[*keys, "factor", "who"]], on=keys, how="left")
+    consensus = np.round(np.clip(statistical * per_cell["factor"].to_numpy(), 0, None))
+    owner = np.where(consensus != statistical, per_cell["who"].to_numpy(), "")
     out = pd.DataFrame(
         {
             "cycle_period": df["cycle_period"],
