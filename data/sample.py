@@ -640,6 +640,18 @@ def _meeting_records(seed: int) -> dict[str, pd.DataFrame]:
             decide(f"{cycle_period}-supply", "supply", text, why, "Priya", impact, cost,
                    max(pd.Timestamp(f"{r['period']}-01") - pd.Timedelta(days=10), day + pd.Timedelta(days=3)),
                    closed_status, 95)
+        elif len(short):  # the constraints were decided in an earlier cycle: the cover is confirmed
+            r = short.sort_values("period").iloc[0]
+            overtime = float(r["overtime"])
+            stock = max(0.0, float(r["demand"] - r["capacity"] - overtime))
+            cost = overtime * settings.cost_overtime + stock * settings.cost_holding
+            decide(f"{cycle_period}-supply", "supply",
+                   f"Keep the agreed cover for the {r['family']} shortfall in {r['period']}",
+                   f"Still {r['utilization']:.0f} % of capacity in this plan: {overtime:,.0f} units of overtime "
+                   f"and {stock:,.0f} from stock.",
+                   "Priya", f"Overtime and holding about {_money(cost)}", cost,
+                   max(pd.Timestamp(f"{r['period']}-01") - pd.Timedelta(days=10), day + pd.Timedelta(days=3)),
+                   closed_status, 95)
         else:
             calm = fp[fp["status"] != "CONSTRAINED"].sort_values("utilization", ascending=False).iloc[0]
             decide(f"{cycle_period}-supply", "supply",
@@ -710,7 +722,7 @@ def _meeting_records(seed: int) -> dict[str, pd.DataFrame]:
             ("Report forecast accuracy by family with the reasons for the largest misses", "Dana", due2, "medium",
              None),
         ]
-        if n % 3 == 1:
+        if n % 3 == 1 or latest:
             acts.append(("Get the outsourcing quote for Appliances peak months", "Priya", due2, "low", None))
         for k, (text, owner, due, priority, ref) in enumerate(acts):
             if latest:
