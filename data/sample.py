@@ -118,7 +118,7 @@ BINDING = {("Electronics", "2026-01"): 0.82, ("Electronics", "2026-12"): 0.93, (
 FAMILY_MISS = 0.18  # spread of a family's monthly forecast miss (history forecasts)
 PAST_MISS = 0.13  # size of a family's miss at lag 1 in the past cycles' plans ...
 LAG_STEP = 0.06  # ... and the spread of what each further month of lag adds
-JUDGEMENT_HELPS = {"Electronics": 0.8, "Appliances": 0.75, "Kitchen": 0.75, "Outdoor": 0.25}
+JUDGEMENT_HELPS = {"Electronics": 0.85, "Appliances": 0.85, "Kitchen": 0.85, "Outdoor": 0.15}
 CAPACITY_HEADROOM = {"Electronics": 1.12, "Appliances": 1.18, "Outdoor": 1.15, "Kitchen": 1.2}
 CAPACITY_FLOOR = 0.8  # share of the family's peak demand that is always staffed
 
@@ -432,11 +432,11 @@ def sample_past_cycles(seed: int = 7) -> pd.DataFrame:
         df[keys].assign(statistical=statistical, truth=truth).groupby(keys, as_index=False)[["statistical", "truth"]].sum()
     )
     cells = cells.merge(sums, on=keys, how="left")
-    adjusted = rng.random(len(cells)) < 0.27
+    adjusted = rng.random(len(cells)) < np.where(cells["family"] == "Outdoor", 0.45, 0.25)
     helpful = rng.random(len(cells)) < cells["family"].map(JUDGEMENT_HELPS).to_numpy()
     stat_t, truth_t = cells["statistical"].to_numpy(), cells["truth"].to_numpy()
     toward = stat_t + rng.uniform(0.3, 0.7, len(cells)) * (truth_t - stat_t)
-    away = stat_t * (1 + np.sign(stat_t - truth_t + 1e-9) * rng.uniform(0.05, 0.15, len(cells)))
+    away = stat_t * (1 + np.sign(stat_t - truth_t + 1e-9) * rng.uniform(0.06, 0.18, len(cells)))
     target = np.where(adjusted, np.where(helpful, toward, away), stat_t)
     cells["factor"] = np.where(stat_t > 0, target / np.where(stat_t > 0, stat_t, 1.0), 1.0)
     cells["who"] = np.where(adjusted, np.array(["Sales", "Marketing", "Key Accounts", "Demand Planning"])[
