@@ -1,9 +1,14 @@
 """The embedded sample company: what the first start of the product shows.
 
 Four families, 47 items, 36 months of history (2023-01..2025-12) with trend, yearly
-seasonality, noise and five intermittent items; a past forecast on the history so accuracy is
-meaningful; capacity for the 18-month horizon 2026-01..2027-06 with three binding
-family-months; a few adjustments. Everything is deterministic for a given seed.
+seasonality, noise and five intermittent items; a past forecast on the history that errs as real
+ones do (a family-wide miss each month and a drifting bias: family MAPE 10–35 %); capacity for the
+18-month horizon 2026-01..2027-06 with four binding family-months, one of them in the first month
+(Electronics 2026-01: a line changeover during the post-holiday promotion, closed by overtime); a
+few adjustments. Six past cycles (2025-07..2025-12) with their approved plans (`sample_past_cycles`)
+and what their executive meetings left behind (`sample_meeting_records`: agenda and real times,
+attendees, decisions quoting each cycle's computed plan, action items, the KPI history).
+Everything is deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -113,7 +118,8 @@ FAMILIES: dict[str, tuple[str, tuple[float, float], tuple[float, float], list[fl
 # the last item of each family, and one more Outdoor item, sell only now and then
 INTERMITTENT = {"ELC-112", "APL-112", "OUT-111", "KIT-112", "OUT-110"}
 FORECAST_BIAS = {"Electronics": 0.05, "Appliances": 0.02, "Outdoor": -0.03, "Kitchen": 0.03}
-# the family-months where capacity is short of demand: (family, period, capacity / projected demand)
+# the family-months where capacity is short of demand: (family, period) → capacity / projected demand.
+# Electronics 2026-01: Line 2 is retooled for the new earbuds during the post-holiday promotion.
 BINDING = {("Electronics", "2026-01"): 0.82, ("Electronics", "2026-12"): 0.93, ("Appliances", "2026-08"): 0.82, ("Outdoor", "2026-06"): 0.9}
 FAMILY_MISS = 0.18  # spread of a family's monthly forecast miss (history forecasts)
 PAST_MISS = 0.13  # size of a family's miss at lag 1 in the past cycles' plans ...
@@ -375,8 +381,12 @@ def _adjustments(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 def sample_past_cycles(seed: int = 7) -> pd.DataFrame:
     """Approved plans of the six cycles before the first one (2025-07..2025-12).
 
-    Cycle P planned the months P..P+5 (lag 0..5); statistical ≈ actual with noise growing with
-    the lag, consensus = statistical with judgemental changes (mostly, not always, helpful).
+    Cycle P planned the months P..P+5 (lag 1..6 as planning.lag_accuracy counts). The statistical
+    forecast misses by family and month (family MAPE 10–35 %, growing with the lag; successive cycles'
+    plans for a month move step by step) plus item noise; the consensus changes a quarter of the
+    family-months by judgement, mostly toward what happened (forecast value added positive in total),
+    Outdoor's mostly not (negative there). Months after the history are planned around what the
+    first cycle's own forecast says, so "vs last month" compares like with like.
     Columns: cycle_period, item_id, period, statistical, consensus, owner.
     """
     data = sample_company(seed)
