@@ -585,7 +585,7 @@ def _meeting_records(seed: int) -> dict[str, pd.DataFrame]:
         start = day + pd.Timedelta(hours=14)
         nxt = index_to_period(period_to_index([cycle_period]) + 1)[0]
         cycles.append({"period": cycle_period, "created_at": pd.Timestamp(f"{cycle_period}-01 08:00"),
-                       "approved_at": start + pd.Timedelta(minutes=170), "approved_by": "erin",
+                       "approved_at": None, "approved_by": "erin",
                        "closed_at": pd.Timestamp(f"{nxt}-01 17:30") + pd.Timedelta(days=int(rng.integers(0, 3))),
                        "closed_by": FACILITATOR})
         for name, kpi in plan.kpis.items():
@@ -604,9 +604,10 @@ def _meeting_records(seed: int) -> dict[str, pd.DataFrame]:
             spent += seconds
             agenda.append({"cycle_period": cycle_period, "key": key, "title": title, "planned_minutes": minutes,
                            "position": pos, "actual_seconds": seconds})
+        ended = start + pd.Timedelta(seconds=spent + 60 * int(rng.integers(2, 9)))
         meetings.append({"cycle_period": cycle_period, "started_at": start, "started_by": FACILITATOR,
-                         "ended_at": start + pd.Timedelta(seconds=spent + 60 * int(rng.integers(2, 9))),
-                         "ended_by": FACILITATOR})
+                         "ended_at": ended, "ended_by": FACILITATOR})
+        cycles[-1]["approved_at"] = ended - pd.Timedelta(minutes=6)  # "Approve plan" on the decisions slide
         for name, username, function in ATTENDEES:
             if username is None and rng.random() < 0.2:  # someone is travelling
                 continue
@@ -716,7 +717,7 @@ def _meeting_records(seed: int) -> dict[str, pd.DataFrame]:
         # action items: older cycles' are done (one of them late); the last past cycle's are partly open
         due1 = day + pd.Timedelta(days=7)
         due2 = day + pd.Timedelta(days=14)
-        made = {"cycle_period": cycle_period, "created_at": start + pd.Timedelta(minutes=175),
+        made = {"cycle_period": cycle_period, "created_at": ended - pd.Timedelta(minutes=3),
                 "created_by": FACILITATOR}
         sup = f"{cycle_period}-supply"
         supply_text = next(d["decision"] for d in decisions if d["ref"] == sup)

@@ -62,6 +62,7 @@ def store_sample_meetings(conn: sa.Connection, records: dict[str, pd.DataFrame],
         conn.execute(cycles.update().where(cycles.c.id == cid).values(
             created_at=_plain(c["created_at"]), closed_at=_plain(c["closed_at"]), closed_by=c["closed_by"]))
         conn.execute(plan_versions.update().where(plan_versions.c.id == version_of[c["period"]]).values(
+            created_at=_plain(c["created_at"] + pd.Timedelta(days=7)),  # the draft after data gathering
             approved_at=_plain(c["approved_at"]), approved_by=c["approved_by"]))
 
     def per_cycle(name: str) -> pd.DataFrame:
