@@ -54,7 +54,10 @@ def test_close_the_cycle_and_start_the_next_from_the_months_actuals(new_page, se
     assert example.read_text().splitlines()[0] == "item_id,period,actual_units"
     page.set_input_files("#data-actuals-upload input[type=file]", str(example))
     started = page.wait_for_selector("#data-actuals-ok", timeout=120_000).inner_text()
-    assert "Cycle 2026-02 started." in started and "1 open action item(s) carried over" in started
+    with store_of(server) as store:
+        carried = store.list_actions()
+    assert "Cycle 2026-02 started." in started and f"{len(carried)} open action item(s) carried over" in started
+    assert "Confirm the overtime with the plant" in set(carried["description"])
     page.wait_for_function("() => document.querySelector('#shell-cycle').textContent === '2026-02'")
     loc = page.locator("#shell-version")
     assert (loc.get_attribute("data-version"), loc.get_attribute("data-status")) == ("1", "draft")
