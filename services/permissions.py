@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meeting": frozenset({"facilitator", "admin"}),
     "settings": frozenset({"admin"}),
     "review_exceptions": frozenset({"demand_planner", "supply_planner", "admin"}),
+    # every role owns a step of the cycle; services.cycle.tick_item checks the step's owners
+    "tick_checklist": frozenset({"executive", "demand_planner", "supply_planner", "facilitator", "admin"}),
 }
 # Roles that may undo or redo changes other people made (everyone may undo their own).
 UNDO_OTHERS = frozenset({"admin"})
@@ -39,6 +41,7 @@ ACTION_LABELS = {
     "supply_settings": "change supply options", "scenario": "edit scenarios", "upload": "upload data",
     "forecast": "run the statistical forecast", "approve": "approve the plan", "decide": "record decisions",
     "meeting": "run the meeting", "settings": "change settings", "review_exceptions": "review exceptions",
+    "tick_checklist": "tick the cycle checklist",
 }
 
 
