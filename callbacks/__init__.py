@@ -1,6 +1,8 @@
 """Callbacks, one module per page (and the shell). Importing this package registers them all."""
 
 from callbacks import (  # noqa: F401
+    checklist,
+    data_quality,
     dashboard,
     data_page,
     demand,
@@ -11,6 +13,7 @@ from callbacks import (  # noqa: F401
     meeting,
     meeting_deck,
     metrics,
+    metrics_process,
     pre_sop,
     settings,
     shell,

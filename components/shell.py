@@ -50,6 +50,34 @@ def cycle_badge(context: dict | None) -> list:
     ]
 
 
+def step_badge(step: dict | None) -> list:
+    """'Step 2 of 5 · Demand review · due 7 Jan', what is late and the open exceptions, from
+    `services.cycle.cycle_status()` (nothing when the cycle cannot be read). `#shell-step` carries
+    data-step (1–5), data-late (late steps), data-done (ticked items) and data-open (open exceptions)."""
+    if not step:
+        return []
+    late, n_open = int(step.get("late") or 0), int(step.get("open_exceptions") or 0)
+    if step.get("complete"):
+        text = f"All {step.get('n_steps', 5)} steps done"
+    else:
+        text = (f"Step {step['current']} of {step.get('n_steps', 5)} · {step['current_title']}"
+                + (f" · due {step['due_text']}" if step.get("due_text") else ""))
+    children = [dcc.Link(text, href=step.get("page") or "/", className="shell-step-text",
+                         title="The step the cycle is in: the first with unticked checklist items")]
+    if late:
+        children.append(html.Span(f"{late} step{'s' if late != 1 else ''} late", id="shell-step-late",
+                                  className="status-badge status-bad ms-2",
+                                  title="Steps whose due date has passed with unticked items"))
+    children.append(dcc.Link(f"{n_open} open exception{'s' if n_open != 1 else ''}", href="/data#data-quality",
+                             id="shell-open-exceptions",
+                             className=f"status-badge {'status-warn' if n_open else 'status-good'} ms-2 "
+                                       "text-decoration-none",
+                             title="Entries of the data-quality log not reviewed yet"))
+    return [html.Span(children, id="shell-step",
+                      **{"data-step": str(step["current"]), "data-late": str(late),
+                         "data-done": str(step.get("done", "")), "data-open": str(n_open)})]
+
+
 def navbar(context: dict | None = None) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
@@ -59,6 +87,7 @@ def navbar(context: dict | None = None) -> dbc.Navbar:
                 dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
                 dbc.Collapse(nav_links(), id="shell-collapse", is_open=False, navbar=True),
                 html.Div(cycle_badge(context), id="shell-context", className="shell-context"),
+                html.Div(step_badge((context or {}).get("step")), id="shell-step-status", className="shell-step-status"),
                 html.Div(forecast_badge_children((context or {}).get("forecast_status")), id="shell-forecast",
                          className="shell-forecast ms-2"),
                 dcc.Link([html.I(className="bi bi-person-circle me-1"),

@@ -372,3 +372,14 @@ def review_entry(source: str, key: str, comment: str | None, *, by: str, cycle_i
         raise ValueError("that entry is no longer in the log (the plan changed); refresh the list")
     store.review_quality_item(source, key, message=str(row["message"].iloc[0]), by=by, comment=comment,
                               cycle_id=cid)
+
+
+def header_status(cycle_id: int | None = None) -> dict[str, Any]:
+    """What the shell's header shows about the cycle: the current step (number, title, page, due date),
+    how many steps are late, ticked items and the open entries of the data-quality log."""
+    st = cycle_status(cycle_id)
+    current = next(s for s in st["steps"] if s["number"] == st["current"])
+    return {"current": st["current"], "current_title": st["current_title"], "page": current["page"],
+            "due_text": short_date(st["due"]), "late": st["late"], "complete": st["complete"],
+            "done": st["done"], "total": st["total"], "open_exceptions": st["open_exceptions"],
+            "n_steps": len(STEPS), "cycle_id": st["cycle_id"]}
