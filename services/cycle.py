@@ -326,17 +326,22 @@ def quality_log(cycle_id: int | None = None) -> pd.DataFrame:
     stored = store.quality_log(cid)
     stored = stored.assign(kind="", item_id="", family="", period="")
     try:
-        live = exception_entries(_current_exceptions(cid))
+        plan_exceptions = _current_exceptions(cid)
     except Exception:  # the plan cannot be computed: the stored entries still show
         log.exception("the exceptions could not be read from the plan")
-        live = exception_entries(None)
+        plan_exceptions = None
+    live = exception_entries(plan_exceptions)
     exc_stored = stored[stored["source"] == "exception"].set_index("key")
     live = live.assign(source="exception", created_at=None, reviewed_by=None, reviewed_at=None, comment=None)
     if len(live) and len(exc_stored):
         hit = live["key"].isin(exc_stored.index)
         for col in ("created_at", "reviewed_by", "reviewed_at", "comment"):
             live.loc[hit, col] = live.loc[hit, "key"].map(exc_stored[col]).to_numpy()
-    gone = stored[(stored["source"] == "exception") & ~stored["key"].isin(live["key"])]  # reviewed earlier
+    # stored exceptions the plan no longer raises: the reviewed ones stay in the log; for a past cycle (no live
+    # plan) every stored one shows, as kept when it was closed
+    gone = stored[(stored["source"] == "exception") & ~stored["key"].isin(live["key"])]
+    if plan_exceptions is not None:
+        gone = gone[gone["reviewed_at"].notna()]
     frames = [f for f in (stored[stored["source"] != "exception"], live, gone) if len(f)]
     if not frames:
         return pd.DataFrame(columns=LOG_COLUMNS)
@@ -345,6 +350,16 @@ def quality_log(cycle_id: int | None = None) -> pd.DataFrame:
     for col in ("kind", "item_id", "family", "period"):
         out[col] = out[col].fillna("")
     return out[LOG_COLUMNS].reset_index(drop=True)
+
+
+def record_exceptions(cycle_id: int | None = None) -> int:
+    """Keep the current plan's exceptions in the cycle's log (no duplicates: known keys are left as they are),
+    e.g. when the cycle is closed, so a past cycle's log still lists them. Returns how many were added. Never
+    called when a page is read."""
+    store = _store()
+    cid = int(store.get_cycle(cycle_id)["id"])
+    live = exception_entries(_current_exceptions(cid))
+    return store.log_quality("exception", zip(live["key"], live["message"]), cycle_id=cid)
 
 
 def open_exception_count(cycle_id: int | None = None, source: str | None = None) -> int:

@@ -279,3 +279,12 @@ def test_cycle_time_counts_from_data_stored_before_the_month() -> None:
     row = pm.measures(recs, {}, D(2025, 3, 1)).iloc[0]
     assert row["cycle_time_days"] == 24.0  # from 28 January, when the data arrived
     assert row["decisions_on_time_pct"] is None and row["actions_done_pct"] is None
+
+
+def test_recording_the_exceptions_keeps_them_once(svc) -> None:
+    n_open = cs.open_exception_count()
+    added = cs.record_exceptions()
+    assert added == n_open - cs.open_exception_count(source="upload") > 0
+    assert cs.record_exceptions() == 0  # recorded again: nothing duplicated
+    assert cs.open_exception_count() == n_open and cs.quality_log()["key"].is_unique
+    assert count(svc.store, data_quality_log) == added
