@@ -10,7 +10,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.auth import NotAllowed, require_user
+from callbacks.auth import NotAllowed, require_user, signed_in
 from callbacks.demand import message
 from callbacks.shell import step_status
 from components.checklist import item_children, item_class
@@ -30,6 +30,7 @@ def _when(at) -> str:
 @callback(
     Output(ITEMS, "children"),
     Output(ITEMS, "className"),
+    Output(ITEMS, "disabled"),
     Output({"type": "checklist-meta", "step": ALL, "item": ALL}, "children"),
     Output({"type": "checklist-summary", "step": ALL}, "children"),
     Input("app-state", "data"),
@@ -38,7 +39,8 @@ def _when(at) -> str:
     State({"type": "checklist-summary", "step": ALL}, "id"),
 )
 def show_checklist(_state, _versions, ids, summary_ids):
-    """Each item ticked or not, by whom and when (automatic items from the store's evidence); reads only."""
+    """Each item ticked or not, by whom and when (automatic items from the store's evidence); reads only.
+    Items the signed-in role may not tick are shown disabled (the server checks again on every tick)."""
     if not ids:
         raise PreventUpdate
     try:
@@ -47,11 +49,14 @@ def show_checklist(_state, _versions, ids, summary_ids):
         log.exception("cycle status failed")
         raise PreventUpdate from None
     steps = {s["key"]: s for s in status["steps"]}
-    children, classes, metas = [], [], []
+    user = signed_in()
+    role = user.get("role") if user else None
+    children, classes, disabled, metas = [], [], [], []
     for i in ids:
         item = next(it for it in steps[i["step"]]["items"] if it["key"] == i["item"])
         children.append(item_children(item, item["done"]))
         classes.append(item_class(item["done"], item["auto"]))
+        disabled.append(bool(item["auto"]) or not cycle_service.may_tick(role, i["step"]))
         if item["auto"]:
             metas.append("done (from what is stored)" if item["done"] else "")
         elif item["done"]:
@@ -69,7 +74,7 @@ def show_checklist(_state, _versions, ids, summary_ids):
         summaries.append(f"{s['done']}/{s['total']} done · {s['week']}, "
                          f"{cycle_service.short_date(s['start'])} – due {cycle_service.short_date(s['due'])}"
                          f" · owner: {owners}" + (f" · {state}" if state else ""))
-    return children, classes, metas, summaries
+    return children, classes, disabled, metas, summaries
 
 
 @callback(
