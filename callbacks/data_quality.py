@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
-from dash import Input, Output, State, callback, no_update
+from dash import Input, Output, State, callback, ctx, no_update
 
 from callbacks.auth import NotAllowed, require
 from callbacks.demand import message
@@ -63,24 +63,27 @@ def show_log(_state, status, source, search, _version):
     Output("data-quality-comment", "value"),
     Output("shell-step-status", "children", allow_duplicate=True),
     Input("data-quality-review", "n_clicks"),
+    Input("data-quality-review-all", "n_clicks"),
     State("data-quality-grid", "selectedRows"),
+    State("data-quality-grid", "rowData"),
     State("data-quality-comment", "value"),
     State("data-quality-version", "data"),
     prevent_initial_call=True,
 )
-def review(n, selected, comment, version):
-    if not n:
+def review(n_one, n_all, selected, shown, comment, version):
+    """Mark the selected entry (or every open entry shown) reviewed with the comment; the header follows."""
+    every = ctx.triggered_id == "data-quality-review-all"
+    if not (n_all if every else n_one):
         return no_update, no_update, no_update, no_update
     try:
         user = require("review_exceptions")
-        if not selected:
-            raise ValueError("select an entry in the table first")
-        row = selected[0]
-        if row.get("status") == "reviewed":
-            raise ValueError("that entry is already reviewed")
-        cycle_service.review_entry(str(row["source"]), str(row["key"]), comment, by=user)
+        rows = [r for r in (shown or []) if r.get("status") == "open"] if every else (selected or [])[:1]
+        if not rows:
+            raise ValueError("no open entry is shown" if every else "select an entry in the table first")
+        n = cycle_service.review_entries([(str(r["source"]), str(r["key"])) for r in rows], comment, by=user)
     except NotAllowed as exc:
         return no_update, message("conflict", str(exc)), no_update, no_update
     except (ValueError, LookupError) as exc:
         return no_update, message("error", f"Not saved: {exc}."), no_update, no_update
-    return (int(version or 0) + 1, message("saved", "Marked reviewed."), "", step_badge(step_status()))
+    done = "Marked reviewed." if n == 1 else f"{n} entries marked reviewed."
+    return int(version or 0) + 1, message("saved", done), "", step_badge(step_status())

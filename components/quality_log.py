@@ -32,8 +32,11 @@ def quality_log_body() -> html.Div:
                          rows=2, maxLength=1000, className="mb-2"),
             dbc.Button([html.I(className="bi bi-check2-circle me-1"), "Mark reviewed"], id="data-quality-review",
                        color="primary", size="sm", n_clicks=0),
-            html.Span("Select an open entry in the table, write why it is fine or what will be done, and mark it "
-                      "reviewed.", className="item-meta ms-2"),
+            dbc.Button([html.I(className="bi bi-check2-all me-1"), "Mark all shown reviewed"],
+                       id="data-quality-review-all", color="secondary", outline=True, size="sm", n_clicks=0,
+                       className="ms-2", title="Every open entry the filters show, with this comment"),
+            html.Span("Select an open entry in the table (or filter the list), write why it is fine or what will be "
+                      "done, and mark it reviewed.", className="item-meta ms-2"),
         ], className="mt-2"),
         html.Div(id="data-quality-msg", className="mt-2"),
     ])

@@ -371,22 +371,43 @@ def open_exception_count(cycle_id: int | None = None, source: str | None = None)
     return int((log_["status"] == "open").sum())
 
 
-def review_entry(source: str, key: str, comment: str | None, *, by: str, cycle_id: int | None = None) -> None:
-    """Mark an entry of the log reviewed with a comment (who, when). ValueError when there is no comment, or
-    no such entry."""
+def _comment(comment: str | None) -> str:
     comment = (comment or "").strip()
     if not comment:
         raise ValueError("write a comment: what was found, or why it needs no action")
     if len(comment) > MAX_COMMENT:
         raise ValueError(f"keep the comment under {MAX_COMMENT} characters (this one has {len(comment)})")
+    return comment
+
+
+def review_entry(source: str, key: str, comment: str | None, *, by: str, cycle_id: int | None = None) -> None:
+    """Mark an entry of the log reviewed with a comment (who, when). ValueError when there is no comment, or
+    no such entry."""
+    review_entries([(source, key)], comment, by=by, cycle_id=cycle_id)
+
+
+def review_entries(entries: list[tuple[str, str]], comment: str | None, *, by: str,
+                   cycle_id: int | None = None) -> int:
+    """Mark several open entries ((source, key) pairs, e.g. all those a filter shows) reviewed with one comment,
+    in one transaction; entries already reviewed keep their review. Returns how many were marked."""
+    comment = _comment(comment)
+    if not entries:
+        raise ValueError("select an entry in the table first")
     store = _store()
     cid = int(store.get_cycle(cycle_id)["id"])
-    log_ = quality_log(cid)
-    row = log_[(log_["source"] == source) & (log_["key"] == key)]
-    if row.empty:
-        raise ValueError("that entry is no longer in the log (the plan changed); refresh the list")
-    store.review_quality_item(source, key, message=str(row["message"].iloc[0]), by=by, comment=comment,
-                              cycle_id=cid)
+    log_ = quality_log(cid).set_index(["source", "key"])
+    wanted = pd.MultiIndex.from_tuples([(str(s), str(k)) for s, k in entries], names=["source", "key"])
+    missing = wanted.difference(log_.index)
+    if len(missing):
+        raise ValueError("that entry is no longer in the log (the plan changed); refresh the list"
+                         if len(wanted) == 1 else
+                         f"{len(missing)} of these entries are no longer in the log (the plan changed); refresh")
+    rows = log_.loc[wanted]
+    rows = rows[rows["status"] == "open"]
+    if rows.empty:
+        raise ValueError("already reviewed" if len(wanted) == 1 else "every one of them is already reviewed")
+    return store.review_quality_items([(s, k, str(m)) for (s, k), m in rows["message"].items()], by=by,
+                                      comment=comment, cycle_id=cid)
 
 
 def header_status(cycle_id: int | None = None) -> dict[str, Any]:

@@ -66,6 +66,22 @@ def test_ticking_on_demand_and_reviewing_on_data_move_the_header(new_page, serve
     assert log[["source", "reviewed_by"]].to_dict("records") == [{"source": "exception", "reviewed_by": "admin"}]
     shot(page, "cycle-data-quality", full_page=False)
 
+    # the open entries of one item, found with the search box, all reviewed at once with one comment
+    page.get_by_text("Open", exact=True).first.click()
+    page.wait_for_function("() => !document.querySelector('#data-quality-grid').innerText.includes('not bold')")
+    item = page.locator("#data-quality-grid .ag-row [col-id=message]").first.inner_text().split(" ")[0]
+    page.fill("#data-quality-search", item)
+    page.press("#data-quality-search", "Enter")
+    page.wait_for_function("n => document.querySelector('#data-quality-count').innerText.includes(' shown') && "
+                           "!document.querySelector('#data-quality-count').innerText.endsWith(n + ' shown')",
+                           arg=str(n_open - 1))
+    shown = int(page.inner_text("#data-quality-count").split("·")[1].split()[0])
+    assert 0 < shown < n_open - 1
+    page.fill("#data-quality-comment", f"{item}: seasonal swings, as every year")
+    page.click("#data-quality-review-all")
+    wait_header(page, "open", n_open - 1 - shown)
+    assert f"{shown} entries marked reviewed" in page.inner_text("#data-quality-msg") or shown == 1
+
     page.goto("/metrics")  # the meeting's own measures, per cycle
     page.wait_for_selector("#metrics-process-table", timeout=60_000)
     assert page.locator("#metrics-process-table tr[data-key]").count() >= 2

@@ -185,7 +185,10 @@ def test_exceptions_are_read_from_the_plan_and_reviews_survive_a_recompute(svc) 
 
     first = exc.iloc[0]
     cs.review_entry("exception", first["key"], "Known promotion", by="dana")
-    cs.review_entry("exception", first["key"], "Known promotion, confirmed", by="sam")  # again: same row
+    with pytest.raises(ValueError, match="already reviewed"):  # the first review stands
+        cs.review_entry("exception", first["key"], "Known promotion, confirmed", by="sam")
+    with pytest.raises(ValueError, match="no longer in the log"):
+        cs.review_entry("exception", "forecast_change|NO-SUCH-ITEM|2099-01", "x", by="sam")
     assert count(svc.store, data_quality_log) == n_rows + 1
 
     # a planner's edit recomputes the plan: the same exceptions keep their keys, the review still holds
@@ -194,7 +197,8 @@ def test_exceptions_are_read_from_the_plan_and_reviews_survive_a_recompute(svc) 
     again = cs.quality_log()
     assert again["key"].is_unique
     reviewed = again[again["status"] == "reviewed"]
-    assert list(reviewed["key"]) == [first["key"]] and reviewed["comment"].iloc[0] == "Known promotion, confirmed"
+    assert list(reviewed["key"]) == [first["key"]] and reviewed["comment"].iloc[0] == "Known promotion"
+    assert reviewed["reviewed_by"].iloc[0] == "dana"
     assert cs.open_exception_count() == len(again) - 1
     assert count(svc.store, data_quality_log) == n_rows + 1
 
@@ -288,3 +292,18 @@ def test_recording_the_exceptions_keeps_them_once(svc) -> None:
     assert cs.record_exceptions() == 0  # recorded again: nothing duplicated
     assert cs.open_exception_count() == n_open and cs.quality_log()["key"].is_unique
     assert count(svc.store, data_quality_log) == added
+
+
+def test_reviewing_every_shown_entry_at_once(svc) -> None:
+    log_ = cs.quality_log()
+    family = log_["family"].iloc[0]
+    shown = log_[(log_["family"] == family) & (log_["status"] == "open")]
+    n_open = cs.open_exception_count()
+    cs.review_entry("exception", shown["key"].iloc[0], "looked at first", by="dana")
+    marked = cs.review_entries(list(zip(shown["source"], shown["key"])), "Seasonal swing of the family", by="sam")
+    assert marked == len(shown) - 1  # the one reviewed before keeps its review
+    after = cs.quality_log().set_index("key").loc[shown["key"]]
+    assert (after["status"] == "reviewed").all()
+    assert after["reviewed_by"].tolist() == ["dana"] + ["sam"] * (len(shown) - 1)
+    assert cs.open_exception_count() == n_open - len(shown)
+    assert count(svc.store, data_quality_log) == len(shown)

@@ -59,7 +59,7 @@ def test_no_user_no_change(users, session) -> None:
 
 WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files", "approve", "record_decision",
           "add_action", "save_form", "start_run", "cancel_run", "apply_workbook", "set_action_status",
-          "tick_item", "review_entry"}
+          "tick_item", "review_entry", "review_entries"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 

@@ -146,19 +146,26 @@ class CycleMixin:
                             cycle_id: int | None = None, at: dt.datetime | None = None) -> None:
         """Mark one entry of the log reviewed with a comment (who, when); an exception computed from the plan
         that was not stored yet is stored with its review."""
+        self.review_quality_items([(source, key, message)], by=by, comment=comment, cycle_id=cycle_id, at=at)
+
+    def review_quality_items(self, entries: Iterable[tuple[str, str, str]], *, by: str, comment: str,
+                             cycle_id: int | None = None, at: dt.datetime | None = None) -> int:
+        """Mark (source, key, message) entries reviewed with one comment, in one transaction. Returns how many."""
+        entries = list({(s, k): m for s, k, m in entries}.items())
         at = at or _now()
         review = {"reviewed_by": by, "reviewed_at": at, "comment": comment}
         for _ in range(2):
             try:
                 with self._write() as conn:
                     cid = self._cycle_id(conn, cycle_id)
-                    res = conn.execute(data_quality_log.update().where(
-                        data_quality_log.c.cycle_id == cid, data_quality_log.c.source == source,
-                        data_quality_log.c.key == key).values(**review))
-                    if res.rowcount == 0:
-                        conn.execute(data_quality_log.insert().values(
-                            cycle_id=cid, source=source, key=key, message=message, created_at=at, **review))
-                return
+                    for (source, key), message in entries:
+                        res = conn.execute(data_quality_log.update().where(
+                            data_quality_log.c.cycle_id == cid, data_quality_log.c.source == source,
+                            data_quality_log.c.key == key).values(**review))
+                        if res.rowcount == 0:
+                            conn.execute(data_quality_log.insert().values(
+                                cycle_id=cid, source=source, key=key, message=message, created_at=at, **review))
+                return len(entries)
             except IntegrityError:
                 continue
         raise RuntimeError("the review could not be saved; try again")
