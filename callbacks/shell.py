@@ -13,9 +13,10 @@ log = logging.getLogger("sop.shell")
 STATE_KEYS = ("cycle", "version", "revision", "settings", "forecast")
 
 
-def current_context() -> dict:
+def current_context(with_step: bool = False) -> dict:
     """The current cycle and plan version, flattened for the header and `app-state`
-    ({} when the store cannot be read; the pages then say why)."""
+    ({} when the store cannot be read; the pages then say why). `with_step` adds the cycle's step status
+    (`step`, for the header; it reads the plan's exceptions, so only the header asks for it)."""
     try:
         from services import plan_service
 
@@ -38,7 +39,7 @@ def current_context() -> dict:
         "settings": (raw.get("settings_key") or "")[:12],
         "forecast": raw.get("forecast_run"),
         "forecast_status": _forecast_status(),
-        "step": step_status(),
+        "step": step_status() if with_step else None,
     }
 
 
@@ -79,10 +80,9 @@ def refresh_on_navigation(_pathname, state):
     """Someone else may have uploaded or approved since this tab loaded: re-read the ids and only
     push them (which refreshes the page's figures, and the header through `header_follows_the_plan`)
     when they changed; otherwise refresh the cycle's step status alone (others tick and review too)."""
-    context = current_context()
-    new_state = state_from_context(context)
+    new_state = state_from_context(current_context())
     if new_state == (state or {}):
-        return no_update, step_badge(context.get("step"))
+        return no_update, step_badge(step_status())
     return new_state, no_update
 
 
@@ -133,5 +133,5 @@ def header_follows_the_plan(state):
     """The header's cycle and version (`#shell-version` data-version / data-status) and the cycle's step
     (`#shell-step`) follow every change of `app-state`: an approval, the first edit after it (draft N+1),
     new data, a forecast landing."""
-    context = current_context()
+    context = current_context(with_step=True)
     return cycle_badge(context), step_badge(context.get("step"))
