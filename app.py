@@ -42,7 +42,7 @@ def serve_layout():
     """The shell, evaluated on every full page load so the header and `app-state` start current."""
     from callbacks.shell import current_context, state_from_context
 
-    context = current_context()
+    context = current_context(with_step=True)
     return app_shell(context, state_from_context(context))
 
 

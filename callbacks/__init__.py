@@ -2,6 +2,8 @@
 
 from callbacks import (  # noqa: F401
     cycle_close,
+    checklist,
+    data_quality,
     dashboard,
     data_page,
     demand,
@@ -12,6 +14,7 @@ from callbacks import (  # noqa: F401
     meeting,
     meeting_deck,
     metrics,
+    metrics_process,
     pre_sop,
     settings,
     shell,

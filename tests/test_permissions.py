@@ -21,6 +21,7 @@ ALLOWED = {
     "meeting": {"facilitator", "admin"},
     "settings": {"admin"},
     "review_exceptions": {"demand_planner", "supply_planner", "admin"},
+    "tick_checklist": {"executive", "demand_planner", "supply_planner", "facilitator", "admin"},
 }
 
 
@@ -57,7 +58,8 @@ def test_no_user_no_change(users, session) -> None:
 
 
 WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files", "approve", "record_decision",
-          "add_action", "save_form", "start_run", "cancel_run", "apply_workbook", "set_action_status"}
+          "add_action", "save_form", "start_run", "cancel_run", "apply_workbook", "set_action_status",
+          "tick_item", "review_entry", "review_entries"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 

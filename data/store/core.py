@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from data.store.changes import ChangesMixin
+from data.store.cycle import CycleMixin
 from data.store.datasets import DatasetsMixin
 from data.store.engine import _now
 from data.store.forecasts import ForecastsMixin
@@ -25,7 +26,7 @@ from data.store.versions import VersionsMixin
 
 
 class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin, UsersMixin,
-            RolloverMixin):
+            RolloverMixin, CycleMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:
