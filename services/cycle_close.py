@@ -52,11 +52,17 @@ def cycle_phase() -> dict[str, Any]:
 
 def close_cycle(*, by: str) -> dict[str, Any]:
     """Close the current cycle (EditError when it has no approved plan or is closed already)."""
+    from services.cycle import record_exceptions
+
     svc = get_service()
     try:
         cycle = svc.store.close_cycle(by=by)
     except ConflictError as exc:
         raise EditError(str(exc)) from None
+    try:  # the closed cycle's log keeps the exceptions it ends with (reviewed or not)
+        record_exceptions(int(cycle["id"]))
+    except Exception:  # noqa: BLE001 - the log is a record, not a condition of closing
+        log.exception("the exceptions could not be kept in the closed cycle's log")
     return {"period": cycle["period"], "next": next_month(cycle["period"]),
             "version_id": cycle["approved_version_id"]}
 

@@ -22,6 +22,8 @@ ALLOWED = {
     "settings": {"admin"},
     "review_exceptions": {"demand_planner", "supply_planner", "admin"},
     "tick_checklist": {"executive", "demand_planner", "supply_planner", "facilitator", "admin"},
+    "close_cycle": {"facilitator", "admin"},
+    "upload_actuals": {"demand_planner", "facilitator", "admin"},
 }
 
 
@@ -59,7 +61,7 @@ def test_no_user_no_change(users, session) -> None:
 
 WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files", "approve", "record_decision",
           "add_action", "save_form", "start_run", "cancel_run", "apply_workbook", "set_action_status",
-          "tick_item", "review_entry", "review_entries"}
+          "tick_item", "review_entry", "review_entries", "close_cycle", "upload_month_actuals"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 
@@ -93,4 +95,4 @@ def test_every_callback_that_writes_checks_the_role_first() -> None:
                 missing.append(f"{path.name}:{fn.name}")
     assert missing == []
     assert {"act", "change_capacity", "on_upload", "run_forecast", "cancel_forecast", "save_settings", "approve",
-            "add_decision", "add_action", "assumptions", "on_accept"} <= set(writers)  # the check saw them all
+            "add_decision", "add_action", "assumptions", "on_accept", "do_close", "on_actuals"} <= set(writers)  # the check saw them all
