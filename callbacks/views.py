@@ -19,32 +19,55 @@ def family_month_pivot(frame: pd.DataFrame, value: str, periods: list[str], with
     return pivot
 
 
-def supply_solution(row: dict) -> str:
-    """How the supply plan covers a family-month, in words (from the optimizer's figures).
+def _units_money(label: str, units: float, money) -> str:
+    text = f"{label} {formats.integer(units)} units"
+    return text if money is None or formats.is_missing(money) else f"{text} · {formats.money(money)}"
 
-    Short months list what closes the gap: overtime, outsourcing, stock (opening or built ahead),
-    lost sales. Months with spare capacity say so, and whether they build ahead for later."""
+
+def supply_solution(row: dict) -> str:
+    """How the supply plan covers a family-month, in units and money (from the optimizer's figures):
+    "Overtime 1,000 units · $15,000".
+
+    Short months list what closes the gap: overtime, outsourcing, stock (opening or built ahead; its
+    holding cost is booked in the months it is held), lost sales. Months with spare capacity say so,
+    and whether they build ahead for later (with that month's holding cost)."""
     gap = row.get("gap", 0) or 0
     built = (row.get("ending", 0) or 0) - (row.get("opening", 0) or 0)
-    if gap >= 0:
-        return f"Within capacity · build ahead +{formats.integer(built)}" if built > 0.5 else "Within capacity"
-    shortfall = -gap
     overtime, outsource, lost = (row.get(k, 0) or 0 for k in ("overtime", "outsource", "lost_sales"))
-    from_stock = shortfall - overtime - outsource - lost
-    parts = [f"{label} {formats.integer(v)}" for label, v in
-             (("Overtime", overtime), ("Outsource", outsource), ("From stock", from_stock), ("Lost sales", lost))
-             if v > 0.5]
-    return " · ".join(parts) or "—"
+    parts = []
+    if gap >= 0:
+        parts.append("Within capacity")
+        if built > 0.5:
+            parts.append(_units_money("build ahead +", built, row.get("cost_holding")).replace("+ ", "+"))
+    for label, units, key in (("overtime", overtime, "cost_overtime"), ("outsourcing", outsource, "cost_outsource")):
+        if units > 0.5:
+            parts.append(_units_money(label, units, row.get(key)))
+    if gap < 0:
+        from_stock = -gap - overtime - outsource - lost
+        if from_stock > 0.5:
+            parts.append(_units_money("from stock", from_stock, None) + " (built ahead or on hand)")
+    if lost > 0.5:
+        parts.append(_units_money("lost sales", lost, row.get("cost_lost_sales")))
+    if not parts:
+        return formats.DASH
+    text = " · ".join(parts) if gap >= 0 else "; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def constraints_frame(result, periods: list[str]) -> pd.DataFrame:
-    """family_plan of `periods` with the supply plan's options and inventory movement beside it."""
+    """family_plan of `periods` with the supply plan's options and inventory movement beside it:
+    `solution` in units and money, `solution_cost` (overtime + outsourcing + lost sales of the month)
+    and `cost` (the month's whole term of the supply plan's cost, holding included)."""
     fp = result.family_plan[result.family_plan["period"].isin(periods)]
-    sp = result.supply_plan[["family", "period", "overtime", "outsource", "lost_sales", "shipped", "cost"]]
+    money = [c for c in ("cost_overtime", "cost_outsource", "cost_holding", "cost_lost_sales")
+             if c in result.supply_plan]
+    sp = result.supply_plan[["family", "period", "overtime", "outsource", "lost_sales", "shipped", "cost", *money]]
     inv = result.inventory[["family", "period", "opening", "ending"]]
     out = fp.merge(sp, on=["family", "period"], how="left").merge(inv, on=["family", "period"], how="left")
     out = out.sort_values(["period", "family"]).reset_index(drop=True)
     out["solution"] = [supply_solution(r) for r in out.to_dict("records")]
+    out["solution_cost"] = sum((out[c] for c in ("cost_overtime", "cost_outsource", "cost_lost_sales") if c in out),
+                               pd.Series(0.0, index=out.index))
     out["key"] = out["family"].astype(str) + "|" + out["period"].astype(str)
     return out
 

@@ -24,6 +24,8 @@ OPTIONS = ("regular", "overtime", "outsource", "lost_sales", "inventory_end")
 SUPPLY_COLUMNS = [
     "family", "period", "demand", "capacity", "regular", "overtime", "outsource",
     "inventory_end", "lost_sales", "shipped", "cost",
+    # month t's cost by option (they add up to `cost`; regular production is free in the model)
+    "cost_overtime", "cost_outsource", "cost_holding", "cost_lost_sales",
 ]
 
 
@@ -195,12 +197,11 @@ def supply_plan(
     for k, name in enumerate(["regular", "overtime", "outsource", "lost_sales", "inventory_end"]):
         out[name] = x[:, :, k].reshape(-1)
     out["shipped"] = out["demand"] - out["lost_sales"]
-    out["cost"] = (
-        settings.cost_overtime * out["overtime"]
-        + settings.cost_outsource * out["outsource"]
-        + settings.cost_holding * out["inventory_end"]
-        + settings.cost_lost_sales * out["lost_sales"]
-    )
+    out["cost_overtime"] = settings.cost_overtime * out["overtime"]
+    out["cost_outsource"] = settings.cost_outsource * out["outsource"]
+    out["cost_holding"] = settings.cost_holding * out["inventory_end"]
+    out["cost_lost_sales"] = settings.cost_lost_sales * out["lost_sales"]
+    out["cost"] = out["cost_overtime"] + out["cost_outsource"] + out["cost_holding"] + out["cost_lost_sales"]
     if soft_floor is not None:
         out["below_floor"] = x[:, :, 5].reshape(-1)
         return out[SUPPLY_COLUMNS + ["below_floor"]]
@@ -216,14 +217,19 @@ COST_LINES = (  # (key, label, units column, cost setting): the terms of the LP'
 )
 
 
-def cost_lines(supply: pd.DataFrame, settings: Settings) -> list[dict]:
+def cost_lines(supply: pd.DataFrame, settings: Settings | None = None) -> list[dict]:
     """The cost of a supply plan by option, one line each: key, label, units (unit-months for holding)
-    and cost. Regular production is free in the model; the costs add up to `supply['cost'].sum()`."""
+    and cost. Regular production is free in the model; the costs add up to `supply['cost'].sum()`.
+
+    Read from the plan's `cost_<option>` columns; `settings` prices the units of a frame without them."""
     out = []
     for key, label, col, setting in COST_LINES:
         units = float(supply[col].sum()) if col in supply else 0.0
-        unit_cost = float(getattr(settings, setting)) if setting else 0.0
-        out.append({"key": key, "label": label, "units": units, "unit_cost": unit_cost, "cost": units * unit_cost})
+        if setting and setting in supply:
+            cost = float(supply[setting].sum())
+        else:
+            cost = units * float(getattr(settings or Settings(), setting)) if setting else 0.0
+        out.append({"key": key, "label": label, "units": units, "cost": cost})
     return out
 
 
