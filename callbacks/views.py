@@ -72,6 +72,27 @@ def constraints_frame(result, periods: list[str]) -> pd.DataFrame:
     return out
 
 
+def decision_lines(items: list[dict]) -> list[dict]:
+    """`services.decisions_needed` records worded for the panel: {kind, key, href, title, detail}."""
+    out = []
+    for it in items:
+        if it["kind"] == "supply":
+            title = f"Approve the supply solution for {it['family']} {it['period']}"
+            detail = (f"short {formats.integer(-(it.get('gap') or 0))} units: {supply_solution(it)} "
+                      f"(cost of the month's solution {formats.money(it.get('solution_cost'))})")
+        elif it["kind"] == "budget":
+            pct = it.get("revenue_variance_pct")
+            title = f"{it['family']}: revenue {'above' if (it.get('revenue_variance') or 0) > 0 else 'below'} budget"
+            detail = (f"plan {formats.money(it.get('revenue'))} vs budget {formats.money(it.get('budget_revenue'))}: "
+                      f"{formats.money(it.get('revenue_variance'))} ({formats.percent(pct, 1, signed=True)}, "
+                      f"beyond ±{formats.number(it.get('threshold_pct'), 0)} %)")
+        else:
+            title = f"Scenario “{it.get('name', '')}” waits for a decision"
+            detail = " · ".join(str(x) for x in (it.get("owner"), it.get("description")) if x) or "promote or drop it"
+        out.append({"kind": it["kind"], "key": it["key"], "href": it["href"], "title": title, "detail": detail})
+    return out
+
+
 FINANCE_LINES = [
     ("revenue", "Revenue", "money"),
     ("revenue_at_risk", "Revenue at risk", "money"),

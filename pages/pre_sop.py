@@ -4,6 +4,7 @@ import dash
 from dash import dcc, html
 
 from components.layout import page_header, panel
+from components.presop_panels import decisions_needed_panel, money_against_plan_panel
 
 dash.register_page(__name__, path="/pre-sop", name="4 Pre-S&OP", title="4 Pre-S&OP · S&OP Studio", order=4)
 
@@ -14,6 +15,7 @@ def layout(**_query):
             page_header("4 · Pre-S&OP", "Balance demand and supply, reconcile the money, compare scenarios",
                         id="presop-subtitle"),
             dcc.Loading(html.Div(id="presop-summary"), type="dot"),
+            decisions_needed_panel(),
             panel("Demand–supply balance", id="presop-balance",
                   subtitle="Per family and month: consensus demand, capacity, what the supply plan produces "
                            "and ships"),
@@ -28,5 +30,6 @@ def layout(**_query):
                 ],
                 className="row g-3",
             ),
+            money_against_plan_panel(),
         ]
     )

@@ -402,3 +402,13 @@ def inventory_plan(supply: pd.DataFrame, safety: pd.DataFrame, opening: pd.Serie
     out["target_inventory"] = out["safety_stock"] + out["cycle_stock"]
     return out[["family", "period", "opening", "supply", "shipped", "ending", "safety_stock", "cycle_stock",
                 "target_inventory"]]
+
+
+def constrained_months(family_plan: pd.DataFrame, horizon: list[str], first: int = 3) -> pd.DataFrame:
+    """The family-months to watch, in reading order: every family-month of the first `first` months
+    (whatever its status), then every CONSTRAINED or TIGHT family-month of the rest of the horizon,
+    month by month (families alphabetically within a month)."""
+    fp = family_plan[family_plan["period"].isin(horizon)]
+    head = set(horizon[:first])
+    keep = fp["period"].isin(head) | fp["status"].isin(["CONSTRAINED", "TIGHT"])
+    return fp[keep].sort_values(["period", "family"]).reset_index(drop=True)
