@@ -38,7 +38,9 @@ def supply_solution(row: dict) -> str:
     if gap >= 0:
         parts.append("Within capacity")
         if built > 0.5:
-            parts.append(_units_money("build ahead +", built, row.get("cost_holding")).replace("+ ", "+"))
+            parts.append(f"build ahead +{formats.integer(built)} units")
+            if (row.get("cost_holding") or 0) > 0.5:
+                parts.append(f"holding of the month's stock {formats.money(row.get('cost_holding'))}")
     for label, units, key in (("overtime", overtime, "cost_overtime"), ("outsourcing", outsource, "cost_outsource")):
         if units > 0.5:
             parts.append(_units_money(label, units, row.get(key)))
@@ -78,8 +80,10 @@ def decision_lines(items: list[dict]) -> list[dict]:
     for it in items:
         if it["kind"] == "supply":
             title = f"Approve the supply solution for {it['family']} {it['period']}"
-            detail = (f"short {formats.integer(-(it.get('gap') or 0))} units: {supply_solution(it)} "
-                      f"(cost of the month's solution {formats.money(it.get('solution_cost'))})")
+            detail = f"short {formats.integer(-(it.get('gap') or 0))} units: {supply_solution(it)}"
+            costed = sum((it.get(k) or 0) > 0.5 for k in ("overtime", "outsource", "lost_sales"))
+            if costed > 1:
+                detail += f"; {formats.money(it.get('solution_cost'))} in all"
         elif it["kind"] == "budget":
             pct = it.get("revenue_variance_pct")
             title = f"{it['family']}: revenue {'above' if (it.get('revenue_variance') or 0) > 0 else 'below'} budget"
