@@ -180,7 +180,7 @@ def variance_drivers(comparison: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         g = c.groupby(keys, sort=True)
         out = g[sums].sum(min_count=1)
         out["_split"] = g["_split"].all()
-        last = c.sort_values("period").groupby(keys)["period"].transform("max") == c["period"]
+        last = c.groupby(keys)["period"].transform("max") == c["period"]
         out["inventory_value"] = c[last].groupby(keys)["inventory_value"].sum()
         out = out.reset_index()
     else:
