@@ -40,7 +40,7 @@ def supply_solution(row: dict) -> str:
         if built > 0.5:
             parts.append(f"build ahead +{formats.integer(built)} units")
             if (row.get("cost_holding") or 0) > 0.5:
-                parts.append(f"holding of the month's stock {formats.money(row.get('cost_holding'))}")
+                parts.append(f"holding {formats.money(row.get('cost_holding'))}")
     for label, units, key in (("overtime", overtime, "cost_overtime"), ("outsourcing", outsource, "cost_outsource")):
         if units > 0.5:
             parts.append(_units_money(label, units, row.get(key)))
@@ -56,6 +56,17 @@ def supply_solution(row: dict) -> str:
     return text[:1].upper() + text[1:]
 
 
+def solution_cost(frame: pd.DataFrame) -> pd.Series:
+    """What a month's solution costs: overtime + outsourcing + lost sales of the month, counting only the
+    parts the solution names (more than half a unit), so the figure and the words agree."""
+    total = pd.Series(0.0, index=frame.index)
+    for units, cost in (("overtime", "cost_overtime"), ("outsource", "cost_outsource"),
+                        ("lost_sales", "cost_lost_sales")):
+        if cost in frame:
+            total = total + frame[cost].where(frame[units] > 0.5, 0.0).fillna(0.0)
+    return total
+
+
 def constraints_frame(result, periods: list[str]) -> pd.DataFrame:
     """family_plan of `periods` with the supply plan's options and inventory movement beside it:
     `solution` in units and money, `solution_cost` (overtime + outsourcing + lost sales of the month)
@@ -68,8 +79,7 @@ def constraints_frame(result, periods: list[str]) -> pd.DataFrame:
     out = fp.merge(sp, on=["family", "period"], how="left").merge(inv, on=["family", "period"], how="left")
     out = out.sort_values(["period", "family"]).reset_index(drop=True)
     out["solution"] = [supply_solution(r) for r in out.to_dict("records")]
-    out["solution_cost"] = sum((out[c] for c in ("cost_overtime", "cost_outsource", "cost_lost_sales") if c in out),
-                               pd.Series(0.0, index=out.index))
+    out["solution_cost"] = solution_cost(out)
     out["key"] = out["family"].astype(str) + "|" + out["period"].astype(str)
     return out
 

@@ -44,8 +44,11 @@ def decisions_needed(result=None, *, budget_gap_pct: float = BUDGET_GAP_PCT) -> 
         sp = result.supply_plan.drop(columns=["demand", "capacity"], errors="ignore")
         inv = result.inventory[["family", "period", "opening", "ending"]]
         cons = cons.merge(sp, on=["family", "period"], how="left").merge(inv, on=["family", "period"], how="left")
-        money = [c for c in ("cost_overtime", "cost_outsource", "cost_lost_sales") if c in cons]
-        cons["solution_cost"] = cons[money].sum(axis=1) if money else 0.0
+        cons["solution_cost"] = 0.0
+        for units, cost in (("overtime", "cost_overtime"), ("outsource", "cost_outsource"),
+                            ("lost_sales", "cost_lost_sales")):
+            if cost in cons:  # only the parts the solution names (more than half a unit)
+                cons["solution_cost"] += cons[cost].where(cons[units] > 0.5, 0.0).fillna(0.0)
         for r in cons.to_dict("records"):
             out.append({"kind": "supply", "key": f"supply|{r['family']}|{r['period']}",
                         "href": f"/supply?family={r['family']}", **r})

@@ -163,7 +163,7 @@ def test_solution_words_name_units_and_money():
     assert supply_solution(row) == ("Overtime 1,000 units · $15,000; outsourcing 300 units · $6,000; "
                                     "from stock 100 units (built ahead or on hand); lost sales 100 units · $10,000")
     assert supply_solution({"gap": 10, "opening": 0, "ending": 50, "cost_holding": 250}) == (
-        "Within capacity · build ahead +50 units · holding of the month's stock $250")
+        "Within capacity · build ahead +50 units · holding $250")
 
 
 # ---------------------------------------------------------------------------- money against the budget
