@@ -111,3 +111,36 @@ def test_pre_sop_lists_decisions_and_labels_the_supply_cost(new_page, sample):
     assert "budget" in page.inner_text("#presop-budget-empty")
     assert page.locator("#presop-working-capital tbody tr").count() == len(plan.horizon)
     shot(page, "pre-sop-decisions-budget")
+
+
+def test_money_against_budget_after_uploading_a_budget(new_page, sample, tmp_path):
+    """The reference example with a budget sheet (January: Electronics 10,000 units for $950,000, Appliances
+    6,000 for $420,000): /pre-sop shows the variance and its split, and Electronics' gap (+15.8 %) is a
+    decision needed, linked to the budget panel. (Runs last: it replaces the sample company.)"""
+    import pandas as pd
+    from conftest import seed_example_dir, upload_file
+
+    server, svc = sample
+    book = tmp_path / "with-budget.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        for name in ("items", "history", "capacity", "forecast", "adjustments"):
+            pd.read_csv(seed_example_dir() / f"{name}.csv").to_excel(xl, sheet_name=name, index=False)
+        pd.DataFrame({"family": ["Electronics", "Appliances"], "period": ["2025-01", "2025-01"],
+                      "revenue": [950_000, 420_000], "units": [10_000, 6_000]}).to_excel(
+            xl, sheet_name="budget", index=False)
+    page = new_page(server.url, "1920")
+    upload_file(page, book)
+    page.goto("/pre-sop")
+    page.wait_for_selector("#presop-budget-family")
+    cell = lambda row, col: float(table_cell(page, "presop-budget-family", row, col)[1])  # noqa: E731
+    assert cell("Electronics", "revenue_variance") == pytest.approx(150_000)
+    assert cell("Electronics", "volume") == pytest.approx(95_000)
+    assert cell("Electronics", "price") == pytest.approx(55_000)
+    assert cell("Total", "mix") == pytest.approx(25_000)
+    assert cell("Total", "volume") + cell("Total", "price") + cell("Total", "mix") == pytest.approx(
+        cell("Total", "revenue_variance"))
+    item = page.locator('#presop-needed-list li[data-key="budget|Electronics"]')
+    assert item.count() == 1 and item.locator("a").get_attribute("href") == "/pre-sop#presop-budget"
+    assert page.locator('#presop-needed-list li[data-key="supply|Electronics|2025-01"]').inner_text().count(
+        "Overtime 1,000 units · $15,000") == 1
+    shot(page, "pre-sop-budget")
