@@ -42,7 +42,8 @@ class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixi
     # ------------------------------------------------------------------ setup
 
     def ensure_ready(self, seed: bool = True) -> None:
-        """Create the tables; when no dataset exists, store the sample company and its past cycles."""
+        """Create the tables; when no dataset exists, store the sample company, its past cycles and their
+        meetings."""
         metadata.create_all(self.engine)
         self._add_missing_columns()
         if not seed:
@@ -50,9 +51,10 @@ class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixi
         with self._read() as conn:
             if conn.execute(select(func.count()).select_from(datasets)).scalar_one():
                 return
-        from data.sample import sample_company, sample_past_cycles, sample_settings
+        from data.sample import sample_company, sample_meeting_records, sample_past_cycles, sample_settings
+        from data.store.sample_seed import store_sample_meetings
 
-        data, past = sample_company(), sample_past_cycles()
+        data, past, meetings = sample_company(), sample_past_cycles(), sample_meeting_records()
         try:
             with self._write() as conn:
                 # a marker row: a second worker seeding at the same time fails here and rolls back
@@ -60,8 +62,11 @@ class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixi
                     settings_table.insert(), {"key": "_seeded", "value_json": json.dumps(_now().isoformat())}
                 )
                 # the sample company's own settings (safety stock kept as a floor) belong to its data
-                self._save_dataset(conn, data, source=SAMPLE_SOURCE, user="system", past_cycles=past,
-                                   settings=sample_settings(), settings_source="the sample company's settings")
+                dataset_id = self._save_dataset(conn, data, source=SAMPLE_SOURCE, user="system", past_cycles=past,
+                                                settings=sample_settings(),
+                                                settings_source="the sample company's settings")
+                # the past cycles' meetings: agenda, attendees, decisions, actions (open ones carried), KPIs
+                store_sample_meetings(conn, meetings, dataset_id)
         except IntegrityError:
             with self._read() as conn:
                 if not conn.execute(select(func.count()).select_from(datasets)).scalar_one():
