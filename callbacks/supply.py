@@ -157,7 +157,9 @@ def options_table(result):
                      "closes": formats.DASH if closes is None else ("Yes" if closes else "No")})
     cols = [Col("label", "Option", "text"), Col("what", "What it does", "text", "small"),
             Col("used", "Units used", "text", "small", sub="held = unit-months"),
-            Col("lost_sales", "Lost", sub="units"), Col("cost", "Total cost", "money"),
+            Col("lost_sales", "Lost", sub="units"),
+            Col("below_floor", "Below safety stock", sub="units, most in a month"),
+            Col("cost", "Total cost", "money"),
             Col("split", "Cost by option", "text", "small"), Col("closes", "Closes the gap?", "text"),
             Col("reason", "Why", "text", "small")]
     return html.Div([

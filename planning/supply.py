@@ -292,6 +292,10 @@ def option_comparison(
                                 lost_cap=bare[["family", "period", "lost_sales"]], soft_floor=penalty)
         rows.append(_option_row(name, alone, settings, info, opening))
     rows.append(_option_row("optimized", optimal, settings, info, opening))
+    best = rows[-1]["cost"]
+    for row in rows[:-1]:
+        if row["below_floor"] > 0.5 and row["cost"] < best - 0.5:
+            row["reason"] += "; that is why it costs less than the optimized plan, which keeps the safety stock"
     return pd.DataFrame(rows, columns=OPTION_COLUMNS)
 
 
@@ -368,7 +372,7 @@ def option_reason(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataF
                 parts.append(f"{where}: short {_units(short)} with nothing to cover it")
     if row["below_floor"] > 0.5:
         r = merged.loc[merged["below_floor"].idxmax()]
-        parts.append(f"safety stock not reached: up to {_units(row['below_floor'])} units below it "
+        parts.append(f"safety stock not kept: up to {_units(row['below_floor'])} units below it "
                      f"({r['family']} {r['period']})")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]

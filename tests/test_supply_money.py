@@ -131,7 +131,7 @@ def test_options_alone_never_lose_sales_to_fill_safety_stock():
     assert o.at["do_nothing", "lost_sales"] == pytest.approx(1_000)
     assert o.at["build_ahead", "lost_sales"] == pytest.approx(1_000)
     assert o.at["do_nothing", "below_floor"] == pytest.approx(10_855.263158, rel=1e-6)
-    assert "safety stock not reached" in o.at["do_nothing", "reason"]
+    assert "safety stock not kept: up to 10,855 units below it (Electronics 2025-01)" in o.at["do_nothing", "reason"]
     # the optimized plan is unchanged: it reaches the floor (outsourcing is uncapped)
     assert o.at["optimized", "below_floor"] == 0 and o.at["optimized", "lost_sales"] == 0
     assert o.at["optimized", "cost"] == pytest.approx(r.supply_plan["cost"].sum())
