@@ -333,6 +333,9 @@ def option_reason(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataF
     short_months = int((merged["demand"] > merged["capacity"] + 1e-9).sum())
     gap = row["gap_units"]
     parts: list[str] = []
+    short_rows = merged[merged["demand"] > merged["capacity"] + 1e-9]
+    stock = float(np.maximum(short_rows["demand"] - short_rows["capacity"] - short_rows["overtime"]
+                             - short_rows["outsource"] - short_rows["lost_sales"], 0.0).sum())
     if row["closes_gap"]:
         if gap < 0.5:
             parts.append("no month is short of capacity")
@@ -344,7 +347,9 @@ def option_reason(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataF
                     "optimized": ", ".join(
                         [f"{k} {_units(row[c])} units" for k, c in (("overtime", "overtime"),
                                                                     ("outsourcing", "outsource"))
-                         if row[c] > 0.5] + ["stock on hand or built ahead"])}[name]
+                         if row[c] > 0.5]
+                        + ([f"{_units(stock)} units from stock (on hand or built ahead)"] if stock > 0.5 else []))
+                    or "stock on hand"}[name]
             parts.append(f"closes the gap of {_units(gap)} units in {short_months} short "
                          f"month{'s' if short_months != 1 else ''} with {used}")
     else:

@@ -140,6 +140,8 @@ def test_options_alone_never_lose_sales_to_fill_safety_stock():
     p = compare_supply_options(data, plain, Settings()).set_index("option")
     assert p.at["overtime", "overtime"] == pytest.approx(1_000) and p.at["overtime", "cost"] == pytest.approx(15_000)
     assert p.at["do_nothing", "cost"] == pytest.approx(100_000) and p.at["do_nothing", "lost_sales"] == 1_000
+    assert p.at["optimized", "reason"] == "Closes the gap of 1,000 units in 1 short month with overtime 1,000 units"
+    assert p.at["overtime", "reason"] == "Closes the gap of 1,000 units in 1 short month with overtime 1,000 units"
 
 
 # ---------------------------------------------------------------------------- what the dashboard lists
