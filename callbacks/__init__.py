@@ -16,6 +16,7 @@ from callbacks import (  # noqa: F401
     metrics,
     metrics_process,
     pre_sop,
+    pre_sop_money,
     settings,
     shell,
     supply,

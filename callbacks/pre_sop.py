@@ -9,7 +9,9 @@ from components import formats
 from components.empty import error_state
 from components.grids import grid, num_col, pct_col, records, status_col, text_col
 from components.layout import Col, summary_table
+from components.supply_cost import cost_breakdown_text
 from planning.finance import period_summary
+from planning.supply import cost_lines
 from services.scenarios import scenarios
 
 def scenario_table(rows: list[dict]):
@@ -53,7 +55,7 @@ def executive_summary(result, scen: list[dict]) -> html.Div:
         f"Demand over the horizon {formats.integer(base['demand'])} units; the supply plan ships "
         f"{formats.integer(base['shipped'])} ({formats.percent(base['service'])}).",
         f"Revenue {formats.money(base['revenue'])}, gross margin {formats.money(base['gross_margin'])}, "
-        f"supply cost {formats.money(base['supply_cost'])}.",
+        f"supply cost {cost_breakdown_text(cost_lines(result.supply_plan), short=False)}.",
     ]
     if len(constrained):
         listed = ", ".join(f"{r.family} {r.period} ({formats.integer(r.gap)})" for r in constrained.head(6).itertuples())

@@ -5,6 +5,7 @@ from dash import dcc, html
 
 from components.checklist import checklist_panel
 from components.layout import page_header, panel
+from components.presop_panels import decisions_needed_panel, money_against_plan_panel
 
 dash.register_page(__name__, path="/pre-sop", name="4 Pre-S&OP", title="4 Pre-S&OP · S&OP Studio", order=4)
 
@@ -16,6 +17,7 @@ def layout(**_query):
                         id="presop-subtitle"),
             checklist_panel("pre_sop"),
             dcc.Loading(html.Div(id="presop-summary"), type="dot"),
+            decisions_needed_panel(),
             panel("Demand–supply balance", id="presop-balance",
                   subtitle="Per family and month: consensus demand, capacity, what the supply plan produces "
                            "and ships"),
@@ -30,5 +32,6 @@ def layout(**_query):
                 ],
                 className="row g-3",
             ),
+            money_against_plan_panel(),
         ]
     )
