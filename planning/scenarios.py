@@ -64,7 +64,10 @@ def apply_scenario(data: CompanyData, settings: Settings, sc: Scenario) -> tuple
     if sc.capacity is not None and len(sc.capacity):
         out = out.with_(capacity=replace_capacity(data.capacity, sc.capacity))
     if sc.settings:
-        settings = replace(settings, **sc.settings)
+        changes = dict(sc.settings)
+        if "targets" in changes:  # targets merge KPI by KPI, as in the settings sheet
+            changes["targets"] = {**settings.targets, **changes["targets"]}
+        settings = replace(settings, **changes)
     return out, settings
 
 

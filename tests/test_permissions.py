@@ -22,6 +22,8 @@ ALLOWED = {
     "meeting": {"facilitator", "admin"},
     "settings": {"admin"},
     "review_exceptions": {"demand_planner", "supply_planner", "admin"},
+    "close_cycle": {"facilitator", "admin"},
+    "upload_actuals": {"demand_planner", "facilitator", "admin"},
 }
 
 

@@ -119,3 +119,72 @@ def test_recommendation_skips_outlooks_and_gives_reasons():
     assert name == "Second shift"
     assert why.startswith("Second shift: fill rate 100 % vs 96 %, cost $84k more, margin $310k more")
     assert np.isfinite(score(rows)["total"]).all()
+
+
+# ---------------------------------------------------------------------------- headless
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, "-m", "planning", *args], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def scenario_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scn")
+    shift = root / "second_shift"
+    shift.mkdir()
+    (shift / "capacity.csv").write_text("family,period,capacity_units\nElectronics,2025-01,12000\n"
+                                        "Electronics,2025-02,15000\n")
+    (shift / "settings.csv").write_text("name,value\ncost_overtime,25\n")
+    promo = root / "promo"
+    promo.mkdir()
+    (promo / "adjustments.csv").write_text("level,key,period,type,value,reason,owner\n"
+                                           "family,Appliances,2025-02,percentage,10,promo,Sales\n")
+    bad = root / "bad"
+    bad.mkdir()
+    (bad / "adjustments.csv").write_text("level,key,period,type,value,reason,owner\n"
+                                         "family,Nowhere,2025-02,percentage,10,x,y\n")
+    return root
+
+
+def test_cli_compute_scenario_equals_engine(seed, scenario_dirs, tmp_path):
+    from data.scenario_file import load_scenario
+    from tests.engine_fixtures import SEED_DIR
+
+    done = _cli("compute", str(SEED_DIR), "--scenario", str(scenario_dirs / "second_shift"), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    fp = pd.read_csv(tmp_path / "family_plan.csv").set_index(["family", "period"])
+    assert fp.loc[("Electronics", "2025-01"), "capacity"] == 12000
+    assert fp.loc[("Electronics", "2025-02"), "capacity"] == 15000
+    assert fp.loc[("Appliances", "2025-01"), "capacity"] == seed.capacity.set_index(["family", "period"]).loc[
+        ("Appliances", "2025-01"), "capacity_units"]
+    sc, issues = load_scenario(scenario_dirs / "second_shift", SEED_DIR, seed, horizon=18)
+    assert sc is not None and sc.settings == {"cost_overtime": 25.0}
+    d, s = apply_scenario(seed, Settings(), sc)
+    expected = compute_plan(d, s)
+    got = pd.read_csv(tmp_path / "supply_plan.csv")
+    assert got["cost"].sum() == pytest.approx(expected.supply_plan["cost"].sum(), rel=1e-6)
+
+
+def test_cli_compare_writes_table_and_scores(scenario_dirs, tmp_path):
+    from tests.engine_fixtures import SEED_DIR
+
+    done = _cli("compare", str(SEED_DIR), "--scenario", str(scenario_dirs / "second_shift"), "--scenario",
+                str(scenario_dirs / "promo"), "--out", str(tmp_path), "--weights", "1,0,0")
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "side_by_side.csv").set_index("metric")
+    assert {"Base plan", "second shift", "promo", "promo Δ", "promo Δ %"} <= set(table.columns)
+    assert float(table.loc["demand", "promo Δ"]) > 0
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert set(scores["scenario"]) == {"Base plan", "second shift", "promo"}
+    assert scores["recommended"].sum() == 1
+    assert scores[["service", "cost", "feasibility", "total"]].apply(lambda c: c.between(0, 1).all()).all()
+    assert (tmp_path / "recommendation.txt").read_text().strip()
+    bad = _cli("compare", str(SEED_DIR), "--scenario", str(scenario_dirs / "bad"), "--out", str(tmp_path / "b"))
+    assert bad.returncode == 2 and "Nowhere" in bad.stderr
