@@ -143,24 +143,7 @@ def create(name: str, *, by: str, description: str = "", owner: str | None = Non
     if name.lower() in taken:
         raise EditError(f"there is already a scenario named “{name}”; choose another name")
     source = svc.current_plan(parent)
-    horizon = list(source.horizon)
-    families = set(source.family_plan["family"])
-    demand, capacity = list(demand or []), list(capacity or [])
-    checked_d, checked_c = [], []
-    for d in demand:
-        fam = str(d.get("family") or "")
-        if fam not in families:
-            raise EditError(f"there is no family “{fam}” in the plan")
-        checked_d.append((fam, _number(d.get("pct"), "the demand change"), _periods_between(
-            horizon, d.get("start"), d.get("end"))))
-    for c in capacity:
-        fam = str(c.get("family") or "")
-        if fam not in families:
-            raise EditError(f"there is no family “{fam}” in the plan")
-        pct = _number(c.get("pct"), "the capacity change")
-        if pct < -100:
-            raise EditError("capacity cannot fall by more than 100 %")
-        checked_c.append((fam, pct, _periods_between(horizon, c.get("start"), c.get("end"))))
+    checked_d, checked_c = _check_quick(source, demand, capacity)
     overrides = _check_settings(settings or {})
     cost = _number(capacity_cost or 0, "the cost of added capacity")
     if cost < 0:
@@ -172,26 +155,76 @@ def create(name: str, *, by: str, description: str = "", owner: str | None = Non
     version = svc.store.create_scenario(name, parent_id=parent, by=by, meta=meta)
     vid = int(version["id"])
     if checked_d or checked_c:
-        plan = svc.current_plan(vid)
-        reason = f"scenario {name}"
-        batch = uuid.uuid4().hex[:12]
-        adj = []
-        for fam, pct, months in checked_d:
-            adj += [{"level": "family", "key": fam, "period": p, "type": "percentage", "value": pct,
-                     "reason": f"{reason}: demand {pct:+g} % {months[0]} to {months[-1]}", "owner": by,
-                     "source": "scenario", "batch_id": batch} for p in months]
-        if adj:
-            _before_after(plan, adj)
-        fp = plan.family_plan.set_index(["family", "period"])["capacity"]
-        edits = []
-        for fam, pct, months in checked_c:
-            edits += [(fam, p, "percentage", pct, float(fp[(fam, p)]) * (1 + pct / 100.0)) for p in months]
-        cap = svc._capacity_rows(vid, edits, reason=f"{reason}: capacity", owner=by, source="scenario",
-                                 batch=batch) if edits else []
-        for row in cap:
-            row["reason"] = f"{reason}: capacity {row['value']:+g} %"
-        svc.store.add_changes(vid, adj, cap)
+        _store_quick(svc, vid, name, checked_d, checked_c, by)
     return vid
+
+
+def _check_quick(source: PlanResult, demand, capacity) -> tuple[list, list]:
+    horizon = list(source.horizon)
+    families = set(source.family_plan["family"])
+    checked_d, checked_c = [], []
+    for d in demand or []:
+        fam = str(d.get("family") or "")
+        if fam not in families:
+            raise EditError(f"there is no family “{fam}” in the plan")
+        checked_d.append((fam, _number(d.get("pct"), "the demand change"), _periods_between(
+            horizon, d.get("start"), d.get("end"))))
+    for c in capacity or []:
+        fam = str(c.get("family") or "")
+        if fam not in families:
+            raise EditError(f"there is no family “{fam}” in the plan")
+        pct = _number(c.get("pct"), "the capacity change")
+        if pct < -100:
+            raise EditError("capacity cannot fall by more than 100 %")
+        checked_c.append((fam, pct, _periods_between(horizon, c.get("start"), c.get("end"))))
+    return checked_d, checked_c
+
+
+def _store_quick(svc: PlanService, vid: int, name: str, checked_d: list, checked_c: list, by: str) -> int:
+    """The quick changes as one audited change of the scenario (reason names the scenario)."""
+    plan = svc.current_plan(vid)
+    reason = f"scenario {name}"
+    batch = uuid.uuid4().hex[:12]
+    adj = []
+    for fam, pct, months in checked_d:
+        adj += [{"level": "family", "key": fam, "period": p, "type": "percentage", "value": pct,
+                 "reason": f"{reason}: demand {pct:+g} % {months[0]} to {months[-1]}", "owner": by,
+                 "source": "scenario", "batch_id": batch} for p in months]
+    if adj:
+        _before_after(plan, adj)
+    fp = plan.family_plan.set_index(["family", "period"])["capacity"]
+    edits = []
+    for fam, pct, months in checked_c:
+        edits += [(fam, p, "percentage", pct, float(fp[(fam, p)]) * (1 + pct / 100.0)) for p in months]
+    cap = svc._capacity_rows(vid, edits, reason=f"{reason}: capacity", owner=by, source="scenario",
+                             batch=batch) if edits else []
+    for row in cap:
+        row["reason"] = f"{reason}: capacity {row['value']:+g} % from {row['period']}"
+    return svc.store.add_changes(vid, adj, cap)
+
+
+def change(version_id: int, *, by: str, demand: list[dict[str, Any]] | None = None,
+           capacity: list[dict[str, Any]] | None = None, settings: dict[str, Any] | None = None,
+           capacity_cost: float | None = None, service: PlanService | None = None) -> str:
+    """Add quick changes to a stored scenario (and/or change its option costs): what was done, in words."""
+    svc = _svc(service)
+    v = svc.store.get_version(version_id)
+    if v["kind"] != "scenario":
+        raise EditError("only a named scenario can be changed here; the plan is edited on 2 Demand and 3 Supply")
+    d, c = _check_quick(svc.current_plan(version_id), demand, capacity)
+    overrides = _check_settings(settings or {})
+    done = []
+    if d or c:
+        _store_quick(svc, version_id, v["name"], d, c, by)
+        done.append(f"{len(d)} demand and {len(c)} capacity change(s)")
+    if overrides or capacity_cost is not None:
+        current = svc.store.scenario_extras(version_id)
+        merged = {**current["settings"], **overrides}
+        svc.store.set_scenario_extras(version_id, settings=merged, capacity_cost=capacity_cost, by=by)
+        done.append("option costs")
+    if not done:
+        raise EditError("nothing to change: give a demand or capacity change, or an option cost")
+    return f"{v['name']}: " + " and ".join(done) + " stored."
 
 
 SETTING_LIMITS = {"cost_overtime": (0, None), "cost_outsource": (0, None), "cost_holding": (0, None),
