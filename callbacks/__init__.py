@@ -13,6 +13,7 @@ from callbacks import (  # noqa: F401
     meeting_deck,
     metrics,
     pre_sop,
+    scenario_band,
     settings,
     shell,
     supply,

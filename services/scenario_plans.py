@@ -416,3 +416,20 @@ def promote(version_id: int, *, by: str, service: PlanService | None = None) -> 
     svc.store.mark_promoted(version_id, by=by, to=state.version_id)
     return (f"{name} promoted to the draft: {len(adj)} demand change(s), {len(cap)} capacity change(s)"
             + (", its option costs" if extras["settings"] else "") + "; undo on /demand or /supply reverts it.")
+
+
+def save_weights(weights: tuple[float, float, float], *, by: str, service: PlanService | None = None) -> bool:
+    """Store the scenario weights in the settings of the current data (the settings path of /metrics). Returns
+    False when they are already the settings' weights."""
+    import dataclasses
+
+    svc = _svc(service)
+    w = tuple(float(x) for x in weights)
+    if len(w) != 3 or any(x < 0 for x in w) or sum(w) <= 0:
+        raise EditError("weights must be three numbers of 0 or more, not all 0")
+    current = svc.settings()
+    if tuple(current.scenario_weights) == w:
+        return False
+    svc.store.save_settings(dataclasses.replace(current, scenario_weights=w), by=by,
+                            source=f"scenario weights changed on 4 Pre-S&OP by {by}")
+    return True
