@@ -9,8 +9,8 @@ A `Scenario` is what changes against the data it starts from, all optional:
   capacity is bought whether used or not, so it is a fixed cost outside the least-cost supply plan).
 
 `compute_scenarios` computes several scenarios in one pass: what depends on history alone (accuracy,
-history KPIs) and the statistical forecast are computed once and shared; each scenario then runs the
-plan's chain (consensus → family plan → LP supply plan → inventory → money → KPIs). The result of each
+history KPIs), the statistical forecast and the exceptions on it are computed once and shared, and so is the
+consensus of scenarios that keep the data's adjustments; each scenario then runs the plan's chain (consensus → family plan → LP supply plan → inventory → money → KPIs). The result of each
 is exactly what `compute_plan` gives for that scenario alone.
 
 Scoring (`score`): each compared scenario gets three scores between 0 and 1
@@ -174,12 +174,13 @@ def compute_scenarios(data: CompanyData, settings: Settings, scenarios: list[Sce
     and the statistical forecast are computed once and shared."""
     hv = history_view(data, horizon_start)
     fc = shared_forecaster(forecaster)
+    memo: dict = {}  # forecast, consensus of the same adjustments, exceptions: computed once (compute_plan)
     out: dict[str, PlanResult] = {}
     if with_base:
-        out[BASE] = compute_plan(data, settings, forecaster=fc, horizon_start=horizon_start, history=hv)
+        out[BASE] = compute_plan(data, settings, forecaster=fc, horizon_start=horizon_start, history=hv, memo=memo)
     for sc in scenarios:
         d, s = apply_scenario(data, settings, sc)
-        out[sc.name] = compute_plan(d, s, forecaster=fc, horizon_start=horizon_start, history=hv)
+        out[sc.name] = compute_plan(d, s, forecaster=fc, horizon_start=horizon_start, history=hv, memo=memo)
     return out
 
 
