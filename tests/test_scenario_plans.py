@@ -98,3 +98,29 @@ def test_promoted_draft_equals_the_scenario(svc: PlanService) -> None:
         lambda s: s.index.get_level_values(1) == plan.horizon[1]].sum() != pytest.approx(
         scen.consensus.set_index(["item_id", "period"])["consensus"][
             lambda s: s.index.get_level_values(1) == plan.horizon[1]].sum())
+
+
+def test_scenario_from_a_scenario_and_later_changes(svc: PlanService) -> None:
+    plan = svc.current_plan()
+    fam = plan.family_plan["family"].iloc[0]
+    a = scenario_plans.create("A", by="admin", service=svc,
+                              demand=[{"family": fam, "pct": 10, "start": plan.horizon[0], "end": plan.horizon[0]}])
+    b = scenario_plans.create("B", by="admin", parent=a, service=svc,
+                              demand=[{"family": fam, "pct": 10, "start": plan.horizon[0], "end": plan.horizon[0]}])
+    listed = {s["name"]: s for s in scenario_plans.list_scenarios(svc)}
+    assert listed["B"]["base"] == "A"
+    d = {v: svc.current_plan(v).family_plan.set_index(["family", "period"])["demand"][(fam, plan.horizon[0])]
+         for v in (None, a, b)}
+    assert d[a] == pytest.approx(d[None] * 1.1) and d[b] == pytest.approx(d[None] * 1.21)
+    # option costs of a scenario: its plan is recomputed with them, the draft's settings stay
+    before = svc.state(a).revision
+    text = scenario_plans.change(a, by="admin", settings={"cost_overtime": 99}, service=svc)
+    assert "option costs" in text and svc.state(a).revision == before + 1
+    assert svc.plan_settings(a).cost_overtime == 99 and svc.plan_settings().cost_overtime != 99
+    cmp = scenario_plans.compare([str(a)], service=svc)
+    ot = svc.current_plan(a).supply_plan["overtime"].sum()
+    assert cmp.rows[1]["cost_overtime"] == pytest.approx(99 * ot)
+    with pytest.raises(EditError):
+        scenario_plans.change(a, by="admin", settings={"horizon": 3}, service=svc)
+    with pytest.raises(EditError):
+        scenario_plans.create("C", by="admin", service=svc, capacity=[{"family": "Nowhere", "pct": 5}])
