@@ -91,6 +91,8 @@ FORMAT = {"units": formats.integer, "money": formats.money, "pct": formats.perce
 
 def _td(value, fmt, col: str) -> html.Td:
     missing = formats.is_missing(value)
+    if not missing and abs(float(value)) < 1e-6:
+        value = 0.0  # no "−0" from rounding noise
     neg = not missing and float(value) < 0
     return html.Td(fmt(value), className=f"num{' neg' if neg else ''}",
                    **{"data-col": col, "data-value": "" if missing else repr(float(value))})

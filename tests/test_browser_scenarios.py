@@ -116,6 +116,9 @@ def _walk(page):
     page.wait_for_function("() => document.querySelector('#presop-recommendation').dataset.scenario"
                            " !== 'Accept lost sales'")
     assert recommended(page) in {"Base plan", "Second shift"}
+    from conftest import shot
+
+    shot(page, "scenarios-side-by-side")
 
     # promote Second shift: one action; the band goes, the draft has its capacity, the audit says so
     settle(page)
