@@ -119,6 +119,10 @@ def _walk(page):
     from conftest import shot
 
     shot(page, "scenarios-side-by-side")
+    # "Back to the plan" ends the editing: the band goes
+    assert page.inner_text("#shell-scenario-name") == "Accept lost sales"
+    page.click("#shell-scenario-back")
+    page.wait_for_selector("#shell-scenario-band[hidden]", state="attached")
 
     # promote Second shift: one action; the band goes, the draft has its capacity, the audit says so
     settle(page)
