@@ -124,3 +124,29 @@ def test_scenario_from_a_scenario_and_later_changes(svc: PlanService) -> None:
         scenario_plans.change(a, by="admin", settings={"horizon": 3}, service=svc)
     with pytest.raises(EditError):
         scenario_plans.create("C", by="admin", service=svc, capacity=[{"family": "Nowhere", "pct": 5}])
+
+
+def test_grid_edits_of_a_scenario_leave_the_draft_and_are_promoted(svc: PlanService) -> None:
+    plan = svc.current_plan()
+    fam, p = plan.family_plan["family"].iloc[0], plan.horizon[1]
+    vid = scenario_plans.create("Grid", by="admin", service=svc)
+    draft_rev = svc.state().revision
+    svc.apply_edits([{"level": "family", "key": fam, "period": p, "text": "+10%"}], reason="what if", owner="admin",
+                    version_id=vid)
+    svc.apply_capacity_edits([{"family": fam, "period": p, "text": "+25%"}], reason="extra shift", owner="admin",
+                             version_id=vid)
+    assert svc.state().revision == draft_rev
+    fp = plan.family_plan.set_index(["family", "period"])
+    sfp = svc.current_plan(vid).family_plan.set_index(["family", "period"])
+    assert sfp.loc[(fam, p), "demand"] == pytest.approx(fp.loc[(fam, p), "demand"] * 1.1)
+    assert sfp.loc[(fam, p), "capacity"] == pytest.approx(fp.loc[(fam, p), "capacity"] * 1.25)
+    with pytest.raises(EditError):
+        svc.apply_edits([{"level": "family", "key": fam, "period": p, "text": "+1"}], reason="", owner="admin",
+                        version_id=svc.state().version_id)
+    scenario_plans.promote(vid, by="admin", service=svc)
+    dfp = svc.current_plan().family_plan.set_index(["family", "period"])
+    assert dfp.loc[(fam, p), "demand"] == pytest.approx(sfp.loc[(fam, p), "demand"])
+    assert dfp.loc[(fam, p), "capacity"] == pytest.approx(sfp.loc[(fam, p), "capacity"])
+    # the replayed grid edit keeps its own reason after the promotion's
+    trail = svc.audit_trail()
+    assert trail["reason"].astype(str).str.contains("promoted from scenario Grid: what if").any()
