@@ -375,6 +375,8 @@ def promote(version_id: int, *, by: str, service: PlanService | None = None) -> 
     stat = draft.consensus[["item_id", "period", "statistical"]]
     items = draft.consensus[["item_id", "family"]].drop_duplicates("item_id")
     new = pd.DataFrame(adj).reindex(columns=ADJUSTMENT_COLUMNS) if adj else None
+    if new is not None:
+        new["created_at"] = pd.Timestamp.now()  # after every existing row: composed last, as they will be
     parts = [f[ADJUSTMENT_COLUMNS] for f in (existing, new) if f is not None]
     if parts:
         both = pd.concat(parts, ignore_index=True)
