@@ -20,15 +20,15 @@ def show_band(selected):
     if not vid:
         return True, "", ""
     try:
-        from services.plan_service import get_store
+        from services.scenario_plans import scenario_name
 
-        v = get_store().get_version(int(vid))
-    except Exception:  # a scenario of another database or deleted: no band
+        name = scenario_name(int(vid))
+    except Exception:  # the store cannot be read: no band rather than a broken page
         log.exception("scenario band")
         return True, "", ""
-    if v.get("kind") != "scenario":
+    if not name:  # another cycle's scenario, or no longer one
         return True, "", ""
-    return False, v["name"], v["name"]
+    return False, name, name
 
 
 @callback(

@@ -435,3 +435,16 @@ def save_weights(weights: tuple[float, float, float], *, by: str, service: PlanS
     svc.store.save_settings(dataclasses.replace(current, scenario_weights=w), by=by,
                             source=f"scenario weights changed on 4 Pre-S&OP by {by}")
     return True
+
+
+def scenario_name(version_id: int, service: PlanService | None = None) -> str | None:
+    """The name of a named scenario of the current cycle (None when the id is not one: another cycle's, the
+    plan's, unknown)."""
+    svc = _svc(service)
+    try:
+        v = svc.store.get_version(int(version_id))
+    except (LookupError, TypeError, ValueError):
+        return None
+    if v["kind"] != "scenario" or v["cycle_id"] != svc.state().cycle_id:
+        return None
+    return str(v["name"])
