@@ -170,6 +170,3 @@ def message(text, color: str, id: str | None = None) -> dbc.Alert:
     kw = {"id": id} if id else {}
     return dbc.Alert(text, color=color, className="py-2 mb-0", **kw)
 
-
-def money(x) -> str:
-    return formats.money(x)

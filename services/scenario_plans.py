@@ -246,14 +246,6 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def set_costs(version_id: int, settings: dict[str, Any], *, capacity_cost: float | None = None, by: str,
-              service: PlanService | None = None) -> int:
-    """Change a scenario's option cost/cap overrides (and added-capacity cost): one change of the scenario."""
-    svc = _svc(service)
-    return svc.store.set_scenario_extras(version_id, settings=_check_settings(settings), by=by,
-                                         capacity_cost=capacity_cost)
-
-
 # ---------------------------------------------------------------------------- computing and comparing
 
 
