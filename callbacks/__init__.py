@@ -17,6 +17,7 @@ from callbacks import (  # noqa: F401
     metrics_process,
     pre_sop,
     pre_sop_money,
+    scenario_band,
     settings,
     shell,
     supply,
