@@ -22,12 +22,11 @@ BUDGET_GAP_PCT = 5.0
 
 
 def pending_scenarios() -> list[dict[str, Any]]:
-    """Stored scenarios waiting for an executive decision: [{name, owner, description, href}].
+    """Named scenarios of the current cycle not yet promoted to the plan: [{name, owner, description, href}]."""
+    from services.scenario_plans import list_scenarios
 
-    HOOK: there is no store of named scenarios on this branch yet (issue 9's named scenarios are built
-    elsewhere); until one exists this returns [] and the panel lists none. Wire it to the scenario
-    store's listing (scenarios not yet promoted or rejected) when it lands."""
-    return []
+    return [{"name": s["name"], "owner": s["owner"], "description": s["description"], "href": "/pre-sop"}
+            for s in list_scenarios() if not s["promoted"]]
 
 
 def decisions_needed(result=None, *, budget_gap_pct: float = BUDGET_GAP_PCT) -> list[dict[str, Any]]:
