@@ -419,3 +419,41 @@ def header_status(cycle_id: int | None = None) -> dict[str, Any]:
             "due_text": short_date(st["due"]), "late": st["late"], "complete": st["complete"],
             "done": st["done"], "total": st["total"], "open_exceptions": st["open_exceptions"],
             "n_steps": len(STEPS), "cycle_id": st["cycle_id"]}
+
+
+# ---------------------------------------------------------------------------------------------- sample
+
+
+SAMPLE_TICKERS = {"demand_planner": "dana", "supply_planner": "sam", "facilitator": "fay", "executive": "erin"}
+
+
+def seed_sample_checklists(store) -> int:
+    """The sample company's closed past cycles with their checklists ticked by the steps' owners (each on its
+    step's due day; in one cycle the supply review closed two working days late), so the process measures
+    have a history on first start. Does nothing once any past cycle has a tick, or for other data. Returns
+    the number of ticks written."""
+    from data.store import SAMPLE_SOURCE
+
+    try:
+        if store.dataset_info().get("source") != SAMPLE_SOURCE:
+            return 0
+        cycles = store.list_cycles()
+    except LookupError:
+        return 0
+    closed = cycles[cycles["status"] == "closed"] if len(cycles) else cycles
+    if closed.empty or any(len(store.checklist(int(c))) for c in closed["id"]):
+        return 0
+    written = 0
+    for n, row in enumerate(closed.sort_values("period").itertuples()):
+        dates = step_dates(str(row.period), row.created_at)
+        for step in STEPS:
+            due = dates[step.key][1]
+            if step.key == "supply" and n == len(closed) - 2:
+                due = add_working_days(due, 2)  # one late step in the history
+            who = SAMPLE_TICKERS.get(step.owners[0], "admin")
+            for item in step.items:
+                if item.auto is None:
+                    store.set_checklist_item(step.key, item.key, True, by=who, cycle_id=int(row.id),
+                                             at=dt.datetime.combine(due, dt.time(16, 0)))
+                    written += 1
+    return written

@@ -11,6 +11,7 @@ adjustments and capacity changes alike.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 import uuid
@@ -589,6 +590,15 @@ def ensure_demo_users(store: Store) -> None:
                 pass
 
 
+def _seed_sample_checklists(store: Store) -> None:
+    from services.cycle import seed_sample_checklists
+
+    try:
+        seed_sample_checklists(store)
+    except Exception:  # a demo nicety: the app starts without it
+        logging.getLogger("sop.plan_service").exception("the sample company's past checklists could not be seeded")
+
+
 def get_service() -> PlanService:
     """The process's PlanService: tables created, sample company seeded on a first start, an admin
     user ('admin', password SOP_ADMIN_PASSWORD or 'admin') created when there is none. Does not
@@ -600,6 +610,7 @@ def get_service() -> PlanService:
             store.ensure_ready(seed=True)
             store.ensure_admin(os.environ.get("SOP_ADMIN_PASSWORD") or "admin")
             ensure_demo_users(store)
+            _seed_sample_checklists(store)
             _service = PlanService(store)
         return _service
 
