@@ -17,13 +17,15 @@ from data.store.datasets import DatasetsMixin
 from data.store.engine import _now
 from data.store.forecasts import ForecastsMixin
 from data.store.meeting import MeetingMixin
+from data.store.meeting_live import MeetingLiveMixin
 from data.store.tables import SAMPLE_SOURCE, datasets, metadata, settings_table
 from data.store.undo import UndoMixin
 from data.store.users import UsersMixin
 from data.store.versions import VersionsMixin
 
 
-class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin, UsersMixin):
+class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin, MeetingLiveMixin,
+            UsersMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:
