@@ -390,10 +390,9 @@ def record_decision(*, topic: str | None, decision: str | None, rationale: str |
     version = svc.store.get_version(int(version_id)) if version_id else svc.store.latest_version()
     money = _amount(amount)
     note = _text(impact, "impact", False)
-    if money is None and family:
-        computed = computed_impact(topic, family, period, int(version["id"]))
-        if computed:
-            money, note = computed["amount"], note or computed["text"]
+    computed = computed_impact(topic, family, period, int(version["id"])) if family else None
+    if computed and (money is None or abs(money - computed["amount"]) < 1):  # none given, or the prefilled one
+        money, note = computed["amount"], note or computed["text"]
     row = {"topic": topic, "decision": _text(decision, "decision"), "rationale": _text(rationale, "rationale", False),
            "owner": _text(owner, "owner", False) or by, "impact": note or f"plan v{version['number']}",
            "impact_amount": money, "due_date": _date(due, "due date"), "status": status or "agreed",

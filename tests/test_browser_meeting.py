@@ -84,7 +84,9 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
     assert "write the action first" in page.wait_for_selector("#meeting-action-error").inner_text()
     with store_of(server) as store:
         decisions, actions = store.list_decisions(), store.list_actions()
-    assert list(decisions["decision"]) == [text] and list(decisions["impact"]) == ["overtime 15,000"]
+    # the approval was recorded as a decision (strategic, version 1) before the one typed here
+    assert list(decisions["decision"]) == ["Plan v1 approved", text]
+    assert list(decisions["impact"])[1] == "overtime 15,000" and decisions["topic"].iloc[0] == "strategic"
     assert list(actions["description"]) == ["Confirm the overtime with the plant"]
     # the minutes of this cycle, downloaded as PDF: the decision, the approved version and a chart's title
     with page.expect_download() as info:
