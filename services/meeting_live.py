@@ -356,6 +356,7 @@ def computed_impact(topic: str | None, family: str | None, period: str | None = 
             sp = sp[sp["period"] == period]
         s = svc.plan_settings(version_id)
         ot, osrc = float(sp["overtime"].sum()), float(sp["outsource"].sum())
+        ot, osrc = (v if v >= 0.5 else 0.0 for v in (ot, osrc))  # below half a unit: solver dust
         if ot <= 0 and osrc <= 0:
             return None
         parts = []
