@@ -22,7 +22,7 @@ from components.empty import empty_state
 from components.layout import Col, summary_table
 from components.plan_workbook import note
 from components.shell import cycle_badge
-from services import meeting_live, minutes, queries, versions
+from services import meeting, meeting_live, minutes, queries, versions
 from services.edits import EditError
 from services.plan_service import ConflictError, get_service
 
@@ -473,6 +473,57 @@ def _register_capture(prefix: str) -> None:
 
 for _prefix in ("meeting", "deck"):
     _register_capture(_prefix)
+
+
+@callback(
+    Output("meeting-action-pick", "options"),
+    Output("meeting-risk-pick", "options"),
+    Input("meeting-actions", "children"),
+    Input("meeting-risks", "children"),
+)
+def status_choices(_a, _r):
+    actions, risks = queries.actions(), queries.risks()
+    acts = [{"label": f"{r['description'][:70]} ({r['owner']}, {r['status']})", "value": int(r["id"])}
+            for r in actions.to_dict("records")]
+    rks = [{"label": f"{r['description'][:70]} ({r['status']})", "value": int(r["id"])} for r in risks.to_dict("records")]
+    return acts, rks
+
+
+@callback(
+    Output("meeting-action-status-msg", "children"),
+    Output("meeting-risk-status-msg", "children"),
+    Output("meeting-notes-changed", "data", allow_duplicate=True),
+    Input("meeting-action-setstatus", "n_clicks"),
+    Input("meeting-risk-setstatus", "n_clicks"),
+    State("meeting-action-pick", "value"),
+    State("meeting-action-newstatus", "value"),
+    State("meeting-risk-pick", "value"),
+    State("meeting-risk-newstatus", "value"),
+    prevent_initial_call=True,
+)
+def set_status(_a, _r, action_id, action_status, risk_id, risk_status):
+    """An action item's status (done stamps when) or a risk's, stored at once."""
+    is_action = ctx.triggered_id == "meeting-action-setstatus"
+    if not ctx.triggered[0].get("value"):
+        raise PreventUpdate
+    slot = "action" if is_action else "risk"
+
+    def answer(msg):
+        return (msg, no_update) if is_action else (no_update, msg)
+
+    try:
+        require("decide")
+        if (action_id if is_action else risk_id) is None:
+            raise EditError(f"choose the {'action item' if is_action else 'risk'} first")
+        if is_action:
+            meeting.set_action_status(int(action_id), action_status)
+        else:
+            meeting_live.set_risk_status(int(risk_id), risk_status)
+    except NotAllowed as exc:
+        return (*answer(_note("bad", f"{exc} Nothing was changed.", f"meeting-{slot}-status-denied")), no_update)
+    except (EditError, LookupError) as exc:
+        return (*answer(_note("bad", f"Not changed: {exc}.", f"meeting-{slot}-status-error")), no_update)
+    return (*answer(_note("ok", "Status saved.", f"meeting-{slot}-status-saved")), time.time())
 
 
 # ---------------------------------------------------------------------------- versions: approve, compare

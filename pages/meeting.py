@@ -19,6 +19,7 @@ def _field(label: str, control, width: str = "col-md-3") -> html.Div:
 DECISION_STATUSES = [("agreed", "Agreed"), ("proposed", "Proposed"), ("done", "Done"), ("dropped", "Dropped")]
 ACTION_STATUSES = [("open", "Open"), ("in progress", "In progress"), ("done", "Done")]
 LEVELS = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
+RISK_STATUSES = [("open", "Open"), ("mitigated", "Mitigated"), ("closed", "Closed")]
 
 
 def _options(pairs) -> list[dict]:
@@ -81,6 +82,19 @@ def action_form(prefix: str = "meeting", compact: bool = False) -> html.Div:
                  className="col-md-2 col-12 d-flex align-items-end"),
         html.Div(id=f"{prefix}-action-msg", className="col-12"),
     ], className="row g-2 mb-3")
+
+
+def status_form(kind: str, statuses) -> html.Div:
+    """Change the status of a recorded action item or risk (done stamps when)."""
+    label = {"action": "Action item", "risk": "Risk"}[kind]
+    return html.Div([
+        _field(label, dcc.Dropdown(id=f"meeting-{kind}-pick", placeholder="choose one to update…"), "col-md-6"),
+        _field("New status", dcc.Dropdown(id=f"meeting-{kind}-newstatus", options=_options(statuses),
+                                          value=statuses[-1][0], clearable=False), "col-md-3"),
+        html.Div(dbc.Button("Set status", id=f"meeting-{kind}-setstatus", color="secondary", outline=True,
+                            size="sm", n_clicks=0), className="col-md-3 col-12 d-flex align-items-end"),
+        html.Div(id=f"meeting-{kind}-status-msg", className="col-12"),
+    ], className="row g-2 mt-2")
 
 
 def attendee_form(prefix: str = "meeting") -> html.Div:
@@ -209,7 +223,8 @@ def layout(**_query):
             html.Div([
                 html.Div(panel("Attendees", [attendee_form(), html.Div(id="meeting-attendees")]),
                          className="col-xl-5 col-12"),
-                html.Div(panel("Risks and contingencies", [risk_form(), html.Div(id="meeting-risks")]),
+                html.Div(panel("Risks and contingencies", [risk_form(), html.Div(id="meeting-risks"),
+                                                            status_form("risk", RISK_STATUSES)]),
                          className="col-xl-7 col-12"),
             ], className="row g-3"),
             panel("Compare versions", [
@@ -224,7 +239,8 @@ def layout(**_query):
             ], subtitle="Family × month: demand units, capacity, gap and revenue; only the family-months that "
                         "differ are listed"),
             panel("Decisions", [decision_form(), dcc.Loading(html.Div(id="meeting-decisions"), type="dot")]),
-            panel("Action items", [action_form(), html.Div(id="meeting-actions")]),
+            panel("Action items", [action_form(), html.Div(id="meeting-actions"),
+                                   status_form("action", ACTION_STATUSES)]),
             panel("Minutes", [
                 html.Div([
                     html.Div(dcc.Dropdown(id="meeting-minutes-cycle", clearable=False, placeholder="cycle"),

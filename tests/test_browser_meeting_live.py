@@ -191,3 +191,48 @@ def test_a_planners_edits_show_on_the_demand_slide_within_5_s(new_page, server):
     (ARTIFACTS / "slide_refresh.txt").write_text(line + "\n")
     assert max(delays) < 5
     shot(deck, "meeting-live-demand-slide-1280", full_page=False)
+
+
+def test_the_agenda_is_edited_for_the_cycle_and_the_deck_follows(new_page, server):
+    page = new_page(server.url)
+    page.goto("/meeting")
+    page.wait_for_selector("#meeting-agenda-list li")
+    page.click("#meeting-agenda-add")  # no title: refused, nothing stored
+    assert "give the agenda item a title" in page.wait_for_selector("#meeting-agenda-error").inner_text()
+    page.fill("#meeting-agenda-title", "Customer escalations")
+    page.fill("#meeting-agenda-minutes", "10")
+    page.click("#meeting-agenda-add")
+    page.wait_for_selector('#meeting-agenda-list li[data-key="customer-escalations"]')
+    page.click('[id*="meeting-agenda-move"][id*="customer-escalations"][id*="\\"step\\":-1"]')
+    page.wait_for_function("() => [...document.querySelectorAll('#meeting-agenda-list li')].map(l => l.dataset.key)"
+                           ".indexOf('customer-escalations') === 6")
+    dur = page.locator('[id*="meeting-agenda-dur"][id*="\\"performance\\""]')
+    dur.fill("250")
+    dur.press("Enter")
+    assert "1 to 240 minutes" in page.wait_for_selector("#meeting-agenda-error").inner_text()
+    dur.fill("20")
+    dur.press("Enter")
+    page.wait_for_function("() => document.querySelector('#meeting-agenda').innerText.includes('205 minutes in all')")
+    page.click("#meeting-present")
+    page.wait_for_selector("#meeting-deck .slide.active")
+    keys = page.eval_on_selector_all("#meeting-deck .slide", "s => s.map(x => x.dataset.agendaItem)")
+    assert keys == [*KEYS[:6], "customer-escalations", "decisions"]
+    assert page.get_attribute('#meeting-deck .slide[data-agenda-item="performance"]', "data-minutes") == "20"
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => document.querySelector('#meeting-deck').style.display === 'none'")
+    page.click('[id*="meeting-agenda-remove"][id*="customer-escalations"]')
+    page.wait_for_function("() => !document.querySelector('#meeting-agenda-list li[data-key=\"customer-escalations\"]')")
+
+    # an action item marked done is stamped
+    page.fill("#meeting-action-text", "Send the minutes")
+    page.fill("#meeting-action-owner", "fay")
+    page.click("#meeting-action-add")
+    page.wait_for_selector("#meeting-action-saved")
+    with store_of(server) as store:
+        wanted = int(store.list_actions().query("description == 'Send the minutes'")["id"].iloc[0])
+    pick(page, "meeting-action-pick", str(wanted))
+    page.click("#meeting-action-setstatus")
+    page.wait_for_selector("#meeting-action-status-saved")
+    with store_of(server) as store:
+        row = store.list_actions().set_index("id").loc[wanted]
+    assert row["status"] == "done" and row["done_at"] is not None

@@ -95,4 +95,4 @@ def test_every_callback_that_writes_checks_the_role_first() -> None:
     assert missing == []
     assert {"act", "change_capacity", "on_upload", "run_forecast", "cancel_forecast", "save_settings", "approve",
             "add_decision", "add_action", "assumptions", "on_accept", "edit_agenda", "timer_command",
-            "add_attendee", "add_risk", "approve_from_deck"} <= set(writers)  # the check saw them all
+            "add_attendee", "add_risk", "approve_from_deck", "set_status"} <= set(writers)  # the check saw them all
