@@ -1,7 +1,7 @@
 """Step 5, presentation mode: one full-screen slide per agenda item, built from the plan's live figures (KPIs
 against targets; consensus by family with vs last month and last year; constraints over the whole horizon with
 the supply plan's solution and cost; money; scenarios; assumptions; decisions and open actions). The deck
-polls the plan state every 2 s while it is open and redraws itself when a planner changes the plan (or when
+polls the plan state every 1.5 s while it is open and redraws itself when a planner changes the plan (or when
 someone records an attendee, decision, action or risk, or edits the agenda), saying when it last changed; the
 demand slide marks the families whose consensus moved since the meeting started. The slides follow the cycle's
 (edited) agenda. Keyboard and the clock: assets/presentation.js (the timer itself is stored on the server)."""
@@ -14,7 +14,7 @@ import datetime as dt
 import json
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.dashboard import DASHBOARD_KPIS, demand_table, finance_table
@@ -158,7 +158,9 @@ def render_deck(n, _tick, shown, style):
                     meeting_live.changed_since_start())
     structure = [[i[0], i[1], i[2]] for i in agenda_key(live)[:-3]]
     key = [*dataclasses.astuple(state), notes, json.dumps(structure)]
-    opening = (style or {}).get("display") != "block"
+    opening = ctx.triggered_id == "meeting-present"
+    if not opening and (style or {}).get("display") != "block":
+        raise PreventUpdate  # left with Esc: a late poll must not bring the deck back
     from callbacks.meeting import timer_state
 
     clock = timer_state(live)
@@ -169,7 +171,8 @@ def render_deck(n, _tick, shown, style):
     updated = f"Opened {now}" if opening or not shown else f"Updated {now}: the plan changed during the meeting"
     if not opening and shown and key[:len(key) - 2] == shown[:len(shown) - 2]:
         updated = f"Updated {now}"  # notes or agenda, not the plan
-    return {"display": "block"}, slides(result, state, live), key, updated, False, clock
+    return ({"display": "block"} if opening else no_update), slides(result, state, live), key, updated,
+            (False if opening else no_update), clock
 
 
 @callback(
