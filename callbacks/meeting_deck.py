@@ -171,8 +171,8 @@ def render_deck(n, _tick, shown, style):
     updated = f"Opened {now}" if opening or not shown else f"Updated {now}: the plan changed during the meeting"
     if not opening and shown and key[:len(key) - 2] == shown[:len(shown) - 2]:
         updated = f"Updated {now}"  # notes or agenda, not the plan
-    return ({"display": "block"} if opening else no_update), slides(result, state, live), key, updated,
-            (False if opening else no_update), clock
+    show, poll = ({"display": "block"}, False) if opening else (no_update, no_update)
+    return show, slides(result, state, live), key, updated, poll, clock
 
 
 @callback(
