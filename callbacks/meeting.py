@@ -186,9 +186,13 @@ def agenda_key(st: dict) -> list:
     Input("meeting-notes-changed", "data"),
     Input("meeting-poll", "n_intervals"),
     State("meeting-seen", "data"),
+    State("meeting-deck", "style"),
 )
-def render_meeting(state, _notes, _tick, seen):
-    """Every few seconds: the stored timer for the clocks; a list only when what it shows changed."""
+def render_meeting(state, _notes, _tick, seen, deck_style):
+    """Every few seconds: the stored timer for the clocks; a list only when what it shows changed (not while
+    the deck covers the page: the deck polls for itself)."""
+    if ctx.triggered_id == "meeting-poll" and (deck_style or {}).get("display") == "block":
+        raise PreventUpdate
     st = meeting_live.state()
     decisions, actions = queries.decisions(), queries.actions()
     people, risks = queries.attendees(), queries.risks()

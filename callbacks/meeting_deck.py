@@ -1,7 +1,7 @@
 """Step 5, presentation mode: one full-screen slide per agenda item, built from the plan's live figures (KPIs
 against targets; consensus by family with vs last month and last year; constraints over the whole horizon with
 the supply plan's solution and cost; money; scenarios; assumptions; decisions and open actions). The deck
-polls the plan state every 1.5 s while it is open and redraws itself when a planner changes the plan (or when
+polls the plan state every 1 s while it is open and redraws itself when a planner changes the plan (or when
 someone records an attendee, decision, action or risk, or edits the agenda), saying when it last changed; the
 demand slide marks the families whose consensus moved since the meeting started. The slides follow the cycle's
 (edited) agenda. Keyboard and the clock: assets/presentation.js (the timer itself is stored on the server)."""
@@ -112,7 +112,10 @@ def slides(result, state, live: dict | None = None) -> list:
                                     demand_table(result, inputs)]),
         "supply": lambda: constraints_slide(result),
         "financial": lambda: finance_table(result),
-        "scenarios": lambda: scenario_table(scenarios(result)),
+        # the scenarios take the longest to compute: they fill in by their own callback (deck_scenarios) after
+        # the other slides have been redrawn, so a planner's edit reaches the demand slide sooner
+        "scenarios": lambda: html.Div(html.Div("Computing the scenarios of the new plan…", className="item-meta"),
+                                      id="deck-scenarios-body"),
         "strategic": strategic_slide,
         "decisions": lambda: decisions_slide(state),
     }
@@ -173,6 +176,17 @@ def render_deck(n, _tick, shown, style):
         updated = f"Updated {now}"  # notes or agenda, not the plan
     show, poll = ({"display": "block"}, False) if opening else (no_update, no_update)
     return show, slides(result, state, live), key, updated, poll, clock
+
+
+@callback(
+    Output("deck-scenarios-body", "children"),
+    Input("meeting-deck-key", "data"),
+    prevent_initial_call=True,
+)
+def deck_scenarios(key):
+    if not key:
+        raise PreventUpdate
+    return scenario_table(scenarios(get_service().current_plan()))
 
 
 @callback(

@@ -178,7 +178,7 @@ def deck() -> html.Div:
     return html.Div([
         dcc.Store(id="meeting-deck-key"),
         dcc.Store(id="meeting-deck-command"),  # set by assets/presentation.js: {op, key, t}
-        dcc.Interval(id="meeting-deck-poll", interval=1500, disabled=True),
+        dcc.Interval(id="meeting-deck-poll", interval=1000, disabled=True),
         html.Div([
             html.Span(id="meeting-deck-timer", className="deck-timer"),
             html.Span(id="meeting-deck-position", className="deck-position"),
