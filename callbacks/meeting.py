@@ -185,13 +185,13 @@ def agenda_key(st: dict) -> list:
     Input("app-state", "data"),
     Input("meeting-notes-changed", "data"),
     Input("meeting-poll", "n_intervals"),
+    Input("meeting-deck", "style"),
     State("meeting-seen", "data"),
-    State("meeting-deck", "style"),
 )
-def render_meeting(state, _notes, _tick, seen, deck_style):
-    """Every few seconds: the stored timer for the clocks; a list only when what it shows changed (not while
-    the deck covers the page: the deck polls for itself)."""
-    if ctx.triggered_id == "meeting-poll" and (deck_style or {}).get("display") == "block":
+def render_meeting(state, _notes, _tick, deck_style, seen):
+    """Every few seconds: the stored timer for the clocks; a list only when what it shows changed. Not while
+    the deck covers the page (the deck polls for itself and keeps the CPU for its slides); closing it redraws."""
+    if _presenting(deck_style):
         raise PreventUpdate
     st = meeting_live.state()
     decisions, actions = queries.decisions(), queries.actions()
@@ -211,6 +211,10 @@ def render_meeting(state, _notes, _tick, seen, deck_style):
     return (fresh("agenda", lambda: agenda(st)), fresh("decisions", lambda: decisions_table(decisions)),
             fresh("actions", lambda: actions_table(actions)), fresh("attendees", lambda: attendees_table(people)),
             fresh("risks", lambda: risks_table(risks)), subtitle, status_line(st), timer_state(st), now)
+
+
+def _presenting(deck_style) -> bool:
+    return (deck_style or {}).get("display") == "block"
 
 
 def _note(kind: str, text, id: str) -> html.Div:
@@ -558,10 +562,13 @@ def _when(value) -> str:
     Output("meeting-compare-b", "value"),
     Output("meeting-approve", "disabled"),
     Input("app-state", "data"),
+    Input("meeting-deck", "style"),
     State("meeting-compare-a", "value"),
     State("meeting-compare-b", "value"),
 )
-def render_versions(state, a, b):
+def render_versions(state, deck_style, a, b):
+    if _presenting(deck_style):
+        raise PreventUpdate  # redrawn when the deck closes
     frame = versions.listed()
     options = [{"label": f"v{r['number']} ({r['status']})", "value": str(r["id"])} for r in frame.to_dict("records")]
     options.append({"label": "last month's approved plan (units)", "value": LAST_MONTH})

@@ -262,3 +262,4 @@ def test_the_agenda_is_edited_for_the_cycle_and_the_deck_follows(new_page, serve
     with store_of(server) as store:
         row = store.list_actions().set_index("id").loc[wanted]
     assert row["status"] == "done" and row["done_at"] is not None
+    shot(page, "meeting-live-page-1920")
