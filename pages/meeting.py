@@ -238,7 +238,7 @@ def layout(**_query):
                 dcc.Loading(html.Div(id="meeting-compare"), type="dot"),
             ], subtitle="Family × month: demand units, capacity, gap and revenue; only the family-months that "
                         "differ are listed"),
-            panel("Decisions", [decision_form(), dcc.Loading(html.Div(id="meeting-decisions"), type="dot")]),
+            panel("Decisions", [decision_form(), html.Div(id="meeting-decisions")]),
             panel("Action items", [action_form(), html.Div(id="meeting-actions"),
                                    status_form("action", ACTION_STATUSES)]),
             panel("Minutes", [
