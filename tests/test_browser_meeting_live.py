@@ -133,8 +133,11 @@ def test_a_facilitator_runs_the_whole_meeting(new_page, server, tmp_path):
     assert list(people["name"]) == ["Plant manager Ola"]
     print("\nreal seconds per item:", {k: round(v, 1) for k, v in took.items()})
 
-    # the page's agenda shows the real time; the minutes hold everything
+    # the real time survives a reload (it is stored, not kept in the browser); the minutes hold everything
+    page.reload()
     page.wait_for_selector('#meeting-agenda-list li[data-key="decisions"]')
+    shown = page.eval_on_selector_all("#meeting-agenda-list li", "ls => ls.map(l => Number(l.dataset.actualSeconds))")
+    assert len(shown) == len(KEYS) and all(v > 0 for v in shown), shown
     with page.expect_download() as info:
         page.click("#meeting-minutes-pdf")
     path = tmp_path / info.value.suggested_filename
