@@ -62,6 +62,8 @@ class MeetingLiveMixin:
         Returns what was written."""
         with self._write() as conn:
             cid = self._cycle_id(conn, cycle_id)
+            # one writer per cycle at a time (PostgreSQL: row lock; SQLite holds the write lock from BEGIN)
+            conn.execute(select(cycles.c.id).where(cycles.c.id == cid).with_for_update())
             now = _now()
             agenda, meeting = change(self._agenda_rows(conn, cid), self._meeting_row(conn, cid), now)
             conn.execute(meeting_agenda.delete().where(meeting_agenda.c.cycle_id == cid))
