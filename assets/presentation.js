@@ -105,7 +105,7 @@
                 var planned = Number(slide.dataset.minutes || 0) * 60;
                 c = {running: false, left: planned, status: "ok", text: fmt(planned) + " left"};
             }
-            set(timer, (c.running ? "▶ " : "⏸ ") + c.text);
+            set(timer, (c.running ? "▶ " : "‖ ") + c.text);
             var cls = "deck-timer " + (c.status === "over" ? "deck-over" : c.status === "late" ? "deck-late" : "deck-ok");
             if (timer.className !== cls) { timer.className = cls; }
             timer.setAttribute("data-running", c.running ? "1" : "0");

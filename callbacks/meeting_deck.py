@@ -68,7 +68,7 @@ def changed_badge(changed) -> html.Div:
                         className="deck-changed-none item-meta", **{"data-families": ""})
     parts = [f"{r['family']} {formats.integer(r['net'], signed=True)} u ({r['cells']} cell(s), by {r['by']})"
              for r in changed.to_dict("records")]
-    return html.Div([html.Span("Changed since the meeting started", className="badge bg-warning text-dark me-2"),
+    return html.Div([html.Span("Changed since the meeting started", className="badge deck-changed-badge me-2"),
                      "; ".join(parts)], id="deck-demand-changed", className="deck-changed",
                     **{"data-families": ",".join(changed["family"].astype(str))})
 
