@@ -71,7 +71,9 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
     page.fill("#meeting-decision-impact", "overtime 15,000")
     page.click("#meeting-decision-add")
     page.wait_for_selector("#meeting-decision-saved")
-    page.wait_for_selector("#meeting-decisions-table")
+    # (the table already lists the approval, recorded as a decision: wait for the new row)
+    page.wait_for_function("t => (document.querySelector('#meeting-decisions-table') || {}).innerText"
+                           "?.includes(t)", arg=text)
     assert text in page.inner_text("#meeting-decisions-table")  # shown as typed: text, not HTML
     page.fill("#meeting-action-text", "Confirm the overtime with the plant")
     page.fill("#meeting-action-owner", "sam")
