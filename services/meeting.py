@@ -64,4 +64,5 @@ def add_action(*, description: str | None, owner: str | None, due: str | None, p
 def set_action_status(action_id: int, status: str) -> None:
     if status not in STATUSES:
         raise EditError("the status is one of: " + ", ".join(STATUSES))
-    get_service().store.update_action(int(action_id), {"status": status})
+    done_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) if status == "done" else None
+    get_service().store.update_action(int(action_id), {"status": status, "done_at": done_at})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planning.kpis import REGISTRY, kpi_names, target_text
-from services.meeting import AGENDA
+from services import meeting_live
 from services.plan_service import get_service
 
 CHART_DEMAND = "Consensus demand by family (units per month)"
@@ -37,6 +37,12 @@ class Minutes:
     finance: dict[str, float] = field(default_factory=dict)
     decisions: pd.DataFrame | None = None
     actions: pd.DataFrame | None = None
+    agenda: list[dict] = field(default_factory=list)  # key, title, planned_minutes, actual_seconds
+    attendees: pd.DataFrame | None = None
+    risks: pd.DataFrame | None = None
+    meeting: dict | None = None  # started/ended (who, when)
+    version_numbers: dict[int, int] = field(default_factory=dict)  # version id -> number (decisions)
+    carried: dict[int, str] = field(default_factory=dict)  # action id it continues -> that action's cycle
     charts: dict[str, bytes] = field(default_factory=dict)  # title -> PNG
 
 
@@ -60,7 +66,13 @@ def build(cycle: str | None = None) -> Minutes:
              f"v{chosen['number']} draft (not approved)")
     m = Minutes(cycle=period, version=label, approved=chosen["status"] == "approved",
                 written=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                decisions=store.list_decisions(cycle_id), actions=store.list_actions(cycle_id))
+                decisions=store.list_decisions(cycle_id), actions=store.list_actions(cycle_id),
+                attendees=store.list_attendees(cycle_id), risks=store.list_risks(cycle_id),
+                meeting=store.get_meeting(cycle_id))
+    m.agenda = meeting_live.state(cycle_id)["items"]
+    m.version_numbers = {int(i): int(n) for i, n in zip(versions["id"], versions["number"], strict=True)}
+    carried = m.actions["carried_from"].dropna() if "carried_from" in m.actions else []
+    m.carried = store.action_cycles([int(v) for v in carried]) if len(carried) else {}
     current = store.current_cycle()["id"] == cycle_id
     if current:
         plan = svc.current_plan(int(chosen["id"]))
@@ -151,6 +163,44 @@ def _money(v) -> str:
     return "—" if v is None or v != v else f"${float(v):,.0f}"
 
 
+def _duration(seconds) -> str:
+    if not seconds or seconds != seconds:
+        return "—"
+    s = int(round(float(seconds)))
+    return f"{s // 60} min {s % 60:02d} s"
+
+
+def _over(seconds: float) -> str:
+    s = int(round(abs(seconds)))
+    return ("+" if seconds > 0 else "−") + f"{s // 60}:{s % 60:02d}" + (" over" if seconds > 0 else " under")
+
+
+def _version(m: Minutes, version_id) -> str:
+    if version_id is None or version_id != version_id:
+        return "—"
+    number = m.version_numbers.get(int(version_id))
+    return f"v{number}" if number is not None else f"version {int(version_id)}"
+
+
+def _carried(m: Minutes, carried_from) -> str:
+    if carried_from is None or carried_from != carried_from:
+        return ""
+    period = m.carried.get(int(carried_from))
+    return f"carried from {period}" if period else "carried"
+
+
+def _attendance(m: Minutes) -> str:
+    n = 0 if m.attendees is None else len(m.attendees)
+    names = ", ".join(m.attendees["name"].astype(str)) if n else "not recorded"
+    when = ""
+    if m.meeting:
+        start = pd.Timestamp(m.meeting["started_at"])
+        when = f" · meeting {start:%Y-%m-%d %H:%M} UTC"
+        if m.meeting.get("ended_at") is not None:
+            when += f"–{pd.Timestamp(m.meeting['ended_at']):%H:%M}"
+    return f"attendees: {names}{when}"
+
+
 def _text(v) -> str:
     return "" if v is None or (isinstance(v, float) and v != v) else str(v)
 
@@ -158,7 +208,10 @@ def _text(v) -> str:
 def _rows(m: Minutes) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table of the minutes as (header, rows) of plain text (shared by HTML and PDF)."""
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}
-    tables["Agenda"] = (["Item", "Planned", "Real"], [[a, f"{mins} min", "—"] for _key, a, mins in AGENDA])
+    tables["Agenda"] = (["#", "Item", "Planned", "Real", "Difference"],
+                        [[str(n), a["title"], f"{a['planned_minutes']:,.0f} min", _duration(a["actual_seconds"]),
+                          _over(a["actual_seconds"] - a["planned_minutes"] * 60) if a["actual_seconds"] else "—"]
+                         for n, a in enumerate(m.agenda, start=1)])
     tables["KPIs against targets"] = (["KPI", "Value", "Target", "Status"],
                                       [[k["name"], _num(k["value"], k["unit"]), k["target"], (k["status"] or "").replace("_", " ")]
                                        for k in m.kpis])
@@ -175,15 +228,28 @@ def _rows(m: Minutes) -> dict[str, tuple[list[str], list[list[str]]]]:
     if m.finance:
         tables["Financial summary (whole horizon)"] = (["Line", "Amount"],
                                                        [[k, _money(v)] for k, v in m.finance.items()])
+    at = m.attendees if m.attendees is not None else pd.DataFrame()
+    tables["Attendees"] = (["Name", "Function", "User"],
+                           [[_text(r.get("name")), _text(r.get("function")), _text(r.get("username")) or "guest"]
+                            for r in at.to_dict("records")])
+    rk = m.risks if m.risks is not None else pd.DataFrame()
+    tables["Risks and contingencies"] = (
+        ["Risk", "Likelihood", "Impact", "Contingency", "Owner", "Status"],
+        [[_text(r.get("description")), _text(r.get("likelihood")), _text(r.get("impact")),
+          _text(r.get("contingency")), _text(r.get("owner")), _text(r.get("status"))] for r in rk.to_dict("records")])
     d = m.decisions if m.decisions is not None else pd.DataFrame()
-    tables["Decisions"] = (["Date", "About", "Decision", "Rationale", "Owner", "Impact"],
+    tables["Decisions"] = (["Date", "Category", "Decision", "Rationale", "Owner", "Due", "Status", "Impact",
+                            "Money", "Version"],
                            [[_text(r.get("decided_on")), _text(r.get("topic")), _text(r.get("decision")),
-                             _text(r.get("rationale")), _text(r.get("owner")), _text(r.get("impact"))]
+                             _text(r.get("rationale")), _text(r.get("owner")), _text(r.get("due_date")),
+                             _text(r.get("status")) or "agreed", _text(r.get("impact")),
+                             _money(r.get("impact_amount")), _version(m, r.get("version_id"))]
                             for r in d.to_dict("records")])
     a = m.actions if m.actions is not None else pd.DataFrame()
-    tables["Action items"] = (["Action", "Owner", "Due", "Priority", "Status"],
+    tables["Action items"] = (["Action", "Owner", "Due", "Priority", "Status", "Carried"],
                               [[_text(r.get("description")), _text(r.get("owner")), _text(r.get("due_date")),
-                                _text(r.get("priority")), _text(r.get("status"))] for r in a.to_dict("records")])
+                                _text(r.get("priority")), _text(r.get("status")), _carried(m, r.get("carried_from"))]
+                               for r in a.to_dict("records")])
     return tables
 
 
@@ -195,7 +261,7 @@ def to_html(m: Minutes) -> str:
              "padding:.25rem .6rem;text-align:left;font-size:.9rem}th{background:#f4f6f7}"
              "img{max-width:100%}</style></head><body>",
              f"<h1>S&amp;OP executive meeting — cycle {esc(m.cycle)}</h1>",
-             f"<p>Plan {esc(m.version)} · minutes written {esc(m.written)} · attendees: not recorded</p>"]
+             f"<p>Plan {esc(m.version)} · minutes written {esc(m.written)} · {esc(_attendance(m))}</p>"]
     for title, (head, rows) in _rows(m).items():
         parts.append(f"<h2>{esc(title)}</h2>")
         if not rows:
@@ -217,6 +283,11 @@ def _font_path(name: str = "DejaVuSans.ttf") -> str:
     return os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf", name)
 
 
+# relative column widths of the wide tables in the PDF (the typed text gets the room)
+PDF_WIDTHS = {"Decisions": (8, 7, 26, 14, 7, 8, 6, 14, 8, 5), "Action items": (40, 10, 9, 7, 8, 12),
+              "Risks and contingencies": (30, 8, 8, 30, 10, 8)}
+
+
 def to_pdf(m: Minutes) -> bytes:
     from fpdf import FPDF
 
@@ -228,7 +299,7 @@ def to_pdf(m: Minutes) -> bytes:
     pdf.set_font("DejaVu", size=16)
     pdf.multi_cell(0, 8, f"S&OP executive meeting — cycle {m.cycle}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=9)
-    pdf.multi_cell(0, 5, f"Plan {m.version} · minutes written {m.written} · attendees: not recorded",
+    pdf.multi_cell(0, 5, f"Plan {m.version} · minutes written {m.written} · {_attendance(m)}",
                    new_x="LMARGIN", new_y="NEXT")
     for title, (head, rows) in _rows(m).items():
         pdf.ln(3)
@@ -238,7 +309,7 @@ def to_pdf(m: Minutes) -> bytes:
         if not rows:
             pdf.multi_cell(0, 5, "None recorded.", new_x="LMARGIN", new_y="NEXT")
             continue
-        with pdf.table(text_align="LEFT", line_height=4.5) as table:
+        with pdf.table(text_align="LEFT", line_height=4.5, col_widths=PDF_WIDTHS.get(title)) as table:
             table.row(head)
             for r in rows:
                 table.row([str(c) for c in r])

@@ -56,6 +56,14 @@ def actions() -> pd.DataFrame:
     return store().list_actions()
 
 
+def attendees() -> pd.DataFrame:
+    return store().list_attendees()
+
+
+def risks() -> pd.DataFrame:
+    return store().list_risks()
+
+
 def assumptions() -> pd.DataFrame:
     return store().list_assumptions()
 

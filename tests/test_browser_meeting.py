@@ -71,7 +71,9 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
     page.fill("#meeting-decision-impact", "overtime 15,000")
     page.click("#meeting-decision-add")
     page.wait_for_selector("#meeting-decision-saved")
-    page.wait_for_selector("#meeting-decisions-table")
+    # (the table already lists the approval, recorded as a decision: wait for the new row)
+    page.wait_for_function("t => (document.querySelector('#meeting-decisions-table') || {}).innerText"
+                           "?.includes(t)", arg=text)
     assert text in page.inner_text("#meeting-decisions-table")  # shown as typed: text, not HTML
     page.fill("#meeting-action-text", "Confirm the overtime with the plant")
     page.fill("#meeting-action-owner", "sam")
@@ -84,7 +86,9 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
     assert "write the action first" in page.wait_for_selector("#meeting-action-error").inner_text()
     with store_of(server) as store:
         decisions, actions = store.list_decisions(), store.list_actions()
-    assert list(decisions["decision"]) == [text] and list(decisions["impact"]) == ["overtime 15,000"]
+    # the approval was recorded as a decision (strategic, version 1) before the one typed here
+    assert list(decisions["decision"]) == ["Plan v1 approved", text]
+    assert list(decisions["impact"])[1] == "overtime 15,000" and decisions["topic"].iloc[0] == "strategic"
     new = actions[actions["carried_from"].isna()]  # beside the sample's open actions carried from 2025-12
     assert list(new["description"]) == ["Confirm the overtime with the plant"]
     # the minutes of this cycle, downloaded as PDF: the decision, the approved version and a chart's title

@@ -62,7 +62,10 @@ def test_no_user_no_change(users, session) -> None:
 
 WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files", "approve", "record_decision",
           "add_action", "save_form", "start_run", "cancel_run", "apply_workbook", "set_action_status",
-          "tick_item", "review_entry", "review_entries", "close_cycle", "upload_month_actuals"}
+          "tick_item", "review_entry", "review_entries", "close_cycle", "upload_month_actuals",
+          # the live meeting (services.meeting_live)
+          "add_item", "remove_item", "move_item", "set_item", "start_meeting", "timer", "end_meeting", "add_attendee",
+          "remove_attendee", "add_risk", "set_risk_status", "approve_plan"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 
@@ -96,4 +99,6 @@ def test_every_callback_that_writes_checks_the_role_first() -> None:
                 missing.append(f"{path.name}:{fn.name}")
     assert missing == []
     assert {"act", "change_capacity", "on_upload", "run_forecast", "cancel_forecast", "save_settings", "approve",
-            "add_decision", "add_action", "assumptions", "on_accept", "do_close", "on_actuals"} <= set(writers)  # the check saw them all
+            "add_decision", "add_action", "assumptions", "on_accept", "do_close", "on_actuals",
+            "edit_agenda", "timer_command",
+            "add_attendee", "add_risk", "approve_from_deck", "set_status"} <= set(writers)  # the check saw them all

@@ -20,6 +20,7 @@ from data.store.forecasts import ForecastsMixin
 from data.store.meeting import MeetingMixin
 from data.store.rollover import RolloverMixin
 from data.store.scenarios import ScenariosMixin
+from data.store.meeting_live import MeetingLiveMixin
 from data.store.tables import SAMPLE_SOURCE, datasets, metadata, settings_table
 from data.store.undo import UndoMixin
 from data.store.users import UsersMixin
@@ -27,7 +28,7 @@ from data.store.versions import VersionsMixin
 
 
 class Store(ScenariosMixin, DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin,
-            UsersMixin, RolloverMixin, CycleMixin):
+            MeetingLiveMixin, UsersMixin, RolloverMixin, CycleMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:
