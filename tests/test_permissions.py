@@ -65,7 +65,9 @@ WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files",
           "tick_item", "review_entry", "review_entries", "close_cycle", "upload_month_actuals",
           # the live meeting (services.meeting_live)
           "add_item", "remove_item", "move_item", "set_item", "start_meeting", "timer", "end_meeting", "add_attendee",
-          "remove_attendee", "add_risk", "set_risk_status", "approve_plan"}
+          "remove_attendee", "add_risk", "set_risk_status", "approve_plan",
+          # named scenarios (services.scenario_plans)
+          "create", "change", "promote", "save_weights"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 
