@@ -25,10 +25,13 @@ def current_context() -> dict:
         return {}
     cycle = raw.get("cycle") or {}
     version = raw.get("version") or {}
+    from callbacks.auth import signed_in
     from callbacks.login import user_badge_text
 
+    user = signed_in()
     return {
         "user_label": user_badge_text(),
+        "user_role": (user or {}).get("role"),
         "cycle": cycle.get("period"),
         "cycle_id": cycle.get("id"),
         "version": version.get("id"),

@@ -20,6 +20,7 @@ Design (DESIGN.md "The store"):
 - `forecasts.py`  forecast runs, values and models;
 - `meeting.py`    assumptions, decisions, action items, KPI history;
 - `users.py`      users, passwords, roles and the planner's settings.
+- `accounts.py`   sign-in sessions kept on the server, the administrator's audited changes to users.
 
 The mixins call one another through `self` (e.g. `DatasetsMixin` uses `VersionsMixin._new_version`),
 and look up `_bulk`/`_insert` on this package when they write, so patching `data.store._bulk`
@@ -67,6 +68,8 @@ from data.store.tables import (
     plan_versions,
     settings_history,
     settings_table,
+    user_events,
+    user_sessions,
     users,
 )
 from data.store.undo import NOT_UNDOABLE
@@ -111,6 +114,8 @@ __all__ = [
     "plan_versions",
     "settings_history",
     "settings_table",
+    "user_events",
+    "user_sessions",
     "users",
     "with_capacity_changes",
 ]

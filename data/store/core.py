@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from data.store.accounts import AccountsMixin
 from data.store.changes import ChangesMixin
 from data.store.datasets import DatasetsMixin
 from data.store.engine import _now
@@ -23,7 +24,8 @@ from data.store.users import UsersMixin
 from data.store.versions import VersionsMixin
 
 
-class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin, UsersMixin):
+class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin, UsersMixin,
+            AccountsMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:
