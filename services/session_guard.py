@@ -62,10 +62,11 @@ def request_user() -> dict[str, Any] | None:
     or None. A session that ended (signed out, user disabled or deleted, idle too long) is cleared."""
     if not flask.has_request_context():
         return None
-    if "sop_user" in flask.g:
-        return flask.g.sop_user
-    user = None
     sid = flask.session.get("sid")
+    cached = flask.g.get("sop_session")
+    if cached is not None and cached[0] == sid:  # checked once per request
+        return cached[1]
+    user = None
     if sid:
         try:
             user = _store().session_user(str(sid), idle_timeout())
@@ -76,7 +77,7 @@ def request_user() -> dict[str, Any] | None:
             flask.session.clear()
     elif "user" in flask.session:  # a cookie from before sessions were kept on the server
         flask.session.clear()
-    flask.g.sop_user = user
+    flask.g.sop_session = (flask.session.get("sid"), user)
     return user
 
 
@@ -86,8 +87,9 @@ def start(username: str, role: str) -> dict[str, Any]:
     flask.session.clear()  # never reuse what the browser had before signing in
     flask.session.permanent = True  # expires after the idle timeout (refreshed on every request)
     flask.session["sid"] = sid
-    flask.g.sop_user = {"username": username, "role": role}
-    return flask.g.sop_user
+    user = {"username": username, "role": role}
+    flask.g.sop_session = (sid, user)
+    return user
 
 
 def end() -> None:
@@ -99,7 +101,7 @@ def end() -> None:
         except Exception:
             log.exception("ending session failed")
     flask.session.clear()
-    flask.g.sop_user = None
+    flask.g.sop_session = (None, None)
 
 
 def safe_next(target: str | None) -> str:
