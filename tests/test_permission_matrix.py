@@ -10,14 +10,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import shutil
 from pathlib import Path
 
 import flask
 import pytest
-import sqlalchemy as sa
 
 from services import permissions
 from tests import permission_matrix as pm
@@ -129,22 +127,6 @@ def _write_markdown(rows, callers) -> None:
     (ARTIFACTS / "permission-matrix.md").write_text("\n".join(lines) + "\n")
 
 
-def _fingerprint(store) -> str:
-    """A digest of every row of every table (what 'nothing changed' means)."""
-    from data.store import metadata
-
-    digest = hashlib.sha256()
-    with store.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            if table.name == "user_sessions":  # signing in is not a change of the company's data
-                continue
-            rows = conn.execute(sa.select(table)).fetchall()
-            digest.update(table.name.encode())
-            for row in sorted(repr(tuple(r)) for r in rows):
-                digest.update(row.encode())
-    return digest.hexdigest()
-
-
 def _call(name: str, spec: dict, monkeypatch):
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
@@ -181,7 +163,7 @@ def test_refused_callers_change_nothing(matrix_store, caller, monkeypatch) -> No
             action = actions[0] if kind == "demand" or len(actions) == 1 else actions[1]
             if _expected(caller, action):
                 continue
-            before = _fingerprint(matrix_store)
+            before = pm.store_fingerprint(matrix_store)
             with app.test_request_context("/"):
                 session_user = _session_user(caller)
                 if session_user is not None:
@@ -195,7 +177,7 @@ def test_refused_callers_change_nothing(matrix_store, caller, monkeypatch) -> No
             if said is None:
                 problems.append(f"{name} as {caller}: no refusal message in {text[:300]}")
             shown.append(f"| `{name}` ({action}) | {caller} | {said} |")
-            if _fingerprint(matrix_store) != before:
+            if pm.store_fingerprint(matrix_store) != before:
                 problems.append(f"{name} as {caller}: the store changed")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"permission-refusals-{caller}.md").write_text(
