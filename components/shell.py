@@ -22,16 +22,18 @@ ADMIN_NAV_ITEMS = [("/admin/users", "Users", "bi-person-gear")]
 
 
 def nav_links(role: str | None = None) -> dbc.Nav:
-    items = NAV_ITEMS + (ADMIN_NAV_ITEMS if role == "admin" else [])
-    return dbc.Nav(
-        [
-            dbc.NavItem(dbc.NavLink([html.I(className=f"bi {icon} me-1"), label], href=href, active="exact",
-                                    id=f"nav-{href.strip('/').replace('/', '-') or 'dashboard'}"))
-            for href, label, icon in items
-        ],
-        navbar=True,
-        className="sop-nav",
-    )
+    links = [
+        dbc.NavItem(dbc.NavLink([html.I(className=f"bi {icon} me-1"), label], href=href, active="exact",
+                                id=f"nav-{href.strip('/') or 'dashboard'}"))
+        for href, label, icon in NAV_ITEMS
+    ]
+    if role == "admin":  # the label shows on wide screens only: a laptop's navbar has no room left
+        links += [dbc.NavItem(dbc.NavLink([html.I(className=f"bi {icon}", title=label),
+                                           html.Span(label, className="ms-1 d-none d-xxl-inline")],
+                                          href=href, active="exact", className="nav-admin",
+                                          id=f"nav-{href.strip('/').replace('/', '-')}"))
+                  for href, label, icon in ADMIN_NAV_ITEMS]
+    return dbc.Nav(links, navbar=True, className="sop-nav")
 
 
 def cycle_badge(context: dict | None) -> list:

@@ -224,3 +224,15 @@ def test_a_user_disabled_by_the_admin_can_no_longer_act(server, new_page) -> Non
         assert store.get_user("sam")["disabled"] is True
     row = events[(events["username"] == "sam") & (events["event"] == "disabled")]
     assert list(row["by"]) == ["admin"]
+
+
+def test_the_admin_nav_fits_a_laptop(server, new_page) -> None:
+    page = new_page(server.url, "1366")
+    page.goto("/")
+    browser_sign_in(page, "admin", "admin")
+    page.wait_for_selector("#dash-kpis .kpi-card, #dash-kpis [id^=kpi-]", timeout=60_000)
+    assert page.is_visible("#nav-admin-users")
+    shot(page, "signin-admin-1366", full_page=False)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the dashboard is {overflow}px wider than a 1366px window"
+    shot(page, "signin-admin-1366", full_page=False)
