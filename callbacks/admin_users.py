@@ -72,8 +72,7 @@ def manage_users(_load, _add, _disable, _enable, _reset, _role, add_username, ad
             message = dbc.Alert(f"The change failed ({type(exc).__name__}: {exc}). Nothing was changed.",
                                 color="danger", id="admin-users-error")
     rows = users_service.users_table(store)
-    events = store.user_events(50)
-    event_rows = [{**r, "at": str(r["at"])[:16], "detail": r["detail"] or ""} for r in events.to_dict("records")]
+    event_rows = users_service.events_table(store)
     options = [{"label": f"{r['username']} ({r['role']}, {r['status']})", "value": r["username"]} for r in rows]
     return (summary_table("admin-users-table", USER_COLUMNS, rows, "username"),
             summary_table("admin-users-events-table", EVENT_COLUMNS, event_rows, "at") if event_rows

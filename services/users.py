@@ -133,3 +133,9 @@ def users_table(store) -> list[dict[str, Any]]:
             "created": "" if created is None or str(created) in ("NaT", "None") else str(created)[:16],
         })
     return rows
+
+
+def events_table(store, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest changes to users for the administrator's page: at, by, username, event, detail."""
+    events = store.user_events(limit)
+    return [{**r, "at": str(r["at"])[:16], "detail": r["detail"] or ""} for r in events.to_dict("records")]
