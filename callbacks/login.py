@@ -16,11 +16,12 @@ from services.session_guard import safe_next
 log = logging.getLogger("sop.login")
 
 
-def user_badge_text() -> str:
+def user_badge():
+    """'dana · Demand planner' for the header; the role is hidden on narrow screens (assets/app.css)."""
     user = signed_in()
     if not user:
         return "Not signed in"
-    return f"{user['username']} · {ROLE_LABELS.get(user['role'], user['role'])}"
+    return [user["username"], html.Span(f" · {ROLE_LABELS.get(user['role'], user['role'])}", className="shell-role")]
 
 
 @callback(
@@ -46,7 +47,7 @@ def do_sign_in(clicks, submit, username, password, next_path):
     label = ROLE_LABELS.get(user["role"], user["role"])
     # a full page load: the shell (navigation, header, the plan's ids) is built for the signed-in user
     return (dbc.Alert(f"Signed in as {user['username']} ({label}).", color="success", id="login-ok"),
-            user_badge_text(), safe_next(next_path))
+            user_badge(), safe_next(next_path))
 
 
 @callback(
@@ -60,7 +61,7 @@ def do_sign_out(clicks):
     if not clicks:
         return no_update, no_update, no_update
     sign_out()
-    return dbc.Alert("Signed out.", color="secondary"), user_badge_text(), "/login"
+    return dbc.Alert("Signed out.", color="secondary"), user_badge(), "/login"
 
 
 @callback(
