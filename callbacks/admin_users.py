@@ -25,6 +25,8 @@ ACTIONS = {"admin-add-submit", "admin-disable", "admin-enable", "admin-reset-pas
     Output("admin-users-events", "children"),
     Output("admin-user-select", "options"),
     Output("admin-users-message", "children"),
+    Output("admin-add-password", "value"),
+    Output("admin-new-password", "value"),
     Input("admin-users-load", "data"),
     Input("admin-add-submit", "n_clicks"),
     Input("admin-disable", "n_clicks"),
@@ -47,7 +49,7 @@ def manage_users(_load, _add, _disable, _enable, _reset, _role, add_username, ad
     except NotAllowed as exc:
         refused = f"{exc} Nothing was changed." if trigger else str(exc)
         return None, None, [], dbc.Alert(refused, color="danger" if trigger else "secondary",
-                                         id="admin-users-refused")
+                                         id="admin-users-refused"), None, None
     from services import plan_service
     from services import users as users_service
 
@@ -76,4 +78,6 @@ def manage_users(_load, _add, _disable, _enable, _reset, _role, add_username, ad
     options = [{"label": f"{r['username']} ({r['role']}, {r['status']})", "value": r["username"]} for r in rows]
     return (summary_table("admin-users-table", USER_COLUMNS, rows, "username"),
             summary_table("admin-users-events-table", EVENT_COLUMNS, event_rows, "at") if event_rows
-            else "No changes yet.", options, message)
+            else "No changes yet.", options, message,
+            # a typed password never stays on the page after it was used (or refused)
+            None if trigger else no_update, None if trigger else no_update)

@@ -181,6 +181,9 @@ def test_fay_signs_in_and_lands_where_she_was_going(server, new_page) -> None:
     session = [c for c in page.context.cookies() if c["name"] == "session"]
     assert session and session[0]["httpOnly"] and session[0]["sameSite"] == "Lax"
     shot(page, "signin-fay-meeting")
+    page.goto("/admin/users")  # typed by hand: the page itself refuses her
+    assert "fay (Facilitator) may not manage users" in page.wait_for_selector("#admin-users-refused").inner_text()
+    assert page.locator("#admin-users-table").count() == 0
 
 
 def pick(page, dropdown: str, value: str) -> None:
@@ -212,6 +215,16 @@ def test_a_user_disabled_by_the_admin_can_no_longer_act(server, new_page) -> Non
     assert "Disabled sam" in admin.wait_for_selector("#admin-users-done").inner_text()
     cell = admin.locator('#admin-users-table tr[data-key="sam"] td[data-col="status"]')
     assert cell.inner_text() == "disabled"
+    admin.fill("#admin-add-username", "nina")
+    pick(admin, "admin-add-role", "executive")
+    admin.fill("#admin-add-password", "short")
+    admin.click("#admin-add-submit")
+    assert "at least 8 characters" in admin.wait_for_selector("#admin-users-refused").inner_text()
+    assert admin.input_value("#admin-add-password") == ""  # a typed password never stays on the page
+    admin.fill("#admin-add-password", "nina-password")
+    admin.click("#admin-add-submit")
+    assert "Added nina (Executive)." in admin.wait_for_selector("#admin-users-done").inner_text()
+    admin.wait_for_selector('#admin-users-table tr[data-key="nina"]')
     shot(admin, "signin-admin-users")
 
     assert post_callback(server, refresh, {"_pages_location.pathname": "/"}, sam_cookie)[0] == 401
