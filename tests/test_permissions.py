@@ -7,22 +7,8 @@ import pytest
 
 from services import permissions
 
-ROLES = ["executive", "demand_planner", "supply_planner", "facilitator", "admin"]
-# the expected matrix, written out so that any change to it is deliberate
-ALLOWED = {
-    "demand_edit": {"demand_planner", "admin"},
-    "capacity_edit": {"supply_planner", "admin"},
-    "supply_settings": {"supply_planner", "admin"},
-    "scenario": {"demand_planner", "admin"},
-    "upload": {"admin"},
-    "forecast": {"demand_planner", "admin"},
-    "approve": {"executive", "facilitator", "admin"},
-    "decide": {"executive", "facilitator", "admin"},
-    "meeting": {"facilitator", "admin"},
-    "settings": {"admin"},
-    "review_exceptions": {"demand_planner", "supply_planner", "admin"},
-    "manage_users": {"admin"},
-}
+# the expected matrix, written out in one place (tests/permission_matrix.py) so that any change is deliberate
+from tests.permission_matrix import ALLOWED, ROLES
 
 
 @pytest.fixture
