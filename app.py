@@ -46,7 +46,7 @@ def serve_layout():
 
     if session_guard.login_required() and session_guard.request_user() is None:
         return signed_out_shell()
-    context = current_context()
+    context = current_context(with_step=True)
     return app_shell(context, state_from_context(context))
 
 

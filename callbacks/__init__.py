@@ -2,6 +2,9 @@
 
 from callbacks import (  # noqa: F401
     admin_users,
+    cycle_close,
+    checklist,
+    data_quality,
     dashboard,
     data_page,
     demand,
@@ -12,6 +15,7 @@ from callbacks import (  # noqa: F401
     meeting,
     meeting_deck,
     metrics,
+    metrics_process,
     pre_sop,
     settings,
     shell,

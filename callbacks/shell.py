@@ -6,16 +6,17 @@ import logging
 
 from dash import Input, Output, State, callback, no_update
 
-from components.shell import cycle_badge, forecast_badge_children
+from components.shell import cycle_badge, forecast_badge_children, step_badge
 
 log = logging.getLogger("sop.shell")
 
-STATE_KEYS = ("cycle", "version", "revision", "settings", "forecast")
+STATE_KEYS = ("cycle", "cycle_status", "version", "revision", "settings", "forecast")
 
 
-def current_context() -> dict:
+def current_context(with_step: bool = False) -> dict:
     """The current cycle and plan version, flattened for the header and `app-state`
-    ({} when the store cannot be read; the pages then say why)."""
+    ({} when the store cannot be read; the pages then say why). `with_step` adds the cycle's step status
+    (`step`, for the header; it reads the plan's exceptions, so only the header asks for it)."""
     try:
         from services import plan_service
 
@@ -34,6 +35,7 @@ def current_context() -> dict:
         "user_role": (user or {}).get("role"),
         "cycle": cycle.get("period"),
         "cycle_id": cycle.get("id"),
+        "cycle_status": cycle.get("status"),
         "version": version.get("id"),
         "version_number": version.get("number"),
         "version_status": version.get("status"),
@@ -41,7 +43,19 @@ def current_context() -> dict:
         "settings": (raw.get("settings_key") or "")[:12],
         "forecast": raw.get("forecast_run"),
         "forecast_status": _forecast_status(),
+        "step": step_status() if with_step else None,
     }
+
+
+def step_status() -> dict | None:
+    """The cycle's step, what is late and the open exceptions (services.cycle), or None when unreadable."""
+    try:
+        from services import cycle as cycle_service
+
+        return cycle_service.header_status()
+    except Exception:
+        log.exception("cycle step status failed")
+        return None
 
 
 def _forecast_status() -> dict | None:
@@ -61,6 +75,7 @@ def state_from_context(context: dict) -> dict:
 
 @callback(
     Output("app-state", "data"),
+    Output("shell-step-status", "children", allow_duplicate=True),
     Input("_pages_location", "pathname"),
     State("app-state", "data"),
     prevent_initial_call=True,
@@ -68,9 +83,11 @@ def state_from_context(context: dict) -> dict:
 def refresh_on_navigation(_pathname, state):
     """Someone else may have uploaded or approved since this tab loaded: re-read the ids and only
     push them (which refreshes the page's figures, and the header through `header_follows_the_plan`)
-    when they changed."""
+    when they changed; otherwise refresh the cycle's step status alone (others tick and review too)."""
     new_state = state_from_context(current_context())
-    return no_update if new_state == (state or {}) else new_state
+    if new_state == (state or {}):
+        return no_update, step_badge(step_status())
+    return new_state, no_update
 
 
 @callback(
@@ -112,10 +129,13 @@ def forecast_badge(_n, state):
 
 @callback(
     Output("shell-context", "children", allow_duplicate=True),
+    Output("shell-step-status", "children", allow_duplicate=True),
     Input("app-state", "data"),
     prevent_initial_call=True,
 )
 def header_follows_the_plan(state):
-    """The header's cycle and version (`#shell-version` data-version / data-status) follow every change of
-    `app-state`: an approval, the first edit after it (draft N+1), new data."""
-    return cycle_badge(current_context())
+    """The header's cycle and version (`#shell-version` data-version / data-status) and the cycle's step
+    (`#shell-step`) follow every change of `app-state`: an approval, the first edit after it (draft N+1),
+    new data, a forecast landing."""
+    context = current_context(with_step=True)
+    return cycle_badge(context), step_badge(context.get("step"))

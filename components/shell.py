@@ -52,7 +52,43 @@ def cycle_badge(context: dict | None) -> list:
                                   "data-status": status}),
                    html.Span(f" {status}" if status else "",
                              className="shell-k" if status != "approved" else "shell-k shell-approved")]),
+        html.Span([html.Span("·", className="shell-sep"),
+                   html.Span(f"cycle closed · waiting for {cycle} actuals", id="shell-cycle-closed",
+                             className="shell-k shell-closed")])
+        if context.get("cycle_status") == "closed" else None,
     ]
+
+
+def step_badge(step: dict | None) -> list:
+    """'Step 2 of 5 · Demand review · due 7 Jan', what is late and the open exceptions, from
+    `services.cycle.cycle_status()` (nothing when the cycle cannot be read). `#shell-step` carries
+    data-step (1–5), data-late (late steps), data-done (ticked items) and data-open (open exceptions)."""
+    if not step:
+        return []
+    late, n_open = int(step.get("late") or 0), int(step.get("open_exceptions") or 0)
+    n, due = step.get("n_steps", 5), (f" · due {step['due_text']}" if step.get("due_text") else "")
+    if step.get("complete"):
+        text = short = f"All {n} steps done"
+    else:
+        text = f"Step {step['current']} of {n} · {step['current_title']}{due}"
+        short = f"Step {step['current']}/{n}{due}"
+    # the long and the short form: CSS shows the short one on narrower screens
+    title = f"{text}. The step the cycle is in: the first with unticked checklist items."
+    children = [dcc.Link([html.Span(text, className="shell-long"), html.Span(short, className="shell-short")],
+                         href=step.get("page") or "/", className="shell-step-text", title=title)]
+    if late:
+        children.append(html.Span(f"{late} late", id="shell-step-late", className="status-badge status-bad ms-2",
+                                  title=f"{late} step{'s' if late != 1 else ''} late: due date passed with "
+                                        "unticked items"))
+    children.append(dcc.Link([html.I(className="bi bi-flag me-1"), str(n_open),
+                              html.Span(f" open exception{'s' if n_open != 1 else ''}", className="shell-long")],
+                             href="/data#data-quality", id="shell-open-exceptions",
+                             className=f"status-badge {'status-warn' if n_open else 'status-good'} ms-2 "
+                                       "text-decoration-none",
+                             title=f"{n_open} entries of the data-quality log not reviewed yet"))
+    return [html.Span(children, id="shell-step",
+                      **{"data-step": str(step["current"]), "data-late": str(late),
+                         "data-done": str(step.get("done", "")), "data-open": str(n_open)})]
 
 
 def navbar(context: dict | None = None) -> dbc.Navbar:
@@ -64,7 +100,11 @@ def navbar(context: dict | None = None) -> dbc.Navbar:
                 dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
                 dbc.Collapse(nav_links((context or {}).get("user_role")), id="shell-collapse", is_open=False,
                              navbar=True),
-                html.Div(cycle_badge(context), id="shell-context", className="shell-context"),
+                html.Div([  # the cycle and plan version, and the cycle's step (stacked on narrower screens)
+                    html.Div(cycle_badge(context), id="shell-context", className="shell-context"),
+                    html.Div(step_badge((context or {}).get("step")), id="shell-step-status",
+                             className="shell-step-status"),
+                ], className="shell-status"),
                 html.Div(forecast_badge_children((context or {}).get("forecast_status")), id="shell-forecast",
                          className="shell-forecast ms-2"),
                 dcc.Link([html.I(className="bi bi-person-circle me-1"),

@@ -6,9 +6,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.cycle_close import actuals_panel
+from components.checklist import checklist_panel
 from components.forecast_job import forecast_card
 from components.layout import page_header, panel
 from components.plan_workbook import plan_workbook_card
+from components.quality_log import quality_log_body
 from components.upload import upload_box
 
 dash.register_page(__name__, path="/data", name="1 Data", title="1 Data · S&OP Studio", order=1)
@@ -19,6 +22,7 @@ def layout(**_query):
         [
             page_header("1 · Data and forecast", "Upload the company's data, check it, forecast it, and see how "
                         "good the forecasts have been", id="data-subtitle"),
+            checklist_panel("data"),
             html.Div(
                 [
                     html.Div(
@@ -31,6 +35,7 @@ def layout(**_query):
                                 dcc.Loading(html.Div(id="data-upload-report", className="mt-3"), type="dot"),
                             ]),
                             plan_workbook_card(),
+                            actuals_panel(),
                         ],
                         className="col-xl-7 col-12",
                     ),
@@ -56,6 +61,9 @@ def layout(**_query):
                 ],
                 className="row g-3",
             ),
+            panel("Data-quality log", quality_log_body(), id="data-quality",
+                  subtitle="This cycle's upload warnings and exceptions: review each one with a comment; what is "
+                           "still open is counted in the header"),
             panel("Lag accuracy and forecast value added", dcc.Loading(html.Div(id="data-lag"), type="dot"),
                   subtitle="How good the plans of earlier cycles were, 1, 2 and 3 months ahead, and whether the "
                            "adjustments made them better"),

@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.checklist import checklist_panel
 from components.demand_grid import assumptions_grid, audit_grid, demand_grid
 from components.layout import page_header, panel
 
@@ -254,6 +255,7 @@ def layout(item=None, **_query):
             dcc.Store(id="demand-ack"),
             dcc.Store(id="demand-js-sink"),
             page_header("2 · Demand review", "", id="demand-subtitle"),
+            checklist_panel("demand"),
             html.Div(id="demand-kpis", className="demand-kpis"),
             panel(
                 "Demand plan: consensus by family and item",

@@ -4,6 +4,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.cycle_close import close_cycle_panel
+from components.checklist import checklist_panel
 from components.layout import page_header, panel
 
 dash.register_page(__name__, path="/meeting", name="5 Meeting", title="5 Meeting · S&OP Studio", order=5)
@@ -73,6 +75,7 @@ def layout(**_query):
             deck(),
             page_header("5 · Executive S&OP meeting", "Agenda, the plan to approve, decisions and action items of "
                         "this cycle", id="meeting-subtitle"),
+            checklist_panel("meeting"),
             html.Div(
                 [
                     html.Div(panel("Agenda", id="meeting-agenda"), className="col-xl-4 col-12"),
@@ -121,5 +124,6 @@ def layout(**_query):
                 dcc.Download(id="meeting-minutes-download"),
             ], subtitle="Agenda, KPIs against targets, the plan by family, constraints and their solution, money, "
                         "decisions and action items, with the charts; for this cycle or any earlier one"),
+            close_cycle_panel(),
         ]
     )

@@ -19,6 +19,9 @@ def layout(**_query):
                              className="mb-2"),
                 dcc.Graph(id="metrics-trend", config={"displaylogo": False}),
             ], subtitle="The KPI recorded at each cycle, with its target band"),
+            panel("The S&OP process", dcc.Loading(html.Div(id="metrics-process"), type="dot"),
+                  subtitle="The meeting's own measures, per cycle: decisions made on time, action items "
+                           "completed, cycle time from data to decision, and the cycle checklist"),
             panel("Lag accuracy and forecast value added", dcc.Loading(html.Div(id="metrics-lag"), type="dot"),
                   subtitle="Plans of earlier cycles against what was sold, 1, 2 and 3 months ahead: statistical "
                            "forecast vs consensus"),

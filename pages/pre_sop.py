@@ -3,6 +3,7 @@
 import dash
 from dash import dcc, html
 
+from components.checklist import checklist_panel
 from components.layout import page_header, panel
 
 dash.register_page(__name__, path="/pre-sop", name="4 Pre-S&OP", title="4 Pre-S&OP · S&OP Studio", order=4)
@@ -13,6 +14,7 @@ def layout(**_query):
         [
             page_header("4 · Pre-S&OP", "Balance demand and supply, reconcile the money, compare scenarios",
                         id="presop-subtitle"),
+            checklist_panel("pre_sop"),
             dcc.Loading(html.Div(id="presop-summary"), type="dot"),
             panel("Demand–supply balance", id="presop-balance",
                   subtitle="Per family and month: consensus demand, capacity, what the supply plan produces "

@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.checklist import checklist_panel
 from components.grids import grid, money_col, num_col, status_col, text_col
 from components.layout import page_header, panel
 
@@ -79,6 +80,7 @@ def layout(**_query):
             dcc.Store(id="supply-scroll-sync"),  # output of the grids' scroll sync (stays empty)
             page_header("3 · Supply review", "Capacity against consensus demand, and the least-cost way to "
                         "close the gaps", id="supply-subtitle"),
+            checklist_panel("supply"),
             panel("Capacity",
                   [capacity_toolbar(), html.Div(id="supply-edit-msg", role="status"), editable_grid()],
                   subtitle=EDIT_HELP),

@@ -87,9 +87,21 @@ def main(argv: list[str] | None = None) -> int:
                                              "store named by DATABASE_URL")
     minutes.add_argument("--cycle", type=_cycle, help="the cycle (YYYY-MM); default: the current one")
     minutes.add_argument("--out", type=Path, required=True, help="folder to write the minutes to")
+    fc = sub.add_parser("forecast", help="the statistical forecast of a company's history (forecast.csv, models.csv), "
+                                         "on this machine or on a Dask cluster")
+    fc.add_argument("source", type=Path, help="an .xlsx workbook or a folder of CSV files")
+    fc.add_argument("--out", type=Path, required=True, help="folder to write forecast.csv and models.csv to")
+    fc.add_argument("--horizon", type=int, default=18, help="months to forecast after the history")
+    fc.add_argument("--engine", choices=["local", "dask"], default="local",
+                    help="local: a pool of processes here; dask: the chunks run on a Dask cluster")
+    fc.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786); default DASK_SCHEDULER_ADDRESS, "
+                                        "else a local cluster of --workers processes")
+    fc.add_argument("--workers", type=int, default=2, help="processes (local engine) or local Dask workers")
     args = parser.parse_args(argv)
     if args.command == "minutes":
         return _minutes(args.cycle, args.out)
+    if args.command == "forecast":
+        return _forecast(args)
 
     from data.readers import load_company
     from data.settings_sheet import apply_settings
@@ -113,6 +125,42 @@ def main(argv: list[str] | None = None) -> int:
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for path in write_outputs(result, args.out):
+        print(path)
+    return 0
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    """Forecast the history of an input (its forecast table, if any, is ignored)."""
+    from data.readers import load_company
+    from planning.distributed import make_engine
+    from planning.forecast import statistical_forecast
+    from planning.periods import horizon_after
+
+    if not args.source.exists():
+        print(f"error: {args.source} does not exist", file=sys.stderr)
+        return 2
+    if args.horizon < 1 or args.workers < 1:
+        print("error: --horizon and --workers must be at least 1", file=sys.stderr)
+        return 2
+    data, issues = load_company(args.source, horizon=args.horizon)
+    for issue in issues:
+        print(f"{issue.severity}: {issue}", file=sys.stderr)
+    if data is None:
+        print(f"refused: {sum(i.severity == 'error' for i in issues)} error(s); nothing was computed.",
+              file=sys.stderr)
+        return 2
+    horizon = horizon_after(str(data.history["period"].max()), args.horizon)
+    engine = make_engine(args.engine, address=args.scheduler, workers=args.workers)
+    if engine is None:
+        run = statistical_forecast(data.history, horizon, n_jobs=args.workers)
+    else:
+        with engine:
+            run = statistical_forecast(data.history, horizon, engine=engine)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = [args.out / "forecast.csv", args.out / "models.csv"]
+    run.forecast.to_csv(paths[0], index=False, float_format="%.6f")
+    run.models.to_csv(paths[1], index=False, float_format="%.6f")
+    for path in paths:
         print(path)
     return 0
 

@@ -52,6 +52,7 @@ import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -417,9 +418,13 @@ def _tier_jobs(
     ]
 
 
-def _run_jobs(jobs: list[_ChunkJob], workers: int, tick: Callable[[int], None]) -> list[_TierResult]:
+def _run_jobs(jobs: list[_ChunkJob], workers: int, tick: Callable[[int], None],
+              engine: Any = None) -> list[_TierResult]:
     """Backtest, select and forecast every chunk (in a pool of worker processes when workers > 1: all
-    tiers share it, so no worker waits at a tier's end); results in the order of `jobs`."""
+    tiers share it, so no worker waits at a tier's end; on a Dask cluster with `engine`, see
+    planning.distributed); results in the order of `jobs`."""
+    if engine is not None and jobs:
+        return engine.map(_run_chunk, jobs, lambda res: tick(2 * len(res.ids)))
     if workers == 1 or len(jobs) <= 1 or _in_daemon():
         out = []
         for job in jobs:
@@ -751,6 +756,7 @@ def statistical_forecast(
     season_length: int = 12,
     config: ForecastConfig | None = None,
     return_candidates: bool = False,
+    engine: Any = None,
 ) -> ForecastRun:
     """Per-series model selection by rolling-origin backtest, forecast with calibrated 80/95 % intervals.
 
@@ -759,6 +765,8 @@ def statistical_forecast(
     progress(fraction, message) is called between stages with increasing fractions; should_cancel()
     is checked between stages and raises ForecastCancelled. The metric is MASE (module docstring).
     With return_candidates, `ForecastRun.candidates` holds every candidate's forecast and error.
+    `engine` (a started planning.distributed.DaskEngine) runs the chunks on a Dask cluster instead of
+    this machine's processes: the same chunks, the same results.
     """
     cfg = config or ForecastConfig()
     _configure_runtime()
@@ -807,6 +815,8 @@ def statistical_forecast(
     report(0.05, f"forecasting {total:,} series")
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]] = []
     workers = max(1, int(n_jobs if n_jobs > 0 else (os.cpu_count() or 1)))
+    if engine is not None:
+        workers = engine.n_workers
     tiers, jobs = [], []
     for tier_mask, span, step, seasonal, tier in (
         (is_full, cfg.full_span, cfg.full_step, m > 1, "full"),
@@ -820,7 +830,7 @@ def statistical_forecast(
                                    season_length=m, workers=workers, cfg=cfg)
             tiers.append((tier, group, idx, len(jobs), len(jobs) + len(tier_jobs)))
             jobs.extend(tier_jobs)
-    results = _run_jobs(jobs, workers, tick)
+    results = _run_jobs(jobs, workers, tick, engine)
     for tier, group, idx, first, stop in tiers:
         res = _merge_chunks(results[first:stop])
         notes = _notes(tier, group if group is inter else None, panel.n_obs[idx], adi[idx], full_min)

@@ -18,6 +18,9 @@
     assumptions      the cycle's assumptions, validated
     dashboard        what the executive dashboard reads besides the plan (last month's approved plan, trends)
     queries          read-only questions the pages ask of the stored data
+    cycle            the five-week cycle calendar, its checklist (who ticks), the step status of the header,
+                     the data-quality log (upload warnings, exceptions, reviews)
+    process_measures the meeting's own measures per cycle (decisions on time, actions, cycle time)
 
 Callbacks call these; they never import SQLAlchemy or the store.
 """

@@ -25,6 +25,7 @@ def run(args: dict, service=None) -> dict:
     service to use instead of a new one on DATABASE_URL (in-process runs of tests and scripts)."""
     from pathlib import Path
 
+    from planning.distributed import make_engine as make_forecast_engine
     from planning.forecast import ForecastCancelled, ForecastConfig, statistical_forecast
     from data.store import Store, make_engine
     from services.plan_service import PlanService
@@ -55,13 +56,20 @@ def run(args: dict, service=None) -> dict:
         config = ForecastConfig(chunk=max(5, -(-n // 20)))  # about 20 progress steps; results do not change
         n_jobs = (os.cpu_count() or 1) if n >= 40 else 1  # a pool pays off beyond a few dozen series
         t0 = time.monotonic()
-        result = statistical_forecast(data.history, horizon, config=config, should_cancel=should_cancel,
-                                      n_jobs=n_jobs, progress=say)
+        engine_name = os.environ.get("SOP_FORECAST_ENGINE", "local")
+        engine = make_forecast_engine(engine_name, workers=int(os.environ.get("SOP_FORECAST_WORKERS", "2")))
+        if engine is None:
+            result = statistical_forecast(data.history, horizon, config=config, should_cancel=should_cancel,
+                                          n_jobs=n_jobs, progress=say)
+        else:  # SOP_FORECAST_ENGINE=dask: the chunks run on DASK_SCHEDULER_ADDRESS (or a local cluster)
+            with engine:
+                result = statistical_forecast(data.history, horizon, config=config, should_cancel=should_cancel,
+                                              progress=say, engine=engine)
         seconds = time.monotonic() - t0
         if should_cancel():
             raise ForecastCancelled("forecast cancelled")
         say(0.99, "storing the forecast")
-        settings = {"horizon": horizon, "metric": result.metric, "seconds": round(seconds, 1),
+        settings = {"horizon": horizon, "metric": result.metric, "seconds": round(seconds, 1), "engine": engine_name,
                     "by": args.get("user"), "series": n, "trigger": args.get("trigger"),
                     "backtest": backtest_text(), "arima_search": getattr(result, "arima_search", None)}
         stored = service.land_forecast_run(cycle_id, result.forecast, result.models, settings=settings,

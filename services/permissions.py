@@ -27,6 +27,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meeting": frozenset({"facilitator", "admin"}),
     "settings": frozenset({"admin"}),
     "review_exceptions": frozenset({"demand_planner", "supply_planner", "admin"}),
+    "close_cycle": frozenset({"facilitator", "admin"}),
+    "upload_actuals": frozenset({"demand_planner", "facilitator", "admin"}),
+    # every role owns a step of the cycle; services.cycle.tick_item checks the step's owners
+    "tick_checklist": frozenset({"executive", "demand_planner", "supply_planner", "facilitator", "admin"}),
     "manage_users": frozenset({"admin"}),
 }
 # Roles that may undo or redo changes other people made (everyone may undo their own).
@@ -40,6 +44,8 @@ ACTION_LABELS = {
     "supply_settings": "change supply options", "scenario": "edit scenarios", "upload": "upload data",
     "forecast": "run the statistical forecast", "approve": "approve the plan", "decide": "record decisions",
     "meeting": "run the meeting", "settings": "change settings", "review_exceptions": "review exceptions",
+    "close_cycle": "close the cycle", "upload_actuals": "upload the month's actuals",
+    "tick_checklist": "tick the cycle checklist",
     "manage_users": "manage users",
 }
 

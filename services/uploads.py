@@ -19,6 +19,7 @@ from data.settings_sheet import apply_settings
 from planning.cycle import compute_plan
 from planning.model import Settings
 from services import forecast_jobs
+from services.cycle import upload_warning_entries  # an upload's warnings: the new cycle's data-quality log
 from services.plan_service import get_service, interim_forecast
 
 log = logging.getLogger("sop.uploads")
@@ -64,7 +65,8 @@ def upload_files(files: dict[str, bytes], *, user: str, keep_settings: bool = Fa
                                                       f"({type(exc).__name__}: {exc}); nothing was stored.")]
         return UploadResult(False, issues)
     name = ", ".join(sorted(files)) or "upload"
-    svc.store.save_dataset(data, source=name, user=user, settings=settings, settings_source=source)
+    svc.store.save_dataset(data, source=name, user=user, settings=settings, settings_source=source,
+                           warnings=upload_warning_entries(issues))
     job = None
     if data.forecast is None and auto_forecast():
         try:

@@ -85,7 +85,8 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
     with store_of(server) as store:
         decisions, actions = store.list_decisions(), store.list_actions()
     assert list(decisions["decision"]) == [text] and list(decisions["impact"]) == ["overtime 15,000"]
-    assert list(actions["description"]) == ["Confirm the overtime with the plant"]
+    new = actions[actions["carried_from"].isna()]  # beside the sample's open actions carried from 2025-12
+    assert list(new["description"]) == ["Confirm the overtime with the plant"]
     # the minutes of this cycle, downloaded as PDF: the decision, the approved version and a chart's title
     with page.expect_download() as info:
         page.click("#meeting-minutes-pdf")

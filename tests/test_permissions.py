@@ -45,6 +45,7 @@ def test_no_user_no_change(users, session) -> None:
 
 WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files", "approve", "record_decision",
           "add_action", "save_form", "start_run", "cancel_run", "apply_workbook", "set_action_status",
+          "tick_item", "review_entry", "review_entries", "close_cycle", "upload_month_actuals",
           "add_user", "set_disabled", "reset_password", "change_role"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
@@ -79,4 +80,5 @@ def test_every_callback_that_writes_checks_the_role_first() -> None:
                 missing.append(f"{path.name}:{fn.name}")
     assert missing == []
     assert {"act", "change_capacity", "on_upload", "run_forecast", "cancel_forecast", "save_settings", "approve",
-            "add_decision", "add_action", "assumptions", "on_accept", "manage_users"} <= set(writers)  # the check saw them all
+            "add_decision", "add_action", "assumptions", "on_accept", "manage_users", "do_close",
+             "on_actuals"} <= set(writers)  # the check saw them all

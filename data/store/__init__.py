@@ -19,6 +19,7 @@ Design (DESIGN.md "The store"):
 - `undo.py`       undo/redo of whole changes and their events;
 - `forecasts.py`  forecast runs, values and models;
 - `meeting.py`    assumptions, decisions, action items, KPI history;
+- `cycle.py`      the five-week checklist, the data-quality log, the records of the process measures;
 - `users.py`      users, passwords, roles and the planner's settings.
 - `accounts.py`   sign-in sessions kept on the server, the administrator's audited changes to users.
 
@@ -53,7 +54,9 @@ from data.store.tables import (
     capacity_changes,
     capacity_table,
     change_events,
+    cycle_checklist,
     cycles,
+    data_quality_log,
     datasets,
     decisions,
     forecast_changes,
@@ -98,7 +101,9 @@ __all__ = [
     "capacity_changes",
     "capacity_table",
     "change_events",
+    "cycle_checklist",
     "cycles",
+    "data_quality_log",
     "datasets",
     "decisions",
     "forecast_models",

@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from data.store.accounts import AccountsMixin
 from data.store.changes import ChangesMixin
+from data.store.cycle import CycleMixin
 from data.store.datasets import DatasetsMixin
 from data.store.engine import _now
 from data.store.forecasts import ForecastsMixin
 from data.store.meeting import MeetingMixin
+from data.store.rollover import RolloverMixin
 from data.store.tables import SAMPLE_SOURCE, datasets, metadata, settings_table
 from data.store.undo import UndoMixin
 from data.store.users import UsersMixin
@@ -25,7 +27,7 @@ from data.store.versions import VersionsMixin
 
 
 class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin, UsersMixin,
-            AccountsMixin):
+            RolloverMixin, CycleMixin, AccountsMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -42,7 +44,8 @@ class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixi
     # ------------------------------------------------------------------ setup
 
     def ensure_ready(self, seed: bool = True) -> None:
-        """Create the tables; when no dataset exists, store the sample company and its past cycles."""
+        """Create the tables; when no dataset exists, store the sample company, its past cycles and their
+        meetings."""
         metadata.create_all(self.engine)
         self._add_missing_columns()
         if not seed:
@@ -50,9 +53,10 @@ class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixi
         with self._read() as conn:
             if conn.execute(select(func.count()).select_from(datasets)).scalar_one():
                 return
-        from data.sample import sample_company, sample_past_cycles, sample_settings
+        from data.sample import sample_company, sample_meeting_records, sample_past_cycles, sample_settings
+        from data.store.sample_seed import store_sample_meetings
 
-        data, past = sample_company(), sample_past_cycles()
+        data, past, meetings = sample_company(), sample_past_cycles(), sample_meeting_records()
         try:
             with self._write() as conn:
                 # a marker row: a second worker seeding at the same time fails here and rolls back
@@ -60,8 +64,11 @@ class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixi
                     settings_table.insert(), {"key": "_seeded", "value_json": json.dumps(_now().isoformat())}
                 )
                 # the sample company's own settings (safety stock kept as a floor) belong to its data
-                self._save_dataset(conn, data, source=SAMPLE_SOURCE, user="system", past_cycles=past,
-                                   settings=sample_settings(), settings_source="the sample company's settings")
+                dataset_id = self._save_dataset(conn, data, source=SAMPLE_SOURCE, user="system", past_cycles=past,
+                                                settings=sample_settings(),
+                                                settings_source="the sample company's settings")
+                # the past cycles' meetings: agenda, attendees, decisions, actions (open ones carried), KPIs
+                store_sample_meetings(conn, meetings, dataset_id)
         except IntegrityError:
             with self._read() as conn:
                 if not conn.execute(select(func.count()).select_from(datasets)).scalar_one():

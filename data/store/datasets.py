@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -56,8 +57,9 @@ class DatasetsMixin:
     # ------------------------------------------------------------------ saving an upload
 
     def save_dataset(self, data: CompanyData, *, source: str, user: str = "admin", settings: Settings | None = None,
-                     settings_source: str | None = None) -> int:
-        """Store an upload in one transaction: dataset, its settings, new current cycle, new draft base version.
+                     settings_source: str | None = None, warnings: Iterable[tuple[str, str]] = ()) -> int:
+        """Store an upload in one transaction: dataset, its settings, new current cycle, new draft base version,
+        and the upload's warnings ((key, message) pairs) as the new cycle's data-quality log.
 
         The file's adjustments become adjustment rows (source 'upload') of the new version; a row without
         a time enters the plan at the upload's time (file order among them), so later grid edits apply
@@ -66,8 +68,12 @@ class DatasetsMixin:
         Returns the dataset id.
         """
         with self._write() as conn:
-            return self._save_dataset(conn, data, source=source, user=user, settings=settings,
-                                      settings_source=settings_source)
+            dataset_id = self._save_dataset(conn, data, source=source, user=user, settings=settings,
+                                            settings_source=settings_source)
+            warnings = list(warnings)
+            if warnings:
+                self._log_quality(conn, int(self._current_cycle(conn)["id"]), "upload", warnings, dataset_id)
+            return dataset_id
 
     def _save_dataset(
         self,

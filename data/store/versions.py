@@ -67,6 +67,7 @@ class VersionsMixin:
                 return latest
             try:
                 with self._write() as conn:
+                    self._refuse_closed(conn, self._current_cycle(conn))
                     latest = self._latest_base(conn, cycle["id"])
                     if latest is not None and latest["status"] == "draft":
                         return latest
@@ -263,6 +264,9 @@ class VersionsMixin:
         draft."""
         snapshot = snapshot.assign(owner=snapshot["owner"].fillna("") if "owner" in snapshot else "")
         with self._write() as conn:
+            v = self._version(conn, version_id)
+            self._refuse_closed(conn, conn.execute(select(cycles).where(cycles.c.id == v["cycle_id"]))
+                                .mappings().one())
             self._bump(conn, version_id, expected_revision)
             conn.execute(
                 plan_versions.update()
