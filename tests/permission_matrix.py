@@ -32,17 +32,24 @@ ALLOWED: dict[str, set[str]] = {
     "settings": {"admin"},
     "review_exceptions": {"demand_planner", "supply_planner", "admin"},
     "manage_users": {"admin"},
+    "tick_checklist": {"executive", "demand_planner", "supply_planner", "facilitator", "admin"},
+    "close_cycle": {"facilitator", "admin"},
+    "upload_actuals": {"demand_planner", "facilitator", "admin"},
 }
 
 # module.function → the actions it checks (a callback that checks one of several, by what it changes,
 # lists them all: the workbook upload asks demand_edit for demand rows and capacity_edit for capacity rows).
 WRITING_CALLBACKS: dict[str, tuple[str, ...]] = {
     "callbacks.admin_users.manage_users": ("manage_users",),
+    "callbacks.checklist.tick": ("tick_checklist",),  # services.cycle.tick_item also checks the step's owners
+    "callbacks.cycle_close.do_close": ("close_cycle",),
+    "callbacks.cycle_close.on_actuals": ("upload_actuals",),
     "callbacks.data_forecast.cancel_forecast": ("forecast",),
     "callbacks.data_forecast.run_forecast": ("forecast",),
     "callbacks.data_upload.on_upload": ("upload",),
     "callbacks.demand.act": ("demand_edit",),
     "callbacks.demand_assumptions.assumptions": ("demand_edit",),
+    "callbacks.data_quality.review": ("review_exceptions",),
     "callbacks.meeting.add_action": ("decide",),
     "callbacks.meeting.add_decision": ("decide",),
     "callbacks.meeting.approve": ("approve",),
@@ -102,6 +109,14 @@ def calls(action_of_workbook: str = "demand") -> dict[str, dict]:
         "callbacks.admin_users.manage_users": {
             "args": (1, 1, None, None, None, None, "newcomer", "executive", "long enough 1", None, None, None),
             "trigger": "admin-add-submit"},
+        "callbacks.checklist.tick": {
+            "args": ([1], [0], [{"type": "checklist-version", "step": 1}]),
+            "trigger": '{"item":"collect","step":1,"type":"checklist-item"}'},
+        "callbacks.cycle_close.do_close": {"args": (1,)},
+        "callbacks.cycle_close.on_actuals": {
+            "args": ([_csv("item_id,period,actual_units\nX,2026-01,1\n")], ["history.csv"])},
+        "callbacks.data_quality.review": {"args": (1, None, [], [], "looked at it", 0),
+                                          "trigger": "data-quality-review"},
         "callbacks.data_forecast.cancel_forecast": {"args": (1,)},
         "callbacks.data_forecast.run_forecast": {"args": (1,)},
         "callbacks.data_upload.on_upload": {

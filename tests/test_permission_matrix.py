@@ -186,13 +186,13 @@ def test_refused_callers_change_nothing(matrix_store, caller, monkeypatch) -> No
 
 
 def _refusal(text: str) -> str | None:
-    """The sentence of a callback's answer that refuses (None when there is none)."""
+    """The sentence of a callback's answer (its repr) that refuses (None when there is none)."""
     import re
 
     for marker in REFUSALS:
         at = text.find(marker)
         if at >= 0:
             start = max(text.rfind("'", 0, at), text.rfind('"', 0, at)) + 1
-            ends = [e for e in (text.find("'", at), text.find('"', at)) if e >= 0]
+            ends = [e for e in (text.find(q, at) for q in ("',", "')", "']", "'}", '"')) if e >= 0]
             return re.sub(r"\s+", " ", text[start:min(ends) if ends else at + 200])
     return None
