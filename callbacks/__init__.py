@@ -17,6 +17,8 @@ from callbacks import (  # noqa: F401
     metrics,
     metrics_process,
     pre_sop,
+    pre_sop_money,
+    scenario_band,
     settings,
     shell,
     supply,

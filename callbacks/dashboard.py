@@ -17,15 +17,19 @@ from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import load_plan, per_plan_state
-from callbacks.views import constraints_frame, demand_vs_rows, finance_summary
+from callbacks.views import constraints_frame, decision_lines, demand_vs_rows, finance_summary
 from components import charts, formats
+from components.decisions_needed import decisions_needed_list
+from components.supply_cost import cost_breakdown_line
 from components.empty import empty_state, error_state
 from components.kpi_card import kpi_row
 from components.layout import Col, summary_table
 from planning.kpis import REGISTRY, kpi_names
+from planning.supply import constrained_months, cost_lines
 from planning.trends import plan_comparison
 from services import queries
 from services.dashboard import cycle_inputs
+from services.decisions_needed import decisions_needed
 
 log = logging.getLogger("sop.dashboard")
 DASHBOARD_KPIS = kpi_names()  # planning.kpis.REGISTRY's order
@@ -33,7 +37,7 @@ DASHBOARD_KPIS = kpi_names()  # planning.kpis.REGISTRY's order
 TRENDS = [(name, REGISTRY[name].label) for name in kpi_names(history_only=True)]
 # Table type that grows with the window: the theme's size on a laptop, larger on a 1920 px projector.
 TABLE_STYLE = {"fontSize": "clamp(.92rem, .5rem + .45vw, 1.06rem)"}
-PLAN_OUTPUTS = ["dash-subtitle", "dash-kpis", "dash-demand", "dash-finance", "dash-supply"]
+PLAN_OUTPUTS = ["dash-subtitle", "dash-kpis", "dash-demand", "dash-finance", "dash-supply", "dash-needed"]
 NOTE_OUTPUTS = ["dash-decisions", "dash-actions"]
 
 def comparison(result, inputs: dict) -> pd.DataFrame:
@@ -80,14 +84,32 @@ def _signed(table, columns: tuple[str, ...]):
 
 
 def supply_table(result):
-    frame = constraints_frame(result, list(result.horizon[:3]))
-    if frame.empty:
+    """Every family-month of the next three months, then every CONSTRAINED or TIGHT family-month of the rest of
+    the horizon by month (`planning.supply.constrained_months`), with the chosen solution in units and money
+    and the plan's cost by option over the horizon beneath."""
+    h = list(result.horizon)
+    watch = constrained_months(result.family_plan, h, first=3)
+    if watch.empty:
         return empty_state("No capacity in the horizon", "Upload a capacity table on 1 Data.", "Go to 1 Data",
                            "/data")
+    frame = constraints_frame(result, h)
+    frame = watch[["family", "period"]].merge(frame, on=["family", "period"], how="left")
     cols = [Col("period", "Month", "text"), Col("family", "Family", "text"), Col("demand", "Demand"),
             Col("capacity", "Capacity"), Col("gap", "Gap"), Col("utilization", "Util.", "pct"),
-            Col("status", "Status", "status"), Col("solution", "Chosen solution", "text", "solution-col")]
-    return _large(summary_table("dash-supply-table", cols, frame.to_dict("records"), "key"))
+            Col("status", "Status", "status"), Col("solution", "Chosen solution", "text", "solution-col"),
+            Col("solution_cost", "Cost", "money", sub="overtime, outsourcing, lost sales")]
+    table = _large(summary_table("dash-supply-table", cols, frame.to_dict("records"), "key"))
+    return html.Div([table, cost_breakdown_line("dash-supply-cost", cost_lines(result.supply_plan))])
+
+
+def needed_list(result):
+    """The "Decisions needed" panel: each constrained month's solution, scenarios waiting, budget gaps."""
+    try:
+        lines = decision_lines(decisions_needed(result))
+    except Exception:
+        log.exception("decisions needed")
+        return error_state("The decisions needed could not be listed.")
+    return decisions_needed_list("dash-needed-list", lines, limit=12)
 
 
 def finance_table(result):
@@ -225,7 +247,7 @@ def render_dashboard(_state, _tick, rendered):
     if loaded.result is None:
         err = error_state(f"{loaded.error}. Upload valid data on 1 Data.")
         empty = charts.empty_figure("", "No plan")
-        return (["", err, "", "", ""] + [empty] * len(TRENDS) + notes_out
+        return (["", err, "", "", "", ""] + [empty] * len(TRENDS) + notes_out
                 + [live, {"plan": None, "notes": notes}])
     result = loaded.result
     inputs = cycle_inputs(key[0], key[1])
@@ -239,6 +261,7 @@ def render_dashboard(_state, _tick, rendered):
         demand_table(result, inputs),
         finance_table(result),
         supply_table(result),
+        needed_list(result),
         *trend_figures(result, inputs),
         *notes_out,
         live,

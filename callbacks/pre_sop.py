@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, callback, html
+import logging
 
+from dash import Input, Output, State, callback, ctx, html, no_update
+
+from callbacks.auth import NotAllowed, require
 from callbacks.common import load_plan
 from components import formats
 from components.empty import error_state
 from components.grids import grid, num_col, pct_col, records, status_col, text_col
 from components.layout import Col, summary_table
+from components.supply_cost import cost_breakdown_text
 from planning.finance import period_summary
+from planning.supply import cost_lines
+from components.charts import empty_figure
+from components.scenarios import (
+    comparison_chart,
+    comparison_table,
+    message,
+    recommendation,
+    scenario_list,
+    scores_table,
+)
+from services import scenario_plans
+from services.edits import EditError
 from services.scenarios import scenarios
+
+log = logging.getLogger("sop.pre_sop")
 
 def scenario_table(rows: list[dict]):
     cols = [Col("scenario", "Scenario", "text"), Col("demand", "Demand"), Col("service", "Service", "pct"),
@@ -53,7 +71,7 @@ def executive_summary(result, scen: list[dict]) -> html.Div:
         f"Demand over the horizon {formats.integer(base['demand'])} units; the supply plan ships "
         f"{formats.integer(base['shipped'])} ({formats.percent(base['service'])}).",
         f"Revenue {formats.money(base['revenue'])}, gross margin {formats.money(base['gross_margin'])}, "
-        f"supply cost {formats.money(base['supply_cost'])}.",
+        f"supply cost {cost_breakdown_text(cost_lines(result.supply_plan), short=False)}.",
     ]
     if len(constrained):
         listed = ", ".join(f"{r.family} {r.period} ({formats.integer(r.gap)})" for r in constrained.head(6).itertuples())
@@ -87,3 +105,200 @@ def render_pre_sop(_state):
     result = loaded.result
     scen = scenarios(result)
     return executive_summary(result, scen), balance_grid(result), finance_table(result), scenario_table(scen)
+
+
+# ---------------------------------------------------------------------------- named scenarios
+
+
+def _weights(*values) -> tuple[float, float, float] | None:
+    try:
+        w = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        return None
+    if any(x < 0 for x in w) or sum(w) <= 0:
+        return None
+    return w  # type: ignore[return-value]
+
+
+@callback(
+    Output("presop-scenario-table-box", "children"),
+    Output("presop-scenario-pick", "options"),
+    Output("presop-new-from", "options"),
+    Output("presop-compare-pick", "options"),
+    Output("presop-compare-pick", "value"),
+    Output("presop-compare-family", "options"),
+    Output("presop-dem-family", "options"),
+    Output("presop-cap-family", "options"),
+    Output("presop-dem-start", "options"),
+    Output("presop-dem-end", "options"),
+    Output("presop-cap-start", "options"),
+    Input("app-state", "data"),
+    Input("presop-scn-refresh", "data"),
+)
+def render_scenario_lists(_state, _refresh):
+    loaded = load_plan()
+    if loaded.result is None:
+        return (error_state(loaded.error or ""),) + ([],) * 10
+    listed = scenario_plans.list_scenarios()
+    named = [{"label": s["name"], "value": str(s["id"])} for s in listed]
+    families = [{"label": f, "value": f} for f in sorted(loaded.result.family_plan["family"].unique())]
+    months = [{"label": p, "value": p} for p in loaded.result.horizon]
+    return (scenario_list(listed), named, named, scenario_plans.options(), scenario_plans.default_selection(),
+            families, families, families, months, months, months)
+
+
+@callback(
+    Output("presop-w-service", "value"),
+    Output("presop-w-cost", "value"),
+    Output("presop-w-feas", "value"),
+    Input("app-state", "data"),
+)
+def fill_weights(_state):
+    from services.plan_service import get_service
+
+    w = get_service().plan_settings().scenario_weights
+    return tuple(round(float(x), 4) for x in w)
+
+
+@callback(
+    Output("presop-recommendation-box", "children"),
+    Output("presop-compare", "children"),
+    Output("presop-compare-chart", "figure"),
+    Output("presop-scores", "children"),
+    Input("presop-compare-pick", "value"),
+    Input("presop-compare-family", "value"),
+    Input("presop-w-service", "value"),
+    Input("presop-w-cost", "value"),
+    Input("presop-w-feas", "value"),
+    Input("presop-scn-refresh", "data"),
+)
+def render_comparison(selected, family, ws, wc, wf, _refresh):
+    weights = _weights(ws, wc, wf)
+    note = None
+    if weights is None and any(v is not None for v in (ws, wc, wf)):
+        note = message("Weights must be three numbers of 0 or more, not all 0; the settings' weights are used.",
+                       "warning")
+    try:
+        cmp = scenario_plans.compare(list(selected or [])[:scenario_plans.MAX_COMPARED], weights=weights,
+                                     family=family or None)
+    except Exception as exc:  # shown on the page with what went wrong
+        log.exception("scenario comparison failed")
+        return error_state(f"{type(exc).__name__}: {exc}"), "", empty_figure("Scenarios", "No comparison"), ""
+    names = [r["scenario"] for r in cmp.rows]
+    rec = recommendation(cmp.recommended, cmp.reasons, cmp.weights)
+    return ([note, rec] if note else rec), comparison_table(cmp.table, names), comparison_chart(cmp.rows, family), \
+        scores_table(cmp.scores)
+
+
+def _quick(dem_family, dem_pct, dem_start, dem_end, cap_family, cap_pct, cap_start):
+    demand = [{"family": dem_family, "pct": dem_pct, "start": dem_start, "end": dem_end}] \
+        if dem_family and dem_pct not in (None, "") else []
+    capacity = [{"family": cap_family, "pct": cap_pct, "start": cap_start}] \
+        if cap_family and cap_pct not in (None, "") else []
+    return demand, capacity
+
+
+QUICK_STATES = [State("presop-dem-family", "value"), State("presop-dem-pct", "value"),
+                State("presop-dem-start", "value"), State("presop-dem-end", "value"),
+                State("presop-cap-family", "value"), State("presop-cap-pct", "value"),
+                State("presop-cap-start", "value"), State("presop-cost-capacity", "value"),
+                State("presop-cost-overtime", "value"), State("presop-cost-outsource", "value"),
+                State("presop-cost-holding", "value"), State("presop-cost-lost", "value"),
+                State("presop-cost-otpct", "value")]
+
+
+def _costs(ot, out, hold, lost, otpct) -> dict:
+    return {k: v for k, v in {"cost_overtime": ot, "cost_outsource": out, "cost_holding": hold,
+                              "cost_lost_sales": lost, "overtime_pct": otpct}.items() if v not in (None, "")}
+
+
+@callback(
+    Output("presop-new-msg", "children"),
+    Output("presop-scn-refresh", "data"),
+    Output("app-scenario", "data", allow_duplicate=True),
+    Input("presop-new-create", "n_clicks"),
+    Input("presop-add-change", "n_clicks"),
+    State("presop-new-name", "value"),
+    State("presop-new-desc", "value"),
+    State("presop-new-from", "value"),
+    *QUICK_STATES,
+    State("app-scenario", "data"),
+    State("presop-scn-refresh", "data"),
+    prevent_initial_call=True,
+)
+def make_scenario(_create, _add, name, desc, parent, dfam, dpct, dstart, dend, cfam, cpct, cstart, capcost,
+                  ot, out, hold, lost, otpct, editing, refresh):
+    if not (_create or _add):
+        return no_update, no_update, no_update
+    demand, capacity = _quick(dfam, dpct, dstart, dend, cfam, cpct, cstart)
+    costs = _costs(ot, out, hold, lost, otpct)
+    try:
+        user = require("scenario")
+        if ctx.triggered_id == "presop-add-change":
+            vid = (editing or {}).get("id") if isinstance(editing, dict) else None
+            if not vid:
+                raise EditError("no scenario is being edited: choose one and press Edit first")
+            text = scenario_plans.change(int(vid), by=user, demand=demand, capacity=capacity, settings=costs,
+                                         capacity_cost=capcost if capcost not in (None, "") else None)
+            return message(text, "success", "presop-new-ok"), (refresh or 0) + 1, no_update
+        vid = scenario_plans.create(name or "", by=user, description=desc or "",
+                                    parent=int(parent) if parent else None, demand=demand, capacity=capacity,
+                                    settings=costs, capacity_cost=capcost or 0)
+    except (NotAllowed, EditError) as exc:
+        return message(f"{exc} Nothing was stored.", "danger", "presop-new-refused"), no_update, no_update
+    made = [f"demand {d['pct']:+g} % on {d['family']}" for d in demand]
+    made += [f"capacity {c['pct']:+g} % on {c['family']} from {c['start'] or 'the first month'}" for c in capacity]
+    text = f"Scenario “{(name or '').strip()}” created" + (f" ({'; '.join(made)})" if made else "") + \
+        ". It is now the one being edited; compare it below."
+    return message(text, "success", "presop-new-ok"), (refresh or 0) + 1, {"id": vid}
+
+
+@callback(
+    Output("presop-scenario-msg", "children"),
+    Output("app-scenario", "data", allow_duplicate=True),
+    Output("presop-scn-refresh", "data", allow_duplicate=True),
+    Output("app-state", "data", allow_duplicate=True),
+    Input("presop-scenario-edit", "n_clicks"),
+    Input("presop-scenario-promote", "n_clicks"),
+    State("presop-scenario-pick", "value"),
+    State("presop-scn-refresh", "data"),
+    prevent_initial_call=True,
+)
+def scenario_action(_edit, _promote, picked, refresh):
+    if not (_edit or _promote):
+        return no_update, no_update, no_update, no_update
+    if not picked:
+        return message("Choose a scenario first.", "warning"), no_update, no_update, no_update
+    if ctx.triggered_id == "presop-scenario-edit":
+        return no_update, {"id": int(picked)}, no_update, no_update
+    try:
+        user = require("promote_scenario")
+        text = scenario_plans.promote(int(picked), by=user)
+    except (NotAllowed, EditError) as exc:
+        return message(f"{exc} Nothing was changed.", "danger", "presop-promote-refused"), no_update, no_update, \
+            no_update
+    from callbacks.shell import current_context, state_from_context
+
+    return message(text, "success", "presop-promote-ok"), None, (refresh or 0) + 1, \
+        state_from_context(current_context())
+
+
+@callback(
+    Output("presop-w-msg", "children"),
+    Input("presop-w-save", "n_clicks"),
+    State("presop-w-service", "value"),
+    State("presop-w-cost", "value"),
+    State("presop-w-feas", "value"),
+    prevent_initial_call=True,
+)
+def save_weights(_n, ws, wc, wf):
+    weights = _weights(ws, wc, wf)
+    if weights is None:
+        return message("Weights must be three numbers of 0 or more, not all 0. Nothing was stored.", "danger")
+    try:
+        user = require("settings")
+        changed = scenario_plans.save_weights(weights, by=user)
+    except (NotAllowed, EditError) as exc:
+        return message(f"{exc} Nothing was stored.", "danger")
+    return message("Weights saved in the settings." if changed else "These are already the settings' weights.",
+                   "success")

@@ -22,7 +22,8 @@ from components import charts, formats
 from components.empty import empty_state, error_state
 from components.grids import records
 from components.layout import Col, summary_table
-from planning.supply import family_plan
+from components.supply_cost import cost_breakdown_table
+from planning.supply import cost_lines, family_plan
 from services.edits import reason_or_default
 
 log = logging.getLogger("sop.supply")
@@ -124,8 +125,23 @@ OPTION_LABELS = {"do_nothing": "Do nothing", "overtime": "Overtime only",
                  "optimized": "Optimized plan"}
 
 
+def _option_used(r: dict) -> str:
+    parts = [f"{label} {formats.integer(r[k])}" for label, k in (("overtime", "overtime"),
+                                                               ("outsourcing", "outsource"),
+                                                               ("held", "inventory_held")) if (r.get(k) or 0) > 0.5]
+    return " · ".join(parts) or "regular capacity only"
+
+
+def _option_split(r: dict) -> str:
+    return " · ".join(f"{label} {formats.money(r.get(k))}" for label, k in (
+        ("overtime", "cost_overtime"), ("outsourcing", "cost_outsource"), ("holding", "cost_holding"),
+        ("lost sales", "cost_lost_sales")) if k in r)
+
+
 def options_table(result):
-    """The supply options each alone against the optimized plan (computed on request, once per plan state)."""
+    """The supply options each alone against the optimized plan (computed on request, once per plan state):
+    what each does, its units, its cost by option, whether it closes the gap and why (in words), and the
+    optimized plan's cost by option beneath."""
     from services import plan_service
 
     svc = plan_service.get_service()
@@ -133,11 +149,24 @@ def options_table(result):
     if opts is None or opts.empty:
         return empty_state("Not compared", "The option comparison was not computed for this plan.",
                            icon="bi-calculator")
-    frame = opts.assign(label=opts["option"].map(OPTION_LABELS).fillna(opts["option"]))
-    cols = [Col("label", "Option", "text"), Col("cost", "Total cost", "money"),
-            Col("lost_sales", "Lost", sub="units"), Col("overtime", "Overtime", sub="units"),
-            Col("outsource", "Outsourced", sub="units")]
-    return summary_table("supply-options-table", cols, frame.to_dict("records"), "option")
+    rows = []
+    for r in opts.to_dict("records"):
+        closes = r.get("closes_gap")
+        rows.append({**r, "label": OPTION_LABELS.get(r["option"], r["option"]), "used": _option_used(r),
+                     "split": _option_split(r),
+                     "closes": formats.DASH if closes is None else ("Yes" if closes else "No")})
+    cols = [Col("label", "Option", "text"), Col("what", "What it does", "text", "small"),
+            Col("used", "Units used", "text", "small", sub="held = unit-months"),
+            Col("lost_sales", "Lost", sub="units"),
+            Col("below_floor", "Below safety stock", sub="units, most in a month"),
+            Col("cost", "Total cost", "money"),
+            Col("split", "Cost by option", "text", "small"), Col("closes", "Closes the gap?", "text"),
+            Col("reason", "Why", "text", "small")]
+    return html.Div([
+        summary_table("supply-options-table", cols, rows, "option"),
+        html.H3("The supply plan's cost by option", className="h6 mt-3"),
+        cost_breakdown_table("supply-cost-table", cost_lines(result.supply_plan)),
+    ])
 
 
 def audit_table(limit: int = 10):

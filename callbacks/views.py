@@ -19,33 +19,91 @@ def family_month_pivot(frame: pd.DataFrame, value: str, periods: list[str], with
     return pivot
 
 
-def supply_solution(row: dict) -> str:
-    """How the supply plan covers a family-month, in words (from the optimizer's figures).
+def _units_money(label: str, units: float, money) -> str:
+    text = f"{label} {formats.integer(units)} units"
+    return text if money is None or formats.is_missing(money) else f"{text} · {formats.money(money)}"
 
-    Short months list what closes the gap: overtime, outsourcing, stock (opening or built ahead),
-    lost sales. Months with spare capacity say so, and whether they build ahead for later."""
+
+def supply_solution(row: dict) -> str:
+    """How the supply plan covers a family-month, in units and money (from the optimizer's figures):
+    "Overtime 1,000 units · $15,000".
+
+    Short months list what closes the gap: overtime, outsourcing, stock (opening or built ahead; its
+    holding cost is booked in the months it is held), lost sales. Months with spare capacity say so,
+    and whether they build ahead for later (with that month's holding cost)."""
     gap = row.get("gap", 0) or 0
     built = (row.get("ending", 0) or 0) - (row.get("opening", 0) or 0)
-    if gap >= 0:
-        return f"Within capacity · build ahead +{formats.integer(built)}" if built > 0.5 else "Within capacity"
-    shortfall = -gap
     overtime, outsource, lost = (row.get(k, 0) or 0 for k in ("overtime", "outsource", "lost_sales"))
-    from_stock = shortfall - overtime - outsource - lost
-    parts = [f"{label} {formats.integer(v)}" for label, v in
-             (("Overtime", overtime), ("Outsource", outsource), ("From stock", from_stock), ("Lost sales", lost))
-             if v > 0.5]
-    return " · ".join(parts) or "—"
+    parts = []
+    if gap >= 0:
+        parts.append("Within capacity")
+        if built > 0.5:
+            parts.append(f"build ahead +{formats.integer(built)} units")
+            if (row.get("cost_holding") or 0) > 0.5:
+                parts.append(f"holding {formats.money(row.get('cost_holding'))}")
+    for label, units, key in (("overtime", overtime, "cost_overtime"), ("outsourcing", outsource, "cost_outsource")):
+        if units > 0.5:
+            parts.append(_units_money(label, units, row.get(key)))
+    if gap < 0:
+        from_stock = -gap - overtime - outsource - lost
+        if from_stock > 0.5:
+            parts.append(_units_money("from stock", from_stock, None) + " (built ahead or on hand)")
+    if lost > 0.5:
+        parts.append(_units_money("lost sales", lost, row.get("cost_lost_sales")))
+    if not parts:
+        return formats.DASH
+    text = " · ".join(parts) if gap >= 0 else "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def solution_cost(frame: pd.DataFrame) -> pd.Series:
+    """What a month's solution costs: overtime + outsourcing + lost sales of the month, counting only the
+    parts the solution names (more than half a unit), so the figure and the words agree."""
+    total = pd.Series(0.0, index=frame.index)
+    for units, cost in (("overtime", "cost_overtime"), ("outsource", "cost_outsource"),
+                        ("lost_sales", "cost_lost_sales")):
+        if cost in frame:
+            total = total + frame[cost].where(frame[units] > 0.5, 0.0).fillna(0.0)
+    return total
 
 
 def constraints_frame(result, periods: list[str]) -> pd.DataFrame:
-    """family_plan of `periods` with the supply plan's options and inventory movement beside it."""
+    """family_plan of `periods` with the supply plan's options and inventory movement beside it:
+    `solution` in units and money, `solution_cost` (overtime + outsourcing + lost sales of the month)
+    and `cost` (the month's whole term of the supply plan's cost, holding included)."""
     fp = result.family_plan[result.family_plan["period"].isin(periods)]
-    sp = result.supply_plan[["family", "period", "overtime", "outsource", "lost_sales", "shipped", "cost"]]
+    money = [c for c in ("cost_overtime", "cost_outsource", "cost_holding", "cost_lost_sales")
+             if c in result.supply_plan]
+    sp = result.supply_plan[["family", "period", "overtime", "outsource", "lost_sales", "shipped", "cost", *money]]
     inv = result.inventory[["family", "period", "opening", "ending"]]
     out = fp.merge(sp, on=["family", "period"], how="left").merge(inv, on=["family", "period"], how="left")
     out = out.sort_values(["period", "family"]).reset_index(drop=True)
     out["solution"] = [supply_solution(r) for r in out.to_dict("records")]
+    out["solution_cost"] = solution_cost(out)
     out["key"] = out["family"].astype(str) + "|" + out["period"].astype(str)
+    return out
+
+
+def decision_lines(items: list[dict]) -> list[dict]:
+    """`services.decisions_needed` records worded for the panel: {kind, key, href, title, detail}."""
+    out = []
+    for it in items:
+        if it["kind"] == "supply":
+            title = f"Approve the supply solution for {it['family']} {it['period']}"
+            detail = f"short {formats.integer(-(it.get('gap') or 0))} units: {supply_solution(it)}"
+            costed = sum((it.get(k) or 0) > 0.5 for k in ("overtime", "outsource", "lost_sales"))
+            if costed > 1:
+                detail += f"; {formats.money(it.get('solution_cost'))} in all"
+        elif it["kind"] == "budget":
+            pct = it.get("revenue_variance_pct")
+            title = f"{it['family']}: revenue {'above' if (it.get('revenue_variance') or 0) > 0 else 'below'} budget"
+            detail = (f"plan {formats.money(it.get('revenue'))} vs budget {formats.money(it.get('budget_revenue'))}: "
+                      f"{formats.money(it.get('revenue_variance'))} ({formats.percent(pct, 1, signed=True)}, "
+                      f"beyond ±{formats.number(it.get('threshold_pct'), 0)} %)")
+        else:
+            title = f"Scenario “{it.get('name', '')}” waits for a decision"
+            detail = " · ".join(str(x) for x in (it.get("owner"), it.get("description")) if x) or "promote or drop it"
+        out.append({"kind": it["kind"], "key": it["key"], "href": it["href"], "title": title, "detail": detail})
     return out
 
 

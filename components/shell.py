@@ -141,11 +141,36 @@ def app_shell(context: dict | None = None, state: dict | None = None) -> html.Di
     return html.Div(
         [
             dcc.Store(id="app-state", data=state or {}, storage_type="memory"),
+            dcc.Store(id="app-scenario", storage_type="session"),  # {id}: the scenario being edited, or None
             dcc.Interval(id="shell-poll", interval=4000),
             navbar(context),
+            scenario_band(),
             html.Main(dbc.Container(dash.page_container, fluid=True, className="sop-page"), className="sop-main"),
         ],
         className="sop-app",
+    )
+
+
+SCENARIO_COLOUR = "#6f42c1"
+
+
+def scenario_band() -> html.Div:
+    """A band in the scenario colour with its name on every page while a scenario is the one being edited, so
+    nobody mistakes it for the plan; 'Back to the plan' ends it. Hidden otherwise."""
+    return html.Div(
+        [
+            html.I(className="bi bi-bezier2 me-2"),
+            html.Span("Scenario "),
+            html.Strong("", id="shell-scenario-name", className="mx-1"),
+            html.Span(" is being edited (changes go to 4 Pre-S&OP › Make or change a scenario; the plan is not "
+                      "touched until it is promoted).", className="me-3 small"),
+            dcc.Link("Open it", href="/pre-sop", className="text-white me-3 small"),
+            html.Button("Back to the plan", id="shell-scenario-back", n_clicks=0,
+                        className="btn btn-sm btn-light py-0"),
+        ],
+        id="shell-scenario-band",
+        hidden=True,
+        style={"background": SCENARIO_COLOUR, "color": "#fff", "padding": ".35rem 1rem", "fontSize": ".95rem"},
     )
 
 

@@ -14,7 +14,9 @@ TREND_KPIS = kpi_names(history_only=True)  # the registry's order, as callbacks.
 DEMAND_SUB = ("Consensus units of the next three months and the quarter, against last month's approved plan "
               "and last year's actuals")
 FINANCE_SUB = "Plan revenue on units that can ship, cost, margin and inventory"
-SUPPLY_SUB = "Next three months: demand against capacity and how the supply plan closes each gap"
+SUPPLY_SUB = ("Every family-month of the next three months, then every constrained or tight month of the "
+              "horizon: demand against capacity and how the supply plan closes each gap, in units and money")
+NEEDED_SUB = "What the executive meeting must decide this cycle, each linked to its page"
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
@@ -48,6 +50,8 @@ def layout(**_query):
                     html.Div(
                         html.Div(
                             [
+                                html.Div(panel("Decisions needed", id="dash-needed", subtitle=NEEDED_SUB),
+                                         className="col-xxl-12 col-md-6 col-12"),
                                 html.Div(panel("Latest decisions", id="dash-decisions"),
                                          className="col-xxl-12 col-md-6 col-12"),
                                 html.Div(panel("Open action items", id="dash-actions"),

@@ -104,10 +104,12 @@ def layout(**_query):
                         ], className="d-flex align-items-center gap-2 mb-1"),
                         dcc.Graph(id="supply-inventory-chart", config=GRAPH_CONFIG),
                     ], subtitle=INVENTORY_HELP),
-                        className="col-xl-7 col-12"),
+                        className="col-12"),
                     html.Div(panel("Cost by option", id="supply-options",
-                                   subtitle="The optimized plan against each option used alone"),
-                             className="col-xl-5 col-12"),
+                                   subtitle="The optimized plan against each option used alone (with lost sales "
+                                            "for what it cannot cover): its units, its cost by option, whether it "
+                                            "closes the gap and why. Regular production is free in the model."),
+                             className="col-12"),
                 ],
                 className="row g-3",
             ),

@@ -1,5 +1,7 @@
-"""Headless command: `python -m planning compute <workbook-or-folder> --out <dir>`, and
-`python -m planning minutes --cycle YYYY-MM --out <dir>` (the meeting minutes, from the store).
+"""Headless command: `python -m planning compute <workbook-or-folder> [--scenario PATH] --out <dir>`,
+`python -m planning compare <workbook-or-folder> --scenario A --scenario B ... --out <dir>` (the base and the
+scenarios side by side, with their scores), and `python -m planning minutes --cycle YYYY-MM --out <dir>` (the
+meeting minutes, from the store).
 
 Reads the company files, runs the engine and writes the CSV files of SPEC.md. Bad input
 exits with status 2 and prints the same located errors the upload page shows.
@@ -20,6 +22,7 @@ import pandas as pd
 from planning.cycle import compute_plan
 from planning.model import Settings
 from planning.result import PlanResult
+from planning.scenarios import apply_scenario
 
 OUTPUT_COLUMNS = {
     "forecast": ["item_id", "family", "period", "model", "forecast", "lo80", "hi80"],
@@ -83,6 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     compute.add_argument("--out", type=Path, required=True, help="folder to write the CSV files to")
     compute.add_argument("--cycle", type=_cycle, help="first month of the plan (YYYY-MM); default: after the history")
     compute.add_argument("--horizon", type=int, default=18, help="months to plan when no forecast is given")
+    compute.add_argument("--scenario", type=Path, help="a scenario (workbook or folder: adjustments, capacity, "
+                                                       "settings; all optional) to compute instead of the input")
+    compare = sub.add_parser("compare", help="compute the input and scenarios together; write them side by side "
+                                             "with their scores")
+    compare.add_argument("source", type=Path, help="an .xlsx workbook or a folder of CSV files")
+    compare.add_argument("--scenario", type=Path, action="append", required=True,
+                         help="a scenario workbook or folder (repeat for up to five)")
+    compare.add_argument("--out", type=Path, required=True, help="folder to write the CSV files to")
+    compare.add_argument("--cycle", type=_cycle, help="first month of the plan (YYYY-MM)")
+    compare.add_argument("--horizon", type=int, default=18, help="months to plan when no forecast is given")
+    compare.add_argument("--weights", help="service,cost,feasibility weights (default: the settings', 0.4,0.3,0.3)")
     minutes = sub.add_parser("minutes", help="write a cycle's meeting minutes (minutes.html, minutes.pdf) from the "
                                              "store named by DATABASE_URL")
     minutes.add_argument("--cycle", type=_cycle, help="the cycle (YYYY-MM); default: the current one")
@@ -121,6 +135,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # the company's own settings sheet, over SPEC.md's defaults: the same settings an upload starts from
     settings = apply_settings(Settings(horizon=args.horizon), data.settings)
+    if args.command == "compare" or args.scenario is not None:
+        from data.scenario_file import load_scenario
+
+        paths = args.scenario if isinstance(args.scenario, list) else [args.scenario]
+        scenarios = []
+        for path in paths:
+            sc, sc_issues = load_scenario(path, args.source, data, horizon=args.horizon)
+            for issue in sc_issues:
+                print(f"{issue.severity}: {path.name}: {issue}", file=sys.stderr)
+            if sc is None:
+                print(f"refused: the scenario {path} has errors; nothing was computed.", file=sys.stderr)
+                return 2
+            scenarios.append(sc)
+        if args.command == "compare":
+            return _compare(data, settings, scenarios, args)
+        data, settings = apply_scenario(data, settings, scenarios[0])
     result = compute_plan(data, settings, horizon_start=args.cycle, with_options=True)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -162,6 +192,52 @@ def _forecast(args: argparse.Namespace) -> int:
     run.models.to_csv(paths[1], index=False, float_format="%.6f")
     for path in paths:
         print(path)
+    return 0
+
+
+def _compare(data, settings: Settings, scenarios: list, args: argparse.Namespace) -> int:
+    """Write side_by_side.csv (one line per measure: value per scenario, difference to the base in units or
+    money and in %), scenarios.csv (one row per scenario) and scores.csv (0–1 scores, total, recommended)."""
+    from planning.scenarios import compare_rows, compute_scenarios, recommend, score, side_by_side
+
+    names = [sc.name for sc in scenarios]
+    if len(set(names)) != len(names) or "Base plan" in names:
+        print("error: scenario names (file or folder names) must differ from each other and from 'Base plan'",
+              file=sys.stderr)
+        return 2
+    weights = settings.scenario_weights
+    if args.weights:
+        try:
+            weights = tuple(float(x) for x in args.weights.split(","))
+            score([{"scenario": "x", "fill_rate": 100.0, "total_cost": 0.0, "constrained": 0,
+                    "constrained_open": 0}], weights)
+        except ValueError:
+            print("error: --weights must be three non-negative numbers, e.g. 0.4,0.3,0.3", file=sys.stderr)
+            return 2
+    results = compute_scenarios(data, settings, scenarios, horizon_start=args.cycle)
+    rows = compare_rows(data, settings, results, scenarios)
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = []
+    table = side_by_side(rows)
+    path = args.out / "side_by_side.csv"
+    _finite(table).to_csv(path, index=False, float_format="%.6f")
+    written.append(path)
+    flat = pd.DataFrame([{k: (", ".join(v) if isinstance(v, list) else v) for k, v in r.items()} for r in rows])
+    path = args.out / "scenarios.csv"
+    _finite(flat).to_csv(path, index=False, float_format="%.6f")
+    written.append(path)
+    scores = score(rows, weights)
+    best, why = recommend(rows, scores)
+    scores["recommended"] = scores["scenario"] == best
+    scores["weights"] = ",".join(f"{w:g}" for w in weights)
+    path = args.out / "scores.csv"
+    scores.to_csv(path, index=False, float_format="%.6f")
+    written.append(path)
+    path = args.out / "recommendation.txt"
+    path.write_text(why + "\n")
+    written.append(path)
+    for p in written:
+        print(p)
     return 0
 
 

@@ -113,6 +113,18 @@ def compare_supply_options(data: CompanyData, result: PlanResult, settings: Sett
                              safety_stock=safety)
 
 
+def _recall(memo: dict, key: tuple, sources: tuple):
+    hit = memo.get(key)
+    if hit is None or len(hit[0]) != len(sources) or any(a is not b for a, b in zip(hit[0], sources)):
+        return None
+    return hit[1]
+
+
+def _exception_settings(settings: Settings) -> tuple:
+    return (settings.mom_change_pct, settings.tracking_signal_limit, settings.item_mape_target,
+            settings.bias_limit_pct)
+
+
 def compute_plan(
     data: CompanyData,
     settings: Settings | None = None,
@@ -121,11 +133,16 @@ def compute_plan(
     horizon_start: str | None = None,
     with_options: bool = False,
     history: HistoryView | None = None,
+    memo: dict | None = None,
 ) -> PlanResult:
     """Recompute everything for one plan version.
 
     The statistical forecast is `data.forecast` when given; otherwise `forecaster(history,
     horizon)` (default: the backtest-selected statistical forecast) provides it.
+
+    `memo` (a dict shared by several calls on variants of the same data: scenarios) keeps what only
+    depends on the forecast and the items (the statistical frame, the exceptions) and the consensus of
+    the same adjustments table object, so each variant computes only what it changes.
     """
     settings = settings or Settings()
     items = data.items
@@ -134,24 +151,40 @@ def compute_plan(
     history = data.history
     if horizon_start:
         history = history[history["period"] < horizon_start]
-    if data.forecast is not None and len(data.forecast):
-        fc = uploaded_forecast(data, horizon)
-    else:
-        if forecaster is None:
-            from planning.forecast import statistical_forecast
+    memo = memo if memo is not None else {}
+    # keys name objects by id; each entry keeps the objects it was made from and is used only when they are
+    # the very same objects (an id can be reused once an object is gone)
+    fkey = ("forecast", id(data.forecast), id(items), tuple(horizon))
+    fc = _recall(memo, fkey, (data.forecast, items))
+    if fc is None:
+        if data.forecast is not None and len(data.forecast):
+            fc = uploaded_forecast(data, horizon)
+        else:
+            if forecaster is None:
+                from planning.forecast import statistical_forecast
 
-            def forecaster(h, hz):
-                return statistical_forecast(h, hz).forecast
+                def forecaster(h, hz):
+                    return statistical_forecast(h, hz).forecast
 
-        fc = forecaster(history, horizon)
-    fc = fc.drop(columns=["family"], errors="ignore").merge(items[["item_id", "family"]], on="item_id", how="inner")
+            fc = forecaster(history, horizon)
+        fc = fc.drop(columns=["family"], errors="ignore").merge(items[["item_id", "family"]], on="item_id",
+                                                                how="inner")
+        memo[fkey] = ((data.forecast, items), fc)
     statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
 
-    composed = compose_consensus(statistical, items, data.adjustments, horizon)
+    ckey = ("consensus", fkey, id(data.adjustments))
+    composed = _recall(memo, ckey, (data.forecast, items, data.adjustments))
+    if composed is None:
+        composed = compose_consensus(statistical, items, data.adjustments, horizon)
+        memo[ckey] = ((data.forecast, items, data.adjustments), composed)
     consensus = composed.consensus
     side = supply_side(consensus, data, horizon, settings, with_options=with_options)
     stat_frame = consensus[["item_id", "family", "period", "statistical"]]
-    exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings)
+    ekey = ("exceptions", fkey, id(hv), _exception_settings(settings))
+    exceptions = _recall(memo, ekey, (data.forecast, items, hv))
+    if exceptions is None:
+        exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings)
+        memo[ekey] = ((data.forecast, items, hv), exceptions)
     kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,
                        side.financials, settings, hv.measured)
     kpis = compute_kpis(kpi_in, hv.kpi_values)

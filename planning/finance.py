@@ -93,3 +93,122 @@ def budget_variance(fin: pd.DataFrame, budget: pd.DataFrame | None) -> pd.DataFr
     with np.errstate(divide="ignore", invalid="ignore"):
         out["variance_pct"] = np.where(out["budget"] != 0, out["variance"] * 100.0 / out["budget"], np.nan)
     return out
+
+
+# ---------------------------------------------------------------------------- money against the budget
+
+BUDGET_COMPARISON_COLUMNS = [
+    "family", "period", "units", "budget_units", "price", "budget_price", "revenue", "budget_revenue",
+    "revenue_variance", "revenue_variance_pct", "cogs", "budget_cogs", "cogs_variance", "gross_margin",
+    "budget_gross_margin", "gross_margin_variance", "gross_margin_pct", "budget_gross_margin_pct",
+    "inventory_value",
+]
+DRIVER_COLUMNS = [
+    "revenue", "budget_revenue", "revenue_variance", "revenue_variance_pct", "volume", "price", "mix",
+    "units", "budget_units", "cogs", "budget_cogs", "gross_margin", "budget_gross_margin", "gross_margin_pct",
+    "budget_gross_margin_pct", "inventory_value",
+]
+
+
+def budget_comparison(
+    fin: pd.DataFrame, supply: pd.DataFrame, budget: pd.DataFrame | None, unit_cost: pd.Series
+) -> pd.DataFrame | None:
+    """The plan against the budget per family and month of the budget that the plan covers
+    (columns BUDGET_COMPARISON_COLUMNS), or None without a budget.
+
+    Plan units are the units that ship (demand − lost sales); plan price = plan revenue / plan units;
+    budget price = budget revenue / budget units (the plan's price where the budget has no units).
+    Budget COGS = budget units × the family's standard unit cost (`family_unit_cost`), so the COGS
+    variance is volume and the overtime/outsourcing premiums; budget gross margin = budget revenue −
+    budget COGS. Variances are plan − budget (positive = above budget); % of the budget figure.
+    """
+    if budget is None or budget.empty:
+        return None
+    b = budget.copy()
+    if "units" not in b:
+        b["units"] = np.nan
+    b = b.groupby(["family", "period"], as_index=False).agg(
+        budget_revenue=("revenue", "sum"), budget_units=("units", lambda s: s.sum(min_count=1)))
+    plan = fin[["family", "period", "revenue", "cogs", "gross_margin", "gross_margin_pct", "inventory_value"]].merge(
+        supply[["family", "period", "shipped"]], on=["family", "period"], how="left")
+    out = plan.merge(b, on=["family", "period"], how="inner").rename(columns={"shipped": "units"})
+    units = out["units"].to_numpy(float)
+    b_units = out["budget_units"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["price"] = np.where(units > 0, out["revenue"].to_numpy(float) / np.where(units > 0, units, 1.0), np.nan)
+        b_price = np.where(b_units > 0, out["budget_revenue"].to_numpy(float) / np.where(b_units > 0, b_units, 1.0),
+                           np.nan)
+    out["budget_price"] = np.where(np.isnan(b_price), out["price"], b_price)
+    out["budget_cogs"] = out["budget_units"] * out["family"].map(unit_cost).astype(float)
+    out["budget_gross_margin"] = out["budget_revenue"] - out["budget_cogs"]
+    out["revenue_variance"] = out["revenue"] - out["budget_revenue"]
+    out["revenue_variance_pct"] = _pct(out["revenue_variance"], out["budget_revenue"])
+    out["cogs_variance"] = out["cogs"] - out["budget_cogs"]
+    out["gross_margin_variance"] = out["gross_margin"] - out["budget_gross_margin"]
+    out["budget_gross_margin_pct"] = _pct(out["budget_gross_margin"], out["budget_revenue"])
+    return out.sort_values(["family", "period"]).reset_index(drop=True)[BUDGET_COMPARISON_COLUMNS]
+
+
+def _pct(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarray:
+    n, d = np.asarray(num, float), np.asarray(den, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d != 0, n * 100.0 / np.where(d != 0, d, 1.0), np.nan)
+
+
+def variance_drivers(comparison: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Revenue variance against budget split into volume, price and mix, summed up by `by` (e.g.
+    ["family"], ["period"], or [] for the company total), as finance teams split it:
+
+    - volume = (plan units − budget units) × budget average price, both summed over the group
+      (budget average price = Σ budget revenue / Σ budget units of the group);
+    - price  = Σ over the group's family-months of (plan price − budget price) × plan units;
+    - mix    = the rest: revenue variance − volume − price = Σ plan units × budget price − Σ plan units ×
+      budget average price, i.e. what the plan earns by selling more of the dearer (or cheaper)
+      family-months than the budget's average.
+
+    volume + price + mix = revenue variance, by construction. In one family-month mix is 0. Where the
+    budget has no units the variance cannot be split: volume, price and mix are NaN.
+    Also: units, COGS, gross margin (and %) and the inventory value at the end of the group's last month.
+    """
+    c = comparison.copy()
+    c["_price_effect"] = (c["price"].fillna(0.0) - c["budget_price"].fillna(0.0)) * c["units"]
+    c["_split"] = c["budget_units"].notna()
+    sums = ["revenue", "budget_revenue", "units", "budget_units", "cogs", "budget_cogs", "gross_margin",
+            "budget_gross_margin", "_price_effect"]
+    keys = by or None
+    if keys:
+        g = c.groupby(keys, sort=True)
+        out = g[sums].sum(min_count=1)
+        out["_split"] = g["_split"].all()
+        last = c.groupby(keys)["period"].transform("max") == c["period"]
+        out["inventory_value"] = c[last].groupby(keys)["inventory_value"].sum()
+        out = out.reset_index()
+    else:
+        out = pd.DataFrame([{**{k: c[k].sum(min_count=1) for k in sums}, "_split": bool(c["_split"].all())}])
+        out["inventory_value"] = float(c.loc[c["period"] == c["period"].max(), "inventory_value"].sum()) \
+            if len(c) else np.nan
+    out["revenue_variance"] = out["revenue"] - out["budget_revenue"]
+    out["revenue_variance_pct"] = _pct(out["revenue_variance"], out["budget_revenue"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg = out["budget_revenue"] / out["budget_units"].where(out["budget_units"] > 0)
+    volume = (out["units"] - out["budget_units"]) * avg.fillna(0.0)
+    split = out["_split"].astype(bool)
+    out["volume"] = np.where(split, volume, np.nan)
+    out["price"] = np.where(split, out["_price_effect"], np.nan)
+    out["mix"] = np.where(split, out["revenue_variance"] - volume - out["_price_effect"], np.nan)
+    out["gross_margin_pct"] = _pct(out["gross_margin"], out["revenue"])
+    out["budget_gross_margin_pct"] = _pct(out["budget_gross_margin"], out["budget_revenue"])
+    return out[[*by, *DRIVER_COLUMNS]]
+
+
+def working_capital(fin: pd.DataFrame, supply: pd.DataFrame, days_per_month: float = 30.4) -> pd.DataFrame:
+    """Per month, company: inventory units and value at the month's end, COGS, and days of inventory =
+    inventory value / (the month's COGS / days in a month) (money with money; NaN without COGS)."""
+    f = fin.groupby("period", as_index=False)[["inventory_value", "cogs"]].sum()
+    u = supply.groupby("period", as_index=False)["inventory_end"].sum().rename(columns={"inventory_end": "inventory_units"})
+    out = f.merge(u, on="period", how="left")
+    daily = out["cogs"].to_numpy(float) / days_per_month
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["days_of_inventory"] = np.where(daily > 0, out["inventory_value"].to_numpy(float) / np.where(
+            daily > 0, daily, 1.0), np.nan)
+    return out[["period", "inventory_units", "inventory_value", "cogs", "days_of_inventory"]]

@@ -24,6 +24,8 @@ OPTIONS = ("regular", "overtime", "outsource", "lost_sales", "inventory_end")
 SUPPLY_COLUMNS = [
     "family", "period", "demand", "capacity", "regular", "overtime", "outsource",
     "inventory_end", "lost_sales", "shipped", "cost",
+    # month t's cost by option (they add up to `cost`; regular production is free in the model)
+    "cost_overtime", "cost_outsource", "cost_holding", "cost_lost_sales",
 ]
 
 
@@ -71,42 +73,58 @@ def _solve(
     costs: np.ndarray,
     *,
     allow: dict[str, bool],
+    lost_cap: np.ndarray | None = None,
+    soft_floor: float | None = None,
 ) -> np.ndarray:
-    """Solve the family LPs; arrays are families × months. Returns families × months × 5
-    (regular, overtime, outsource, lost, inventory)."""
+    """Solve the family LPs; arrays are families × months. Returns families × months × 6
+    (regular, overtime, outsource, lost, inventory, below the floor).
+
+    `lost_cap` bounds lost sales per family-month (default: the demand). With `soft_floor`
+    (a penalty per unit-month) inventory may stay below `inv_floor`; the shortfall is the sixth
+    variable, costed at that penalty (zero and unused otherwise)."""
     n_f, n_t = demand.shape
     n = n_f * n_t
-    # variable blocks: [regular | overtime | outsource | lost | inventory], each family-major
-    blocks = 5
+    # variable blocks: [regular | overtime | outsource | lost | inventory | below floor], each family-major
+    blocks = 6
     eye = sp.identity(n, format="csr")
+    zero = sp.csr_matrix((n, n))
     # inventory_{t-1} coefficient: -1 on the previous month of the same family
     prev = sp.diags([np.ones(n - 1)], [-1], shape=(n, n), format="lil")
     for f in range(1, n_f):  # break the chain at family boundaries (H-1 rows only)
         prev[f * n_t, f * n_t - 1] = 0.0
     prev = prev.tocsr()
     # inv_t - inv_{t-1} - reg - ot - out - lost = -d  (t = 1 gets + opening on the right)
-    a_eq = sp.hstack([-eye, -eye, -eye, -eye, eye - prev], format="csr")
+    a_eq = sp.hstack([-eye, -eye, -eye, -eye, eye - prev, zero], format="csr")
     b_eq = -demand.reshape(-1).copy()
     b_eq[np.arange(n_f) * n_t] += opening
-    a_ub = None
-    b_ub = None
+    ub_rows: list = []
+    ub_rhs: list[np.ndarray] = []
     if not allow.get("build_ahead", True):
         # no building ahead: inventory rises only as far as its floor rises
         # (inv_t - inv_{t-1} <= max(0, floor_t - floor_{t-1}); inv_1 <= max(opening, floor_1))
-        a_ub = sp.hstack([sp.csr_matrix((n, 4 * n)), eye - prev], format="csr")
+        ub_rows.append(sp.hstack([sp.csr_matrix((n, 4 * n)), eye - prev, zero], format="csr"))
         prev_floor = np.concatenate([opening[:, None], inv_floor[:, :-1]], axis=1)
-        b_ub = np.maximum(0.0, inv_floor - prev_floor).reshape(-1)
-        b_ub[np.arange(n_f) * n_t] += opening
+        rhs = np.maximum(0.0, inv_floor - prev_floor).reshape(-1)
+        rhs[np.arange(n_f) * n_t] += opening
+        ub_rhs.append(rhs)
+    if soft_floor is not None:
+        # inventory + below >= floor
+        ub_rows.append(sp.hstack([sp.csr_matrix((n, 4 * n)), -eye, -eye], format="csr"))
+        ub_rhs.append(-inv_floor.reshape(-1))
+    a_ub = sp.vstack(ub_rows, format="csr") if ub_rows else None
+    b_ub = np.concatenate(ub_rhs) if ub_rhs else None
     d = demand.reshape(-1)
     upper = np.concatenate([
         cap.reshape(-1),
         ot_cap.reshape(-1) if allow.get("overtime", True) else np.zeros(n),
         np.full(n, np.inf) if allow.get("outsource", True) else np.zeros(n),
-        d,
+        d if lost_cap is None else np.minimum(d, np.maximum(lost_cap.reshape(-1), 0.0)),
         np.full(n, np.inf),
+        np.full(n, np.inf) if soft_floor is not None else np.zeros(n),
     ])
-    lower = np.concatenate([np.zeros(4 * n), inv_floor.reshape(-1)])
-    cost = np.repeat(costs, n)
+    lower = np.concatenate([np.zeros(4 * n), np.zeros(n) if soft_floor is not None else inv_floor.reshape(-1),
+                            np.zeros(n)])
+    cost = np.repeat(np.append(costs, soft_floor or 0.0), n)
     bounds = np.column_stack([lower, upper])
     first = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if first.status != 0:
@@ -118,7 +136,7 @@ def _solve(
     b2 = np.array([best + max(1e-6, 1e-9 * abs(best))]) if b_ub is None else np.append(
         b_ub, best + max(1e-6, 1e-9 * abs(best))
     )
-    secondary = np.repeat(np.array([0.0, 1.0, 1.0, 1.0, 2.0]), n)
+    secondary = np.repeat(np.array([0.0, 1.0, 1.0, 1.0, 2.0, 0.0]), n)
     second = linprog(secondary, A_ub=a2, b_ub=b2, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     x = second.x if second.status == 0 else first.x
     x = np.clip(x, lower, upper)
@@ -133,12 +151,18 @@ def supply_plan(
     *,
     safety_stock: pd.DataFrame | None = None,
     allow: dict[str, bool] | None = None,
+    lost_cap: pd.DataFrame | None = None,
+    soft_floor: float | None = None,
 ) -> pd.DataFrame:
     """Least-cost supply plan per family and month (columns SUPPLY_COLUMNS).
 
     `plan` is the family_plan table; `opening` the opening inventory units by family;
     `safety_stock` (family, period, safety_stock) is used as an inventory floor only when
     `settings.safety_stock_floor` is on.
+
+    For the option comparison only: `lost_cap` (family, period, lost_sales) bounds lost sales per
+    family-month, and `soft_floor` (a penalty per unit-month, not part of `cost`) lets inventory stay
+    below the floor where the allowed options cannot reach it; the shortfall is added as `below_floor`.
     """
     allow = allow or {}
     plan = plan.sort_values(["family", "period"]).reset_index(drop=True)
@@ -163,28 +187,55 @@ def supply_plan(
         )
     costs = np.array([0.0, settings.cost_overtime, settings.cost_outsource, settings.cost_lost_sales,
                       settings.cost_holding])
-    x = _solve(demand, cap, ot_cap, open_units, floor, costs, allow=allow)
+    cap_lost = None
+    if lost_cap is not None:
+        cap_lost = (plan[["family", "period"]].merge(lost_cap, on=["family", "period"], how="left")["lost_sales"]
+                    .fillna(0.0).to_numpy(float).reshape(shape))
+    x = _solve(demand, cap, ot_cap, open_units, floor, costs, allow=allow, lost_cap=cap_lost,
+               soft_floor=soft_floor)
     out = plan[["family", "period", "demand", "capacity"]].copy()
     for k, name in enumerate(["regular", "overtime", "outsource", "lost_sales", "inventory_end"]):
         out[name] = x[:, :, k].reshape(-1)
     out["shipped"] = out["demand"] - out["lost_sales"]
-    out["cost"] = (
-        settings.cost_overtime * out["overtime"]
-        + settings.cost_outsource * out["outsource"]
-        + settings.cost_holding * out["inventory_end"]
-        + settings.cost_lost_sales * out["lost_sales"]
-    )
+    out["cost_overtime"] = settings.cost_overtime * out["overtime"]
+    out["cost_outsource"] = settings.cost_outsource * out["outsource"]
+    out["cost_holding"] = settings.cost_holding * out["inventory_end"]
+    out["cost_lost_sales"] = settings.cost_lost_sales * out["lost_sales"]
+    out["cost"] = out["cost_overtime"] + out["cost_outsource"] + out["cost_holding"] + out["cost_lost_sales"]
+    if soft_floor is not None:
+        out["below_floor"] = x[:, :, 5].reshape(-1)
+        return out[SUPPLY_COLUMNS + ["below_floor"]]
     return out[SUPPLY_COLUMNS]
 
 
+COST_LINES = (  # (key, label, units column, cost setting): the terms of the LP's objective
+    ("regular", "Regular", "regular", None),
+    ("overtime", "Overtime", "overtime", "cost_overtime"),
+    ("outsource", "Outsourcing", "outsource", "cost_outsource"),
+    ("holding", "Holding (inventory)", "inventory_end", "cost_holding"),
+    ("lost_sales", "Lost sales", "lost_sales", "cost_lost_sales"),
+)
+
+
+def cost_lines(supply: pd.DataFrame, settings: Settings | None = None) -> list[dict]:
+    """The cost of a supply plan by option, one line each: key, label, units (unit-months for holding)
+    and cost. Regular production is free in the model; the costs add up to `supply['cost'].sum()`.
+
+    Read from the plan's `cost_<option>` columns; `settings` prices the units of a frame without them."""
+    out = []
+    for key, label, col, setting in COST_LINES:
+        units = float(supply[col].sum()) if col in supply else 0.0
+        if setting and setting in supply:
+            cost = float(supply[setting].sum())
+        else:
+            cost = units * float(getattr(settings or Settings(), setting)) if setting else 0.0
+        out.append({"key": key, "label": label, "units": units, "cost": cost})
+    return out
+
+
 def cost_by_option(supply: pd.DataFrame, settings: Settings) -> dict[str, float]:
-    """Total cost of the plan split by option."""
-    return {
-        "overtime": float(settings.cost_overtime * supply["overtime"].sum()),
-        "outsource": float(settings.cost_outsource * supply["outsource"].sum()),
-        "build_ahead": float(settings.cost_holding * supply["inventory_end"].sum()),
-        "lost_sales": float(settings.cost_lost_sales * supply["lost_sales"].sum()),
-    }
+    """Total cost of the plan split by option (overtime, outsource, holding, lost_sales; regular is free)."""
+    return {line["key"]: line["cost"] for line in cost_lines(supply, settings) if line["key"] != "regular"}
 
 
 ALONE = {
@@ -193,39 +244,143 @@ ALONE = {
     "outsource": {"overtime": False, "outsource": True, "build_ahead": False},
     "build_ahead": {"overtime": False, "outsource": False, "build_ahead": True},
 }
+OPTION_WHAT = {
+    "do_nothing": "Regular capacity and the stock on hand only; what they cannot cover is lost",
+    "overtime": "Regular capacity plus overtime up to its cap, nothing built ahead",
+    "outsource": "Regular capacity plus outsourcing (no cap), nothing built ahead",
+    "build_ahead": "Regular capacity, building ahead in earlier months with spare capacity",
+    "optimized": "All options together at least cost (the supply plan)",
+}
+OPTION_COLUMNS = [
+    "option", "what", "overtime", "outsource", "inventory_held", "lost_sales", "below_floor", "cost",
+    "cost_overtime", "cost_outsource", "cost_holding", "cost_lost_sales", "gap_units", "closes_gap", "reason",
+    "feasible",
+]
+
+
+def _units(x: float) -> str:
+    return f"{x:,.0f}"
 
 
 def option_comparison(
     plan: pd.DataFrame, capacity: pd.DataFrame, opening: pd.Series, settings: Settings,
     optimal: pd.DataFrame, *, safety_stock: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """What each supply option would cost alone (with lost sales for what it cannot cover),
-    beside the optimized plan: option, cost, lost_sales units, extra supply units.
+    """What each supply option would cost alone (with lost sales for what it cannot cover), beside the
+    optimized plan: one row per option (columns OPTION_COLUMNS) with its units, its cost split by
+    option, whether it closes every gap and, where it does not, why in words.
 
-    Under the same rules as the optimized plan (the safety-stock floor when it is on)."""
+    Each option alone is solved in two steps so that lost sales are only the sales the option cannot
+    supply: (1) the option alone without the safety-stock floor gives the lost sales it cannot avoid;
+    (2) with the floor on, the same option is solved again with lost sales capped at those and the floor
+    kept wherever the option can reach it (a large penalty per unit-month below it, not part of the
+    cost); `below_floor` is the largest shortfall under the floor in a family-month. Without (2)'s cap
+    the LP would "lose" sales to put units into safety stock, and an option that cannot reach the floor
+    in the first month (opening stock below it) would have no plan at all."""
+    fp = plan.sort_values(["family", "period"]).reset_index(drop=True)
+    ot_cap = overtime_limits(capacity, fp, settings)
+    info = fp[["family", "period", "demand", "capacity"]].assign(ot_cap=ot_cap)
+    floor_on = bool(settings.safety_stock_floor and safety_stock is not None)
     rows = []
     for name, allow in ALONE.items():
-        try:
-            alone = supply_plan(plan, capacity, opening, settings, safety_stock=safety_stock, allow=allow)
-        except ValueError:  # e.g. regular capacity alone cannot hold the safety-stock floor
-            rows.append({"option": name, "cost": np.nan, "lost_sales": np.nan, "overtime": np.nan,
-                         "outsource": np.nan, "inventory_held": np.nan, "feasible": False})
-            continue
-        rows.append(_option_row(name, alone))
-    rows.append(_option_row("optimized", optimal))
-    return pd.DataFrame(rows)
+        bare = supply_plan(fp, capacity, opening, settings, allow=allow)
+        alone = bare
+        if floor_on:
+            penalty = 10.0 * max(settings.cost_lost_sales, settings.cost_overtime, settings.cost_outsource,
+                                 settings.cost_holding, 1.0)
+            alone = supply_plan(fp, capacity, opening, settings, safety_stock=safety_stock, allow=allow,
+                                lost_cap=bare[["family", "period", "lost_sales"]], soft_floor=penalty)
+        rows.append(_option_row(name, alone, settings, info, opening))
+    rows.append(_option_row("optimized", optimal, settings, info, opening))
+    best = rows[-1]["cost"]
+    for row in rows[:-1]:
+        if row["below_floor"] > 0.5 and row["cost"] < best - 0.5:
+            row["reason"] += "; that is why it costs less than the optimized plan, which keeps the safety stock"
+    return pd.DataFrame(rows, columns=OPTION_COLUMNS)
 
 
-def _option_row(name: str, s: pd.DataFrame) -> dict:
-    return {
+def _option_row(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataFrame, opening: pd.Series) -> dict:
+    lines = {line["key"]: line for line in cost_lines(s, settings)}
+    short = np.maximum(info["demand"].to_numpy(float) - info["capacity"].to_numpy(float), 0.0)
+    lost = float(s["lost_sales"].sum())
+    below = float(s["below_floor"].max()) if "below_floor" in s and len(s) else 0.0
+    row = {
         "option": name,
-        "cost": float(s["cost"].sum()),
-        "lost_sales": float(s["lost_sales"].sum()),
+        "what": OPTION_WHAT[name],
         "overtime": float(s["overtime"].sum()),
         "outsource": float(s["outsource"].sum()),
         "inventory_held": float(s["inventory_end"].sum()),
+        "lost_sales": lost,
+        "below_floor": below if below > 0.5 else 0.0,
+        "cost": float(s["cost"].sum()),
+        "cost_overtime": lines["overtime"]["cost"],
+        "cost_outsource": lines["outsource"]["cost"],
+        "cost_holding": lines["holding"]["cost"],
+        "cost_lost_sales": lines["lost_sales"]["cost"],
+        "gap_units": float(short.sum()),
+        "closes_gap": lost < 0.5,
         "feasible": True,
     }
+    row["reason"] = option_reason(name, s, settings, info, opening, row)
+    return row
+
+
+def option_reason(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataFrame, opening: pd.Series,
+                  row: dict) -> str:
+    """Why an option closes the gaps or cannot, in words (units with thousands separators)."""
+    merged = s.merge(info[["family", "period", "ot_cap"]], on=["family", "period"], how="left")
+    merged = merged.sort_values(["family", "period"]).reset_index(drop=True)
+    short_months = int((merged["demand"] > merged["capacity"] + 1e-9).sum())
+    gap = row["gap_units"]
+    parts: list[str] = []
+    short_rows = merged[merged["demand"] > merged["capacity"] + 1e-9]
+    stock = float(np.maximum(short_rows["demand"] - short_rows["capacity"] - short_rows["overtime"]
+                             - short_rows["outsource"] - short_rows["lost_sales"], 0.0).sum())
+    if row["closes_gap"]:
+        if gap < 0.5:
+            parts.append("no month is short of capacity")
+        else:
+            used = {"overtime": f"overtime {_units(row['overtime'])} units",
+                    "outsource": f"outsourcing {_units(row['outsource'])} units",
+                    "build_ahead": "stock built ahead in months with spare capacity",
+                    "do_nothing": "stock on hand",
+                    "optimized": ", ".join(
+                        [f"{k} {_units(row[c])} units" for k, c in (("overtime", "overtime"),
+                                                                    ("outsourcing", "outsource"))
+                         if row[c] > 0.5]
+                        + ([f"{_units(stock)} units from stock (on hand or built ahead)"] if stock > 0.5 else []))
+                    or "stock on hand"}[name]
+            parts.append(f"closes the gap of {_units(gap)} units in {short_months} short "
+                         f"month{'s' if short_months != 1 else ''} with {used}")
+    else:
+        lost_rows = merged[merged["lost_sales"] > 0.5].sort_values("lost_sales", ascending=False)
+        parts.append(f"loses {_units(row['lost_sales'])} units on a gap of {_units(gap)}")
+        for r in lost_rows.head(2).itertuples():
+            where = f"{r.family} {r.period}"
+            fam = merged[merged["family"] == r.family]
+            before = fam[fam["period"] < r.period]
+            spare = float(np.maximum(before["capacity"] - before["demand"], 0.0).sum())
+            short = max(r.demand - r.capacity, 0.0)
+            if name == "overtime" and r.ot_cap > 0.5:
+                pct = r.ot_cap * 100.0 / r.capacity if r.capacity else settings.overtime_pct
+                parts.append(f"{where}: overtime capped at {pct:g} % of capacity = {_units(r.ot_cap)} units, "
+                             f"short {_units(short)}")
+            elif name == "overtime":
+                parts.append(f"{where}: no overtime allowed (0 % of capacity)")
+            elif name == "build_ahead":
+                if spare < 0.5:
+                    parts.append(f"{where}: no spare capacity in the months before")
+                else:
+                    parts.append(f"{where}: only {_units(spare)} units of spare capacity in the months before, "
+                                 f"short {_units(short)}")
+            else:
+                parts.append(f"{where}: short {_units(short)} with nothing to cover it")
+    if row["below_floor"] > 0.5:
+        r = merged.loc[merged["below_floor"].idxmax()]
+        parts.append(f"safety stock not kept: up to {_units(row['below_floor'])} units below it "
+                     f"({r['family']} {r['period']})")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def safety_stock(consensus: pd.DataFrame, items: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -256,3 +411,13 @@ def inventory_plan(supply: pd.DataFrame, safety: pd.DataFrame, opening: pd.Serie
     out["target_inventory"] = out["safety_stock"] + out["cycle_stock"]
     return out[["family", "period", "opening", "supply", "shipped", "ending", "safety_stock", "cycle_stock",
                 "target_inventory"]]
+
+
+def constrained_months(family_plan: pd.DataFrame, horizon: list[str], first: int = 3) -> pd.DataFrame:
+    """The family-months to watch, in reading order: every family-month of the first `first` months
+    (whatever its status), then every CONSTRAINED or TIGHT family-month of the rest of the horizon,
+    month by month (families alphabetically within a month)."""
+    fp = family_plan[family_plan["period"].isin(horizon)]
+    head = set(horizon[:first])
+    keep = fp["period"].isin(head) | fp["status"].isin(["CONSTRAINED", "TIGHT"])
+    return fp[keep].sort_values(["period", "family"]).reset_index(drop=True)

@@ -19,7 +19,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "demand_edit": frozenset({"demand_planner", "admin"}),
     "capacity_edit": frozenset({"supply_planner", "admin"}),
     "supply_settings": frozenset({"supply_planner", "admin"}),
-    "scenario": frozenset({"demand_planner", "admin"}),
+    # scenarios are built by either planner (a second shift is the supply planner's what-if); promoting one
+    # changes the draft's demand and capacity, which is editing the plan: the roles that may edit it
+    "scenario": frozenset({"demand_planner", "supply_planner", "admin"}),
+    "promote_scenario": frozenset({"demand_planner", "supply_planner", "admin"}),
     "upload": frozenset({"admin"}),
     "forecast": frozenset({"demand_planner", "admin"}),
     "approve": frozenset({"executive", "facilitator", "admin"}),
@@ -41,7 +44,8 @@ ROLE_LABELS = {
 }
 ACTION_LABELS = {
     "demand_edit": "change the demand plan", "capacity_edit": "change capacity",
-    "supply_settings": "change supply options", "scenario": "edit scenarios", "upload": "upload data",
+    "supply_settings": "change supply options", "scenario": "edit scenarios",
+    "promote_scenario": "promote a scenario to the draft plan", "upload": "upload data",
     "forecast": "run the statistical forecast", "approve": "approve the plan", "decide": "record decisions",
     "meeting": "run the meeting", "settings": "change settings", "review_exceptions": "review exceptions",
     "close_cycle": "close the cycle", "upload_actuals": "upload the month's actuals",

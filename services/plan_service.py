@@ -157,10 +157,17 @@ class PlanService:
                                    kpis={name: kpi.get("value") for name, kpi in plan.kpis.items()})
         return state.version_id
 
-    def _draft(self, seen: dict[str, Any] | None) -> tuple[PlanState, PlanResult, dict[str, Any] | None]:
+    def _draft(self, seen: dict[str, Any] | None, version_id: int | None = None
+               ) -> tuple[PlanState, PlanResult, dict[str, Any] | None]:
         """The draft an edit goes to (opening draft N+1 when the latest version is approved), its plan, and
         the person's view translated to it (a view of the approved parent has seen none of the draft's
-        changes)."""
+        changes). With `version_id`, a named scenario (the one being edited) instead of the draft."""
+        if version_id is not None:
+            if self.store.get_version(version_id)["kind"] != "scenario":
+                raise EditError("edits go to the draft plan or to a named scenario")
+            state = self.state(version_id)
+            check_view(seen, state.version_id)
+            return state, self._plan(state), seen
         state = self.state()
         if state.status != "draft":
             self.store.current_version()  # the next edit after an approval opens the next draft
@@ -299,8 +306,10 @@ class PlanService:
         source: str = "grid",
         seen: dict[str, Any] | None = None,
         expected_revision: int | None = None,
+        version_id: int | None = None,
     ) -> int:
-        """Store several typed cells as one change (one transaction, one batch id).
+        """Store several typed cells as one change (one transaction, one batch id) of the draft (or, with
+        `version_id`, of a named scenario).
 
         `cells`: dicts with level ('family'|'item'), key, period and text (what was typed). A pasted
         block or a fill is one call. Returns the new revision. Raises EditError (nothing stored) on
@@ -311,7 +320,7 @@ class PlanService:
         """
         if not cells:
             raise EditError("nothing to change")
-        state, plan, seen = self._draft(seen)
+        state, plan, seen = self._draft(seen, version_id)
         known = {"family": set(plan.consensus["family"]), "item": set(plan.consensus["item_id"])}
         horizon = set(plan.horizon)
 
@@ -343,16 +352,17 @@ class PlanService:
 
     def apply_capacity_edits(
         self, cells: list[dict[str, Any]], *, reason: str, owner: str, seen: dict[str, Any] | None = None,
-        expected_revision: int | None = None,
+        expected_revision: int | None = None, version_id: int | None = None,
     ) -> int:
-        """Store typed capacity cells (family, period, text) as one audited change.
+        """Store typed capacity cells (family, period, text) as one audited change (of the draft, or with
+        `version_id` of a named scenario).
 
         The text reads like a demand edit: 1200 sets, +10% / -5% scale, +200 / -200 add. Conflicts follow
         the same rule as demand edits (`seen`: the view the person typed on).
         """
         if not cells:
             raise EditError("nothing to change")
-        state, plan, seen = self._draft(seen)
+        state, plan, seen = self._draft(seen, version_id)
         fp = plan.family_plan.set_index(["family", "period"])["capacity"]
 
         def locate(cell: dict[str, Any]) -> tuple[str, str]:

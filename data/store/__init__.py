@@ -15,6 +15,7 @@ Design (DESIGN.md "The store"):
 - `core.py`       `Store`: connections, transactions, `ensure_ready` (create, upgrade, seed);
 - `datasets.py`   saving an upload, loading company data, `plan_state`, effective capacity;
 - `versions.py`   cycles, versions, scenarios, the version chain, the revision check, approval;
+- `scenarios.py`  named scenarios: description, owner, setting overrides, promotion;
 - `changes.py`    adjustments and capacity changes (write, list), `apply_changes`;
 - `undo.py`       undo/redo of whole changes and their events;
 - `forecasts.py`  forecast runs, values and models;
@@ -69,6 +70,7 @@ from data.store.tables import (
     metadata,
     plan_snapshots,
     plan_versions,
+    scenario_meta,
     settings_history,
     settings_table,
     user_events,
@@ -117,6 +119,7 @@ __all__ = [
     "metadata",
     "plan_snapshots",
     "plan_versions",
+    "scenario_meta",
     "settings_history",
     "settings_table",
     "user_events",

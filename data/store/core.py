@@ -20,14 +20,15 @@ from data.store.engine import _now
 from data.store.forecasts import ForecastsMixin
 from data.store.meeting import MeetingMixin
 from data.store.rollover import RolloverMixin
+from data.store.scenarios import ScenariosMixin
 from data.store.tables import SAMPLE_SOURCE, datasets, metadata, settings_table
 from data.store.undo import UndoMixin
 from data.store.users import UsersMixin
 from data.store.versions import VersionsMixin
 
 
-class Store(DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin, UsersMixin,
-            RolloverMixin, CycleMixin, AccountsMixin):
+class Store(ScenariosMixin, DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin,
+            UsersMixin, RolloverMixin, CycleMixin, AccountsMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:

@@ -434,3 +434,19 @@ user_events = Table(
     Column("event", String(40), nullable=False),
     Column("detail", Text),
 )
+# A named scenario's own facts beside its plan_versions row (kind 'scenario'): what it is for, whose it is,
+# what it changes besides adjustments and capacity (settings_json: {"settings": {Settings overrides},
+# "capacity_cost": money per unit of capacity added}), and when it was promoted to the draft (and which).
+scenario_meta = Table(
+    "scenario_meta",
+    metadata,
+    Column("version_id", Integer, _fk("plan_versions.id"), primary_key=True),
+    Column("description", Text),
+    Column("owner", String(ID)),
+    Column("settings_json", Text),
+    Column("created_at", DateTime),
+    Column("created_by", String(ID)),
+    Column("promoted_at", DateTime),
+    Column("promoted_by", String(ID)),
+    Column("promoted_to", Integer),
+)

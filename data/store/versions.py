@@ -162,12 +162,13 @@ class VersionsMixin:
             )
 
     def create_scenario(
-        self, name: str, *, parent_id: int | None = None, by: str = "admin"
+        self, name: str, *, parent_id: int | None = None, by: str = "admin", meta: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """A named what-if copy of a version (default: the current draft) in the same cycle.
 
         The parent's effective adjustments and capacity changes are copied into the scenario (in
-        order, source and timestamps kept), so later edits of either never touch the other.
+        order, source and timestamps kept), so later edits of either never touch the other. `meta`
+        (description, owner, settings_json) is stored in `scenario_meta` in the same transaction.
         """
         parent = self.get_version(parent_id) if parent_id is not None else self.current_version()
         with self._write() as conn:
@@ -194,6 +195,11 @@ class VersionsMixin:
                 cap["batch_id"] = f"copy-{parent['id']}"
                 cols = [c.name for c in capacity_changes.columns if c.name != "id"]
                 pkg._insert(conn, capacity_changes, _records(cap, cols))
+            if meta is not None:
+                from data.store.tables import scenario_meta
+
+                conn.execute(scenario_meta.insert().values(version_id=vid, created_at=now, created_by=by,
+                                                           **meta))
             return self._version(conn, vid)
 
     # ------------------------------------------------------------------ the chain of versions and the revision check
