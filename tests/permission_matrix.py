@@ -55,6 +55,9 @@ WRITING_CALLBACKS: dict[str, tuple[str, ...]] = {
     "callbacks.meeting.add_decision": ("decide",),
     "callbacks.meeting.approve": ("approve",),
     "callbacks.plan_workbook.on_accept": ("demand_edit", "capacity_edit"),
+    "callbacks.pre_sop.make_scenario": ("scenario",),
+    "callbacks.pre_sop.save_weights": ("settings",),
+    "callbacks.pre_sop.scenario_action": ("promote_scenario",),
     "callbacks.settings.save_settings": ("settings",),
     "callbacks.supply.change_capacity": ("capacity_edit",),
 }
@@ -134,6 +137,9 @@ def calls(action_of_workbook: str = "demand") -> dict[str, dict]:
         "callbacks.meeting.approve": {"args": (1,)},
         "callbacks.plan_workbook.on_accept": {"args": ("token",),
                                               "patch": ("previews", lambda: _OnePreview(action_of_workbook))},
+        "callbacks.pre_sop.make_scenario": {"args": (1, None, "matrix scenario", "", None, *([None] * 13), None, 0)},
+        "callbacks.pre_sop.save_weights": {"args": (1, 1, 1, 1)},
+        "callbacks.pre_sop.scenario_action": {"args": (None, 1, 1, 0), "trigger": "presop-scenario-promote"},
         "callbacks.settings.save_settings": {"args": None},  # built from its form's fields: see settings_args()
         "callbacks.supply.change_capacity": {
             "args": ([{"rowId": "x", "colId": "2026-01", "value": 1, "oldValue": 0}], None, None, "matrix test",
