@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dash import CeleryManager, Dash, DiskcacheManager
 
-from components.shell import app_shell
+from components.shell import app_shell, signed_out_shell
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
@@ -39,9 +39,13 @@ def background_manager():
 
 
 def serve_layout():
-    """The shell, evaluated on every full page load so the header and `app-state` start current."""
+    """The shell, evaluated on every full page load so the header and `app-state` start current. An
+    anonymous visitor while sign-in is on gets the bare shell around the login page (no plan data)."""
     from callbacks.shell import current_context, state_from_context
+    from services import session_guard
 
+    if session_guard.login_required() and session_guard.request_user() is None:
+        return signed_out_shell()
     context = current_context(with_step=True)
     return app_shell(context, state_from_context(context))
 
@@ -64,8 +68,11 @@ def create_app() -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     import callbacks  # noqa: F401  (registers every page's callbacks)
+    from pages.login import layout as login_layout
+    from services import session_guard
 
     app.layout = serve_layout
+    session_guard.install(app, login_layout)  # cookie flags, idle timeout, the gate for anonymous requests
     return app
 
 
@@ -86,6 +93,18 @@ def secret_key() -> str:
 app = create_app()
 server = app.server
 server.secret_key = secret_key()
+
+
+def refuse_unsafe_production() -> None:
+    """With SOP_ENV=production, stop (exit status 2, each problem on stderr) while a demo account, the
+    default administrator password or a missing SOP_SECRET_KEY remains. Runs at import, so gunicorn
+    (`app:server`) is stopped too."""
+    from services import production_check
+
+    production_check.enforce()
+
+
+refuse_unsafe_production()
 
 
 def warm_up() -> None:

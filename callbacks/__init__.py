@@ -1,6 +1,7 @@
 """Callbacks, one module per page (and the shell). Importing this package registers them all."""
 
 from callbacks import (  # noqa: F401
+    admin_users,
     cycle_close,
     checklist,
     data_quality,

@@ -1,9 +1,9 @@
 """The request's user (Flask session) handed to the one permission check of `services.permissions`.
 
-The signed-in user lives in the Flask session (a signed cookie); the browser never sends a user name
-that the server trusts, and the role is read from the store on every check, not from the cookie.
-Without a sign-in the app acts as the default user (`SOP_DEFAULT_USER`, 'admin' for the demo) unless
-`SOP_REQUIRE_LOGIN=1`, when changes are refused until someone signs in.
+The signed-in user is a session kept in the store (`services.session_guard`); the cookie holds only its
+id, the browser never sends a user name that the server trusts, and the role is read from the store on
+every check, not from the cookie. Sign-in is on by default; with `SOP_REQUIRE_LOGIN=0` a request without
+a sign-in acts as the default user (`SOP_DEFAULT_USER`, 'admin').
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import os
 
-import flask
-
+from services import session_guard
 from services.permissions import (  # noqa: F401  (re-exported for the callbacks)
     ACTION_LABELS,
     PERMISSIONS,
@@ -26,7 +25,7 @@ log = logging.getLogger("sop.auth")
 
 
 def _default_user() -> dict | None:
-    if os.environ.get("SOP_REQUIRE_LOGIN") == "1":
+    if session_guard.login_required():
         return None
     try:
         return stored_user(os.environ.get("SOP_DEFAULT_USER", "admin"))
@@ -36,12 +35,9 @@ def _default_user() -> dict | None:
 
 
 def signed_in() -> dict | None:
-    """{username, role} of the user of this request (the session, else the default), or None."""
-    try:
-        user = flask.session.get("user")
-    except RuntimeError:  # outside a request (tests, background jobs)
-        user = None
-    return user or _default_user()
+    """{username, role} of the user of this request (the live session, else the default when sign-in is
+    off), or None."""
+    return session_guard.request_user() or _default_user()
 
 
 def current_user() -> str:
@@ -67,14 +63,14 @@ def require(action: str) -> str:
 
 
 def sign_in(username: str, password: str) -> dict | None:
+    """Check the password (a disabled user cannot sign in) and start a server-side session."""
     from services import plan_service
 
     user = plan_service.get_store().check_password(username or "", password or "")
-    if user:
-        flask.session["user"] = {"username": user["username"], "role": user["role"]}
-        return flask.session["user"]
-    return None
+    if not user:
+        return None
+    return session_guard.start(user["username"], user["role"])
 
 
 def sign_out() -> None:
-    flask.session.pop("user", None)
+    session_guard.end()

@@ -1,49 +1,88 @@
-"""Sign in and out (Flask session); the header shows who is signed in."""
+"""Sign in and out (sessions kept on the server); the header shows who is signed in.
+
+These callbacks (and `show_demo_accounts`) are the only ones an anonymous visitor may run while sign-in
+is on (`services.session_guard.PUBLIC_CALLBACKS`)."""
 
 from __future__ import annotations
 
+import logging
+
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, no_update
+from dash import Input, Output, State, callback, html, no_update
 
 from callbacks.auth import ROLE_LABELS, sign_in, sign_out, signed_in
+from services.session_guard import safe_next
+
+log = logging.getLogger("sop.login")
 
 
-def user_badge_text() -> str:
+def user_badge():
+    """'dana · Demand planner' for the header; the role is hidden on narrow screens (assets/app.css)."""
     user = signed_in()
     if not user:
         return "Not signed in"
-    return f"{user['username']} · {ROLE_LABELS.get(user['role'], user['role'])}"
+    return [user["username"], html.Span(f" · {ROLE_LABELS.get(user['role'], user['role'])}", className="shell-role")]
 
 
 @callback(
     Output("login-message", "children"),
     Output("shell-user", "children"),
+    Output("login-redirect", "href"),
     Input("login-submit", "n_clicks"),
     Input("login-password", "n_submit"),
     State("login-username", "value"),
     State("login-password", "value"),
+    State("login-next", "data"),
     prevent_initial_call=True,
 )
-def do_sign_in(clicks, submit, username, password):
+def do_sign_in(clicks, submit, username, password, next_path):
     if not clicks and not submit:  # the page was just inserted: nothing was asked
-        return no_update, no_update
+        return no_update, no_update, no_update
     if not username or not password:
-        return dbc.Alert("Enter your user name and password.", color="warning"), no_update
+        return dbc.Alert("Enter your user name and password.", color="warning"), no_update, no_update
     user = sign_in(username, password)
     if user is None:
-        return dbc.Alert("That user name and password do not match.", color="danger"), no_update
+        return dbc.Alert("That user name and password do not match (or the user is disabled).",
+                         color="danger"), no_update, no_update
     label = ROLE_LABELS.get(user["role"], user["role"])
-    return dbc.Alert(f"Signed in as {user['username']} ({label}).", color="success"), user_badge_text()
+    # a full page load: the shell (navigation, header, the plan's ids) is built for the signed-in user
+    return (dbc.Alert(f"Signed in as {user['username']} ({label}).", color="success", id="login-ok"),
+            user_badge(), safe_next(next_path))
 
 
 @callback(
     Output("login-message", "children", allow_duplicate=True),
     Output("shell-user", "children", allow_duplicate=True),
+    Output("login-redirect", "href", allow_duplicate=True),
     Input("login-signout", "n_clicks"),
     prevent_initial_call=True,
 )
 def do_sign_out(clicks):
     if not clicks:
-        return no_update, no_update
+        return no_update, no_update, no_update
     sign_out()
-    return dbc.Alert("Signed out.", color="secondary"), user_badge_text()
+    return dbc.Alert("Signed out.", color="secondary"), user_badge(), "/login"
+
+
+@callback(
+    Output("login-demo", "children"),
+    Input("login-next", "data"),
+)
+def show_demo_accounts(_next):
+    """The demo accounts, listed only while they exist, are enabled and still have the demo password."""
+    from services import plan_service
+    from services.users import demo_accounts
+
+    try:
+        accounts = demo_accounts(plan_service.get_store())
+    except Exception:
+        log.exception("demo accounts could not be read")
+        return None
+    if not accounts:
+        return None
+    items = []
+    for a in accounts:
+        items.extend([html.Code(a["username"]), f" {ROLE_LABELS.get(a['role'], a['role'])} (password ",
+                      html.Code(a["password"]), "); "])
+    return [html.Hr(), html.P(["Demo accounts of the sample company: ", *items[:-1], ")."],
+                              className="text-muted small mb-0", id="login-demo-accounts")]

@@ -26,10 +26,13 @@ def current_context(with_step: bool = False) -> dict:
         return {}
     cycle = raw.get("cycle") or {}
     version = raw.get("version") or {}
-    from callbacks.login import user_badge_text
+    from callbacks.auth import signed_in
+    from callbacks.login import user_badge
 
+    user = signed_in()
     return {
-        "user_label": user_badge_text(),
+        "user_label": user_badge(),
+        "user_role": (user or {}).get("role"),
         "cycle": cycle.get("period"),
         "cycle_id": cycle.get("id"),
         "cycle_status": cycle.get("status"),

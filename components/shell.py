@@ -17,18 +17,23 @@ NAV_ITEMS = [
     ("/meeting", "5 Meeting", "bi-people"),
     ("/metrics", "Metrics", "bi-bullseye"),
 ]
+# Shown to administrators only (the page and its callbacks check the role again).
+ADMIN_NAV_ITEMS = [("/admin/users", "Users", "bi-person-gear")]
 
 
-def nav_links() -> dbc.Nav:
-    return dbc.Nav(
-        [
-            dbc.NavItem(dbc.NavLink([html.I(className=f"bi {icon} me-1"), label], href=href, active="exact",
-                                    id=f"nav-{href.strip('/') or 'dashboard'}"))
-            for href, label, icon in NAV_ITEMS
-        ],
-        navbar=True,
-        className="sop-nav",
-    )
+def nav_links(role: str | None = None) -> dbc.Nav:
+    links = [
+        dbc.NavItem(dbc.NavLink([html.I(className=f"bi {icon} me-1"), label], href=href, active="exact",
+                                id=f"nav-{href.strip('/') or 'dashboard'}"))
+        for href, label, icon in NAV_ITEMS
+    ]
+    if role == "admin":  # the label shows on wide screens only: a laptop's navbar has no room left
+        links += [dbc.NavItem(dbc.NavLink([html.I(className=f"bi {icon}", title=label),
+                                           html.Span(label, className="ms-1 d-none d-xxl-inline")],
+                                          href=href, active="exact", className="nav-admin",
+                                          id=f"nav-{href.strip('/').replace('/', '-')}"))
+                  for href, label, icon in ADMIN_NAV_ITEMS]
+    return dbc.Nav(links, navbar=True, className="sop-nav")
 
 
 def cycle_badge(context: dict | None) -> list:
@@ -93,7 +98,8 @@ def navbar(context: dict | None = None) -> dbc.Navbar:
                 dcc.Link([html.I(className="bi bi-arrow-repeat me-2"), "S&OP Studio"], href="/",
                          className="navbar-brand sop-brand"),
                 dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
-                dbc.Collapse(nav_links(), id="shell-collapse", is_open=False, navbar=True),
+                dbc.Collapse(nav_links((context or {}).get("user_role")), id="shell-collapse", is_open=False,
+                             navbar=True),
                 html.Div([  # the cycle and plan version, and the cycle's step (stacked on narrower screens)
                     html.Div(cycle_badge(context), id="shell-context", className="shell-context"),
                     html.Div(step_badge((context or {}).get("step")), id="shell-step-status",
@@ -111,6 +117,22 @@ def navbar(context: dict | None = None) -> dbc.Navbar:
         dark=True,
         expand="xl",
         className="sop-navbar",
+    )
+
+
+def signed_out_shell(user_label: str = "Not signed in") -> html.Div:
+    """The shell an anonymous visitor gets while sign-in is on: no navigation, no plan in the header, no
+    polling; only the page container (which shows the login page) and the sign-in link."""
+    return html.Div(
+        [
+            dbc.Navbar(dbc.Container([
+                html.Span([html.I(className="bi bi-arrow-repeat me-2"), "S&OP Studio"], className="navbar-brand sop-brand"),
+                dcc.Link([html.I(className="bi bi-person-circle me-1"), html.Span(user_label, id="shell-user")],
+                         href="/login", className="shell-user ms-auto", title="Sign in"),
+            ], fluid=True), color="primary", dark=True, expand="xl", className="sop-navbar"),
+            html.Main(dbc.Container(dash.page_container, fluid=True, className="sop-page"), className="sop-main"),
+        ],
+        className="sop-app",
     )
 
 

@@ -1,17 +1,22 @@
-"""Sign in: who you are decides what you may change (the role is checked on the server)."""
+"""Sign in: who you are decides what you may change (the role is checked on the server).
+
+With sign-in on (the default) this is the only page an anonymous visitor sees; `next` is where they were
+going, and signing in goes there (or to the dashboard)."""
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from components.layout import page_header
 
 dash.register_page(__name__, path="/login", title="Sign in · S&OP Studio", name="Sign in")
 
 
-def layout(**_kwargs):
+def layout(next=None, **_kwargs):  # noqa: A002  (the query parameter's name)
     return html.Div(
         [
+            dcc.Location(id="login-redirect", refresh=True),
+            dcc.Store(id="login-next", data=next or "/"),
             page_header("Sign in", "Your role decides what you may change; everyone may read."),
             dbc.Row(dbc.Col(dbc.Card(dbc.CardBody([
                 dbc.Label("User name", html_for="login-username"),
@@ -23,11 +28,7 @@ def layout(**_kwargs):
                     dbc.Button("Sign out", id="login-signout", color="secondary", outline=True),
                 ]),
                 html.Div(id="login-message", className="mt-3", role="status"),
-                html.Hr(),
-                html.P(["The sample company has one user per role (password ", html.Code("demo"), "): ",
-                        html.Code("dana"), " demand planner, ", html.Code("sam"), " supply planner, ",
-                        html.Code("erin"), " executive, ", html.Code("fay"), " facilitator; and ",
-                        html.Code("admin"), "."], className="text-muted small mb-0"),
+                html.Div(id="login-demo"),
             ])), md=6, lg=4)),
         ]
     )

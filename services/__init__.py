@@ -4,6 +4,9 @@
     edits            the grids' edit language (1200, +10%, -200), its checks and descriptions
     conflicts        the one conflict rule for demand and capacity edits
     permissions      who may change what: one check, against the stored user, that fails closed
+    session_guard    who is asking (sessions kept in the store), cookie flags, the gate for anonymous requests
+    users            the administrator's rules for users (add, disable, reset password, role), demo accounts
+    production_check what keeps SOP_ENV=production from starting (demo accounts, default password, no key)
     audit            the audit trail (adjustments, capacity changes, forecast replacements)
     forecast_jobs    statistical forecast runs as background jobs: start, follow, cancel, outcome
     forecast_worker  the worker process a run executes in (`python -m services.forecast_worker`)

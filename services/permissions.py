@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "upload_actuals": frozenset({"demand_planner", "facilitator", "admin"}),
     # every role owns a step of the cycle; services.cycle.tick_item checks the step's owners
     "tick_checklist": frozenset({"executive", "demand_planner", "supply_planner", "facilitator", "admin"}),
+    "manage_users": frozenset({"admin"}),
 }
 # Roles that may undo or redo changes other people made (everyone may undo their own).
 UNDO_OTHERS = frozenset({"admin"})
@@ -49,6 +50,7 @@ ACTION_LABELS = {
     "meeting": "run the meeting", "settings": "change settings", "review_exceptions": "review exceptions",
     "close_cycle": "close the cycle", "upload_actuals": "upload the month's actuals",
     "tick_checklist": "tick the cycle checklist",
+    "manage_users": "manage users",
 }
 
 
@@ -66,14 +68,13 @@ def may(role: str | None, action: str) -> bool:
 
 
 def stored_user(username: str) -> dict[str, Any] | None:
-    """{username, role} of a user as the store holds it now, or None when there is no such user."""
+    """{username, role, disabled} of a user as the store holds it now, or None when there is no such user."""
     from services.plan_service import get_store
 
-    users = get_store().list_users()
-    row = users[users["username"] == username] if len(users) else users
-    if not len(row):
+    user = get_store().get_user(username)
+    if user is None:
         return None
-    return {"username": str(row["username"].iloc[0]), "role": str(row["role"].iloc[0])}
+    return {"username": str(user["username"]), "role": str(user["role"]), "disabled": bool(user["disabled"])}
 
 
 def authorize(action: str, session_user: dict[str, Any] | None) -> dict[str, Any]:
@@ -95,12 +96,14 @@ def authorize(action: str, session_user: dict[str, Any] | None) -> dict[str, Any
         raise NotAllowed(f"Your rights could not be checked, so nothing was changed; try again to {label}.") from None
     if user is None:
         raise NotAllowed(f"The user {name} no longer exists; sign in again to {label}.")
+    if user.get("disabled"):
+        raise NotAllowed(f"The user {name} is disabled, so nothing was changed; an administrator may enable it.")
     allowed = PERMISSIONS[action]
     if user["role"] not in allowed:
         who = ", ".join(sorted(ROLE_LABELS[r] for r in allowed))
         raise NotAllowed(f"{user['username']} ({ROLE_LABELS.get(user['role'], user['role'])}) may not "
                          f"{label}; that needs: {who}.")
-    return user
+    return {"username": user["username"], "role": user["role"]}
 
 
 def may_undo_others(role: str | None) -> bool:

@@ -575,7 +575,10 @@ DEMO_USERS = (("dana", "demand_planner"), ("sam", "supply_planner"), ("erin", "e
 
 
 def ensure_demo_users(store: Store) -> None:
-    """One user per role (password 'demo') while the sample company is the data in use."""
+    """One user per role (password 'demo') while the sample company is the data in use; never with
+    SOP_ENV=production (where services.production_check refuses them)."""
+    if os.environ.get("SOP_ENV", "").strip().lower() == "production":
+        return
     try:
         if store.dataset_info().get("source") != SAMPLE_SOURCE:
             return

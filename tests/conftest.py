@@ -94,11 +94,14 @@ class AppServer:
 LIVE_SERVERS: list[AppServer] = []  # for the server logs in a failed test's report
 
 
-def launch_app(name: str = "app", *, auto_forecast: bool = False) -> AppServer:
+def launch_app(name: str = "app", *, auto_forecast: bool = False, require_login: bool = False,
+               env_extra: dict | None = None) -> AppServer:
     """Start `python app.py` with its own SQLite database and cache; wait until it answers.
 
     Automatic forecast runs (first start, uploads) are off unless asked for: a run lands while a test
-    reads figures and moves them (by design), so only the tests of the forecast job turn them on."""
+    reads figures and moves them (by design), so only the tests of the forecast job turn them on.
+    Sign-in is off (`SOP_REQUIRE_LOGIN=0`, the app acts as admin) unless `require_login=True`: most browser
+    tests are about pages, not about who may see them; the sign-in tests turn it on."""
     workdir = Path(tempfile.mkdtemp(prefix=f"sop-{name}-"))
     port = free_port()
     env = {
@@ -109,8 +112,11 @@ def launch_app(name: str = "app", *, auto_forecast: bool = False) -> AppServer:
         "SOP_CACHE_DIR": str(workdir / "cache"),
         "PYTHONUNBUFFERED": "1",
         "SOP_AUTO_FORECAST": "1" if auto_forecast else "0",
+        "SOP_REQUIRE_LOGIN": "1" if require_login else "0",
     }
     env.pop("REDIS_URL", None)
+    env.pop("SOP_ENV", None)
+    env.update(env_extra or {})
     log_path = workdir / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,

@@ -1,4 +1,5 @@
-"""Role checks made on the server before any change is stored."""
+"""Role checks made on the server before any change is stored (the user comes from a session kept in the
+store, as after signing in)."""
 
 import flask
 import pytest
@@ -12,9 +13,11 @@ def request_as():
     app.secret_key = "test"
 
     def _as(username, role):
+        from services.plan_service import get_store
+
         ctx = app.test_request_context("/")
         ctx.push()
-        flask.session["user"] = {"username": username, "role": role}
+        flask.session["sid"] = get_store().start_session(username)  # the role is the stored one
         return ctx
 
     contexts = []

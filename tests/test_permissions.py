@@ -7,25 +7,8 @@ import pytest
 
 from services import permissions
 
-ROLES = ["executive", "demand_planner", "supply_planner", "facilitator", "admin"]
-# the expected matrix, written out so that any change to it is deliberate
-ALLOWED = {
-    "demand_edit": {"demand_planner", "admin"},
-    "capacity_edit": {"supply_planner", "admin"},
-    "supply_settings": {"supply_planner", "admin"},
-    "scenario": {"demand_planner", "supply_planner", "admin"},
-    "promote_scenario": {"demand_planner", "supply_planner", "admin"},
-    "upload": {"admin"},
-    "forecast": {"demand_planner", "admin"},
-    "approve": {"executive", "facilitator", "admin"},
-    "decide": {"executive", "facilitator", "admin"},
-    "meeting": {"facilitator", "admin"},
-    "settings": {"admin"},
-    "review_exceptions": {"demand_planner", "supply_planner", "admin"},
-    "tick_checklist": {"executive", "demand_planner", "supply_planner", "facilitator", "admin"},
-    "close_cycle": {"facilitator", "admin"},
-    "upload_actuals": {"demand_planner", "facilitator", "admin"},
-}
+# the expected matrix, written out in one place (tests/permission_matrix.py) so that any change is deliberate
+from tests.permission_matrix import ALLOWED, ROLES
 
 
 @pytest.fixture
@@ -67,7 +50,9 @@ WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files",
           "add_item", "remove_item", "move_item", "set_item", "start_meeting", "timer", "end_meeting", "add_attendee",
           "remove_attendee", "add_risk", "set_risk_status", "approve_plan",
           # named scenarios (services.scenario_plans)
-          "create", "change", "promote", "save_weights"}
+          "create", "change", "promote", "save_weights",
+          # users (services.users)
+          "add_user", "set_disabled", "reset_password", "change_role"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 
@@ -103,4 +88,4 @@ def test_every_callback_that_writes_checks_the_role_first() -> None:
     assert {"act", "change_capacity", "on_upload", "run_forecast", "cancel_forecast", "save_settings", "approve",
             "add_decision", "add_action", "assumptions", "on_accept", "do_close", "on_actuals",
             "edit_agenda", "timer_command",
-            "add_attendee", "add_risk", "approve_from_deck", "set_status"} <= set(writers)  # the check saw them all
+            "add_attendee", "add_risk", "approve_from_deck", "set_status", "manage_users"} <= set(writers)  # the check saw them all

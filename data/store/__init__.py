@@ -22,6 +22,7 @@ Design (DESIGN.md "The store"):
 - `meeting.py`    assumptions, decisions, action items, KPI history;
 - `cycle.py`      the five-week checklist, the data-quality log, the records of the process measures;
 - `users.py`      users, passwords, roles and the planner's settings.
+- `accounts.py`   sign-in sessions kept on the server, the administrator's audited changes to users.
 
 The mixins call one another through `self` (e.g. `DatasetsMixin` uses `VersionsMixin._new_version`),
 and look up `_bulk`/`_insert` on this package when they write, so patching `data.store._bulk`
@@ -72,6 +73,8 @@ from data.store.tables import (
     scenario_meta,
     settings_history,
     settings_table,
+    user_events,
+    user_sessions,
     users,
 )
 from data.store.undo import NOT_UNDOABLE
@@ -119,6 +122,8 @@ __all__ = [
     "scenario_meta",
     "settings_history",
     "settings_table",
+    "user_events",
+    "user_sessions",
     "users",
     "with_capacity_changes",
 ]

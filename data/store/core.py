@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from data.store.accounts import AccountsMixin
 from data.store.changes import ChangesMixin
 from data.store.cycle import CycleMixin
 from data.store.datasets import DatasetsMixin
@@ -28,7 +29,7 @@ from data.store.versions import VersionsMixin
 
 
 class Store(ScenariosMixin, DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin,
-            MeetingLiveMixin, UsersMixin, RolloverMixin, CycleMixin):
+            MeetingLiveMixin, UsersMixin, RolloverMixin, CycleMixin, AccountsMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:

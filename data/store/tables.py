@@ -412,6 +412,28 @@ kpi_history = Table(
 Index("ix_adjustments_version_seq", adjustments.c.version_id, adjustments.c.seq)
 adjustments_table = adjustments  # for methods whose `adjustments` argument is a list of rows
 capacity_table = capacity_changes  # likewise
+# Sign-in sessions kept on the server: the cookie only names a session id, so signing out, disabling a user,
+# a password reset or the idle timeout end a session even when someone kept a copy of the cookie.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("sid", String(64), primary_key=True),
+    Column("username", String(ID), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+)
+# What administrators did to users (added, disabled, enabled, password reset, role changed): who, when, what.
+user_events = Table(
+    "user_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("by", String(ID), nullable=False),
+    Column("username", String(ID), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("detail", Text),
+)
 # A named scenario's own facts beside its plan_versions row (kind 'scenario'): what it is for, whose it is,
 # what it changes besides adjustments and capacity (settings_json: {"settings": {Settings overrides},
 # "capacity_cost": money per unit of capacity added}), and when it was promoted to the draft (and which).

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from data.store.engine import _frame, _now
-from data.store.tables import ROLES, settings_history, settings_table, users
+from data.store.tables import ROLES, settings_history, settings_table, user_events, users
 from planning.model import DEFAULT_TARGETS, KpiTarget, Settings
 
 
@@ -81,20 +82,27 @@ class UsersMixin:
             dataset_id=dataset_id, value_json=settings_json(settings), source=source, created_at=_now(),
             created_by=by))
 
-    def add_user(self, username: str, password: str, role: str) -> int:
-        """A new user with a hashed password; role is one of ROLES."""
+    def add_user(self, username: str, password: str, role: str, *, by: str | None = None) -> int:
+        """A new user with a hashed password; role is one of ROLES. With `by`, the addition is recorded
+        in `user_events` in the same transaction."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if not username.strip() or not password:
             raise ValueError("username and password are required")
+        now = _now()
         with self._write() as conn:
-            return int(
+            new_id = int(
                 conn.execute(
                     users.insert().values(
-                        username=username.strip(), password_hash=generate_password_hash(password), role=role
+                        username=username.strip(), password_hash=generate_password_hash(password), role=role,
+                        disabled=False, created_at=now, password_changed_at=now,
                     )
                 ).inserted_primary_key[0]
             )
+            if by is not None:
+                conn.execute(user_events.insert().values(at=now, by=by, username=username.strip(), event="added",
+                                                         detail=f"role {role}"))
+            return new_id
 
     def ensure_admin(self, password: str) -> bool:
         """Create the user 'admin' (role admin) when no admin exists; True when it was created."""
@@ -108,19 +116,43 @@ class UsersMixin:
         return True
 
     def check_password(self, username: str, password: str) -> dict[str, Any] | None:
-        """{id, username, role} when the password is right, else None."""
+        """{id, username, role} when the password is right and the user is not disabled, else None."""
         with self._read() as conn:
             row = conn.execute(select(users).where(users.c.username == username.strip())).mappings().first()
         if row is None or not check_password_hash(row["password_hash"], password):
             return None
+        if row["disabled"]:
+            return None
         return {"id": row["id"], "username": row["username"], "role": row["role"]}
 
-    def list_users(self) -> pd.DataFrame:
-        """id, username, role (never the hashes)."""
+    def has_password(self, username: str, password: str) -> bool:
+        """Whether a user exists with exactly this password (disabled or not): for spotting demo and
+        default passwords. The answer is cached per stored hash, so it follows password changes."""
         with self._read() as conn:
-            return _frame(
-                conn.execute(select(users.c.id, users.c.username, users.c.role).order_by(users.c.id))
+            stored = conn.execute(select(users.c.password_hash).where(users.c.username == username)
+                                  ).scalar_one_or_none()
+        return stored is not None and _hash_matches(stored, password)
+
+    def get_user(self, username: str) -> dict[str, Any] | None:
+        """{id, username, role, disabled, created_at, password_changed_at} of one user, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(users.c.id, users.c.username, users.c.role, users.c.disabled, users.c.created_at,
+                       users.c.password_changed_at).where(users.c.username == username)
+            ).mappings().first()
+        if row is None:
+            return None
+        return {**dict(row), "disabled": bool(row["disabled"])}
+
+    def list_users(self) -> pd.DataFrame:
+        """id, username, role, disabled, created_at (never the hashes)."""
+        with self._read() as conn:
+            df = _frame(
+                conn.execute(select(users.c.id, users.c.username, users.c.role, users.c.disabled,
+                                    users.c.created_at).order_by(users.c.id))
             )
+        df["disabled"] = df["disabled"].fillna(False).astype(bool)
+        return df
 
 
 def settings_json(settings: Settings) -> str:
@@ -141,3 +173,10 @@ def settings_from_json(raw: str | None) -> Settings:
     if "scenario_weights" in values:
         values["scenario_weights"] = tuple(values["scenario_weights"])
     return Settings(**values)
+
+
+@functools.lru_cache(maxsize=256)
+def _hash_matches(password_hash: str, password: str) -> bool:
+    """check_password_hash, cached: a hash check takes a quarter of a second and the login page asks
+    for every demo account on each render."""
+    return check_password_hash(password_hash, password)
