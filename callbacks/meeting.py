@@ -478,7 +478,12 @@ def _register_capture(prefix: str) -> None:
             return _note("bad", f"Not recorded: {exc}.", f"{prefix}-risk-error"), no_update, no_update, no_update
         return _note("ok", "Risk recorded.", f"{prefix}-risk-saved"), "", "", time.time()
 
+    CAPTURE.update({(prefix, "add_decision"): add_decision, (prefix, "add_action"): add_action,
+                    (prefix, "add_attendee"): add_attendee, (prefix, "add_risk"): add_risk})
 
+
+# the writing capture callbacks by (form prefix, name), for the permission matrix test
+CAPTURE: dict[tuple[str, str], object] = {}
 for _prefix in ("meeting", "deck"):
     _register_capture(_prefix)
 
