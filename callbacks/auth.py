@@ -63,12 +63,23 @@ def require(action: str) -> str:
 
 
 def sign_in(username: str, password: str) -> dict | None:
-    """Check the password (a disabled user cannot sign in) and start a server-side session."""
+    """Check the password (a disabled user cannot sign in) and start a server-side session; raises
+    `login_throttle.Throttled` after too many failures for the user name or the address."""
     from services import plan_service
 
+    import flask
+
+    from services import login_throttle
+
+    address = flask.request.remote_addr if flask.has_request_context() else None
+    wait = login_throttle.retry_after(username, address)
+    if wait > 0:  # refused before the password is checked, the right one too
+        raise login_throttle.Throttled(login_throttle.message(wait))
     user = plan_service.get_store().check_password(username or "", password or "")
     if not user:
+        login_throttle.failed(username, address)
         return None
+    login_throttle.succeeded(user["username"])
     return session_guard.start(user["username"], user["role"])
 
 

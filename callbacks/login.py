@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html, no_update
 
 from callbacks.auth import ROLE_LABELS, sign_in, sign_out, signed_in
+from services.login_throttle import Throttled
 from services.session_guard import safe_next
 
 log = logging.getLogger("sop.login")
@@ -40,7 +41,10 @@ def do_sign_in(clicks, submit, username, password, next_path):
         return no_update, no_update, no_update
     if not username or not password:
         return dbc.Alert("Enter your user name and password.", color="warning"), no_update, no_update
-    user = sign_in(username, password)
+    try:
+        user = sign_in(username, password)
+    except Throttled as exc:
+        return dbc.Alert(str(exc), color="danger", id="login-throttled"), no_update, no_update
     if user is None:
         return dbc.Alert("That user name and password do not match (or the user is disabled).",
                          color="danger"), no_update, no_update
