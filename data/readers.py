@@ -134,20 +134,53 @@ def _read_csv_files(files: Mapping[str, Path | IO[bytes]]) -> tuple[dict[str, Ra
         raw = f.read_bytes() if isinstance(f, Path) else f.read()
         try:
             grid = _parse_csv(raw)
-        except (ValueError, pd.errors.ParserError) as exc:
-            issues.append(Issue(name, None, None, f"the file could not be read as CSV: {exc}"))
+        except NotText as exc:
+            issues.append(Issue(filename, None, None, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - any parser failure is the user's file, reported as such
+            issues.append(Issue(filename, None, None,
+                                f"the file could not be read as CSV: {_short(exc)}"))
             continue
         tables[name] = _raw_table(name, grid, "csv")
     return tables, issues
 
 
-def _parse_csv(raw: bytes) -> pd.DataFrame:
+class NotText(ValueError):
+    """A file that is not CSV text; the message says what it is not (or what it seems to be)."""
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def decode_text(raw: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252; raises
+    NotText saying what the file is not (a workbook, binary, another encoding)."""
+    if raw[:4] == b"PK\x03\x04":
+        raise NotText("the file is not CSV text: it looks like an Excel workbook or another zip archive "
+                      "(upload a workbook as .xlsx).")
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise NotText("the file is not CSV text: it looks like an old Excel (.xls) workbook (save it as .xlsx "
+                      "or .csv).")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise NotText("the file is not readable text: it starts like UTF-16 but is not.") from None
+    if b"\x00" in raw[:65536]:
+        raise NotText("the file is not CSV text: it contains binary data (NUL bytes); save the table as CSV "
+                      "(UTF-8).")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
+    raise NotText("the file is not text in UTF-8 or Windows-1252: save it as CSV (UTF-8).")
+
+
+def _parse_csv(raw: bytes) -> pd.DataFrame:
+    text = decode_text(raw)
     first = text.split("\n", 1)[0]
     sep = ";" if first.count(";") > first.count(",") else ","
     if not text.strip():
@@ -169,30 +202,38 @@ def _read_workbook(f: Path | IO[bytes], filename: str) -> tuple[dict[str, RawTab
     try:
         wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file, reported as such
-        return {}, [Issue(filename, None, None, f"the file could not be read as an Excel workbook ({exc}).")]
+        return {}, [Issue(filename, None, None,
+                          f"the file could not be read as an Excel workbook ({_short(exc)}).")]
     tables: dict[str, RawTable] = {}
     issues: list[Issue] = []
     try:
-        for ws in wb.worksheets:
-            name = ws.title.strip().lower()
-            if name not in TABLES:
-                issues.append(
-                    Issue(
-                        ws.title,
-                        None,
-                        None,
-                        f"unknown sheet (expected one of: {', '.join(TABLES)}); it was not read.",
-                        "warning",
-                    )
-                )
-                continue
-            if name in tables:
-                issues.append(Issue(name, None, None, f"the sheet is given twice ({ws.title})."))
-                continue
-            grid = pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object)
-            tables[name] = _raw_table(name, grid, "xlsx")
+        return _read_sheets(wb, tables, issues)
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet is the user's file, reported as such
+        return {}, [Issue(filename, None, None,
+                          f"the workbook is damaged: a sheet could not be read ({_short(exc)}).")]
     finally:
         wb.close()
+
+
+def _read_sheets(wb, tables: dict[str, RawTable], issues: list[Issue]) -> tuple[dict[str, RawTable], list[Issue]]:
+    for ws in wb.worksheets:
+        name = ws.title.strip().lower()
+        if name not in TABLES:
+            issues.append(
+                Issue(
+                    ws.title,
+                    None,
+                    None,
+                    f"unknown sheet (expected one of: {', '.join(TABLES)}); it was not read.",
+                    "warning",
+                )
+            )
+            continue
+        if name in tables:
+            issues.append(Issue(name, None, None, f"the sheet is given twice ({ws.title})."))
+            continue
+        grid = pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object)
+        tables[name] = _raw_table(name, grid, "xlsx")
     return tables, issues
 
 
@@ -221,14 +262,29 @@ def cell_text(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
 
 # ---------------------------------------------------------------------------- writing
 
-FORMULA_START = re.compile(r"^[=+\-@]")
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
 
 def neutralize(values: pd.Series) -> pd.Series:
-    """Prefix text that a spreadsheet would run as a formula (= + - @) with an apostrophe."""
+    """Prefix text that a spreadsheet would run as a formula (= + - @ tab CR) with an apostrophe."""
     text = values.astype(TEXT)
     risky = text.str.match(FORMULA_START.pattern).fillna(False).astype(bool)
     return values.where(~risky, "'" + text)
+
+
+def neutralize_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """`neutralize` on every text cell of a frame (columns of text or mixed objects); numbers, dates and
+    booleans stay what they are."""
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):
+            out[c] = neutralize(col)
+        elif pd.api.types.is_object_dtype(col.dtype):
+            is_text = col.map(lambda v: isinstance(v, str)).astype(bool)
+            if is_text.any():
+                out[c] = col.where(~is_text, neutralize(col.where(is_text, "")))
+    return out
 
 
 def write_workbook(data: CompanyData, path_or_buffer: str | os.PathLike | IO[bytes]) -> None:
