@@ -25,6 +25,23 @@ Source = str | os.PathLike | Mapping[str, bytes | str]
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
 
 
+def max_upload_bytes() -> int:
+    """The most an upload (all its files) or an input folder may hold: SOP_MAX_UPLOAD_MB, default 20 MB."""
+    try:
+        mb = float(os.environ.get("SOP_MAX_UPLOAD_MB") or 20)
+    except ValueError:
+        mb = 20.0
+    return int((mb if mb > 0 else 20.0) * 1048576)
+
+
+def _too_large(where: str, size: int) -> list[Issue]:
+    limit = max_upload_bytes()
+    if size <= limit:
+        return []
+    return [Issue(where, None, None, f"the input is {size / 1048576:.3g} MB; at most {limit / 1048576:.3g} MB is "
+                                     "read (split the history or leave out old years). Nothing was read.")]
+
+
 @dataclass
 class RawTable:
     """A table as found in the file: the header cells and the data cells, untouched.
@@ -57,10 +74,15 @@ def load_company(source: Source, *, horizon: int = DEFAULT_HORIZON) -> tuple[Com
 def read_source(source: Source) -> tuple[dict[str, RawTable], list[Issue]]:
     """The raw tables of a workbook path, a CSV folder path or a {filename: bytes} mapping."""
     if isinstance(source, Mapping):
-        return _read_uploads(source)
+        big = _too_large("upload", sum(len(b) for b in source.values()))
+        return ({}, big) if big else _read_uploads(source)
     path = Path(source)
     if path.is_dir():
         files = {p.name: p for p in sorted(path.iterdir()) if p.is_file()}
+        wanted = [p for name, p in files.items() if name.lower().endswith((".csv", *WORKBOOK_EXTENSIONS))]
+        big = _too_large(path.name, sum(p.stat().st_size for p in wanted))
+        if big:
+            return {}, big
         csvs = {name: p for name, p in files.items() if name.lower().endswith(".csv")}
         books = [p for name, p in files.items() if name.lower().endswith(WORKBOOK_EXTENSIONS)]
         if not csvs and len(books) == 1:
@@ -68,6 +90,9 @@ def read_source(source: Source) -> tuple[dict[str, RawTable], list[Issue]]:
         return _read_csv_files({name: p for name, p in csvs.items()})
     if not path.exists():
         return {}, [Issue(path.name, None, None, f"the file or folder {str(path)!r} does not exist.")]
+    big = _too_large(path.name, path.stat().st_size)
+    if big:
+        return {}, big
     if path.suffix.lower() in WORKBOOK_EXTENSIONS:
         return _read_workbook(path, path.name)
     if path.suffix.lower() == ".csv":

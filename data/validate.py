@@ -64,6 +64,8 @@ COLUMN_BOUNDS = {
 }
 PERCENT_BOUNDS = (-100.0, 10000.0)  # a percentage adjustment: -100 % (to zero) .. +10,000 %
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # months outside these years are typing errors
+TEXT_LIMITS = {"description": 2000, "reason": 500}  # characters; every other text cell (names): MAX_TEXT
+MAX_TEXT = 200
 ECHO_CHARS = 60  # a refused value is shown with at most this many characters
 MONTH = "_month"  # in a wide layout: the heading of the month column a value came from
 ROW = "_row"
@@ -334,7 +336,14 @@ def check_cells(prep: Prepared, out: Collector) -> None:
             bad |= wrong
             prep.values[c] = low.where(~wrong)
         else:
-            prep.values[c] = t
+            limit = TEXT_LIMITS.get(c, MAX_TEXT)
+            long = (t.str.len() > limit).fillna(False).astype(bool)
+            if long.any():
+                counts = t[long].str.len().astype(int).astype(str).astype(TEXT)
+                msg = (quoted(t[long]) + " has " + counts + f" characters; at most {limit:,} are allowed.")
+                out.cells(prep, long, c, msg.reindex(t.index))
+                bad |= long
+            prep.values[c] = t.mask(long)
     prep.bad = _check_row_rules(prep, out, bad)
 
 

@@ -104,5 +104,10 @@ def install(app) -> None:
             cache[hashes] = content_security_policy(list(hashes))
         return cache[hashes]
 
+    from data.readers import max_upload_bytes
+
+    # a request may carry an upload of the allowed size as base64 in JSON (4/3 of it), never much more;
+    # a bigger one is answered 413 before it is read (data.readers refuses uploads over the limit in words)
+    server.config.setdefault("MAX_CONTENT_LENGTH", max_upload_bytes() * 2 + 1024 * 1024)
     server.before_request_funcs.setdefault(None, []).insert(0, check_origin)
     server.after_request(add_headers(policy))

@@ -132,3 +132,47 @@ def test_numbers_stay_numbers_when_neutralising():
     assert list(out["family"]) == ["'=A1", "'-x", "ok"]
     assert list(out["value"]) == [-5.0, 1.0, 2.0]
     assert out["mixed"].iloc[0] == -3 and out["mixed"].iloc[1] == "'+1"
+
+
+# ---------------------------------------------------------------------------- size limits (item 7)
+
+
+def test_long_texts_in_files_are_refused_at_their_cell():
+    errs = errors(set_cell(seed_files(), "adjustments", 2, "reason", "x" * 10_000_000))
+    assert any(e.startswith("adjustments row 2, column reason: ") and "has 10000000 characters; at most 500"
+               in e and len(e) < 300 for e in errs), [e[:200] for e in errs]
+    errs = errors(set_cell(seed_files(), "items", 3, "description", "d" * 2001))
+    assert any(e.startswith("items row 3, column description: ") and "at most 2,000" in e for e in errs)
+    errs = errors(set_cell(seed_files(), "items", 2, "family", "F" * 201))
+    assert any(e.startswith("items row 2, column family: ") and "at most 200" in e for e in errs)
+
+
+def test_an_upload_over_the_size_limit_is_refused(monkeypatch):
+    monkeypatch.setenv("SOP_MAX_UPLOAD_MB", "0.0015")
+    data, issues = load_company(seed_files())
+    assert data is None and str(issues[0]).startswith("upload: the input is ") and "at most 0.0015 MB" in str(issues[0])
+    data, issues = load_company(SEED)
+    assert data is None and "at most 0.0015 MB is read" in str(issues[0])
+
+
+def test_typed_reasons_and_scenario_texts_have_limits():
+    from services.edits import EditError, checked_reason, checked_text
+
+    assert checked_reason("  ") == "no reason given"
+    assert checked_reason("r" * 500) == "r" * 500
+    with pytest.raises(EditError, match="keep the reason under 500 characters"):
+        checked_reason("r" * 501)
+    with pytest.raises(EditError, match="keep the description under 2,000 characters"):
+        checked_text("d" * 2001, "description", 2000)
+
+
+def test_a_long_reason_is_refused_by_the_demand_edit(tmp_path):
+    from services.edits import EditError
+    from services.plan_service import get_service
+
+    svc = get_service()
+    plan = svc.current_plan()
+    fam, period = str(plan.family_plan["family"].iloc[0]), str(plan.family_plan["period"].iloc[0])
+    with pytest.raises(EditError, match="keep the reason under 500"):
+        svc.apply_edits([{"level": "family", "key": fam, "period": period, "text": "+1%"}],
+                        reason="x" * 10_000_000, owner="dana")

@@ -67,7 +67,7 @@ def test_unknown_user_takes_as_long_as_a_wrong_password():
         return time.perf_counter() - t0
 
     known, unknown = timed("dana"), timed("nobody-at-all")
-    assert unknown > 0.5 * known, (known, unknown)
+    assert unknown > 0.3 * known, (known, unknown)  # without the dummy hash: ~4 % of it
 
 
 # ---------------------------------------------------------------------------- headers and Origin
