@@ -54,7 +54,23 @@ def require_user(action: str) -> dict:
     except Exception:
         log.exception("reading the session failed")
         raise NotAllowed("Your sign-in could not be read, so nothing was changed; sign in again.") from None
-    return authorize(action, session_user)
+    user = authorize(action, session_user)
+    if session_guard.login_required() and _default_password(user["username"]):
+        raise NotAllowed(f"{user['username']} still has the default password: change it on the sign-in page "
+                         "(/login) first. Nothing was changed.")
+    return user
+
+
+def _default_password(username: str) -> bool:
+    """Whether an administrator still has the default password (fails closed: an error refuses)."""
+    from services import plan_service
+    from services.users import must_change_password
+
+    try:
+        return must_change_password(plan_service.get_store(), username)
+    except Exception:
+        log.exception("checking for the default password failed")
+        return True
 
 
 def require(action: str) -> str:

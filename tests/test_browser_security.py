@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, shot
+from tests.conftest import ROOT, shot, store_of
 from tests.test_browser_sign_in import _dep, browser_sign_in, post_callback, sign_in
 
 pytestmark = pytest.mark.browser
@@ -80,3 +80,25 @@ def test_pages_render_under_the_policy(server, new_page) -> None:
         page.wait_for_selector(selector, timeout=60_000)
     page.wait_for_timeout(1500)
     shot(page, "security-csp-metrics")
+
+
+def test_the_default_admin_password_is_changed_at_first_sign_in(server, new_page) -> None:
+    page = new_page(server.url)
+    page.goto("/metrics")
+    browser_sign_in(page, "admin", "admin")
+    page.wait_for_selector("#login-must-change")
+    assert page.is_visible("#login-change-new")
+    assert "/login" in page.url  # stays on the sign-in page until the password is changed
+    page.fill("#login-change-new", "short")
+    page.fill("#login-change-confirm", "short")
+    page.click("#login-change-submit")
+    assert "at least 8" in page.wait_for_selector("#login-change-refused").inner_text()
+    page.fill("#login-change-new", "a-better-password")
+    page.fill("#login-change-confirm", "a-better-password")
+    page.click("#login-change-submit")
+    page.wait_for_url("**/metrics")
+    page.wait_for_selector("#shell-user")
+    page.wait_for_function("() => document.querySelector('#shell-user').innerText.includes('admin')")
+    shot(page, "security-admin-password-changed")
+    with store_of(server) as store:
+        assert not store.has_password("admin", "admin") and store.has_password("admin", "a-better-password")
