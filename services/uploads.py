@@ -63,8 +63,9 @@ def upload_files(files: dict[str, bytes], *, user: str, keep_settings: bool = Fa
         compute_plan(data, settings, forecaster=interim_forecast)
     except Exception as exc:  # valid cells, but no plan can be made from them: refuse, name the cause
         log.exception("the plan could not be computed from an upload")
+        cause = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + "…"
         issues = issues + [Issue("upload", None, None, f"the plan could not be computed from this data "
-                                                      f"({type(exc).__name__}: {exc}); nothing was stored.")]
+                                                      f"({type(exc).__name__}: {cause}); nothing was stored.")]
         return UploadResult(False, issues)
     name = ", ".join(sorted(files)) or "upload"
     svc.store.save_dataset(data, source=name, user=user, settings=settings, settings_source=source,
