@@ -75,7 +75,9 @@ def test_pages_render_under_the_policy(server, new_page) -> None:
     browser_sign_in(page, "sam")
     page.wait_for_selector("#dash-kpis [id^=kpi-]", timeout=60_000)
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    for path, selector in (("/supply", ".js-plotly-plot"), ("/demand", ".ag-root"), ("/metrics", "#metrics-kpis, .js-plotly-plot")):
+    for path, selector in (("/supply", ".js-plotly-plot"), ("/demand", ".ag-root"),
+                           ("/metrics", "#metrics-kpis, .js-plotly-plot"), ("/data", ".js-plotly-plot"),
+                           ("/pre-sop", ".js-plotly-plot"), ("/meeting", "#meeting-approve")):
         page.goto(path)
         page.wait_for_selector(selector, timeout=60_000)
     page.wait_for_timeout(1500)
