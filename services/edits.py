@@ -48,7 +48,7 @@ def parse_edit(text: Any) -> ParsedEdit:
         raise EditError(f"the cell is empty: {HOW}")
     m = _EDIT.match(str(text))
     if not m:
-        raise EditError(f"“{text}” is not a number: {HOW}")
+        raise EditError(f"“{_echo(text)}” is not a number: {HOW}")
     value = float(m["num"].replace(",", ""))
     if m["pct"]:
         if not m["sign"]:
@@ -57,6 +57,14 @@ def parse_edit(text: Any) -> ParsedEdit:
     if m["sign"]:
         return _checked(ParsedEdit("additive", value if m["sign"] == "+" else -value))
     return _checked(ParsedEdit("absolute", value))
+
+
+ECHO_CHARS = 60  # a refused typed value is shown with at most this many characters
+
+
+def _echo(text: Any) -> str:
+    shown = str(text)
+    return shown if len(shown) <= ECHO_CHARS else shown[:ECHO_CHARS] + "…"
 
 
 def _checked(edit: ParsedEdit) -> ParsedEdit:

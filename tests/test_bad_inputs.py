@@ -176,3 +176,11 @@ def test_a_long_reason_is_refused_by_the_demand_edit(tmp_path):
     with pytest.raises(EditError, match="keep the reason under 500"):
         svc.apply_edits([{"level": "family", "key": fam, "period": period, "text": "+1%"}],
                         reason="x" * 10_000_000, owner="dana")
+
+
+def test_a_huge_typed_value_is_echoed_short():
+    from services.edits import EditError, parse_edit
+
+    with pytest.raises(EditError) as err:
+        parse_edit("9" * 10_000_000 + "x")
+    assert len(str(err.value)) < 200 and "…" in str(err.value)
