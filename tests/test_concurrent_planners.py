@@ -6,7 +6,6 @@ won. The figures are written to test-artifacts/concurrency.md."""
 from __future__ import annotations
 
 import random
-import shutil
 import threading
 import time
 
@@ -61,13 +60,14 @@ def _run(url: str, jobs: list[tuple[str, list[tuple[str, str]]]], seconds: float
     return stats
 
 
-def _store(tmp_path, seeded_sqlite):
+def _store(url):
+    """The sample company on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set (`db_url`)."""
     from data.store import Store, make_engine
     from services.plan_service import PlanService
 
-    shutil.copy(seeded_sqlite, tmp_path / "sop.db")
-    url = f"sqlite:///{tmp_path / 'sop.db'}"
-    return url, PlanService(Store(make_engine(url)))
+    store = Store(make_engine(url))
+    store.ensure_ready(seed=True)
+    return url, PlanService(store)
 
 
 def _stored_rows(svc) -> tuple[int, int]:
@@ -79,8 +79,8 @@ def _stored_rows(svc) -> tuple[int, int]:
     return int(ours.sum()), int(cap_ours.sum())
 
 
-def test_eight_planners_on_different_cells_none_refused_none_lost(tmp_path, seeded_sqlite):
-    url, svc = _store(tmp_path, seeded_sqlite)
+def test_eight_planners_on_different_cells_none_refused_none_lost(db_url):
+    url, svc = _store(db_url)
     plan = svc.current_plan()
     families = sorted(plan.family_plan["family"].unique())
     periods = sorted(plan.family_plan["period"].unique())
@@ -91,15 +91,16 @@ def test_eight_planners_on_different_cells_none_refused_none_lost(tmp_path, seed
     demand_rows, capacity_rows = _stored_rows(svc)
     lost = stats["stored"]["demand"] - demand_rows + stats["stored"]["capacity"] - capacity_rows
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "concurrency.md").write_text(
-        f"8 planners, different cells, {SECONDS:g} s (SQLite): tried {stats['tried']}, refused {stats['refused']}, "
+    with open(ARTIFACTS / "concurrency.md", "a") as f:
+        f.write(
+        f"8 planners, different cells, {SECONDS:g} s ({url.split(':')[0]}): tried {stats['tried']}, refused {stats['refused']}, "
         f"stored {stats['stored']}, lost {lost}, errors {len(stats['errors'])}\n")
     assert stats["errors"] == [] and stats["refused"] == 0, stats["messages"][:3] + stats["errors"][:3]
     assert lost == 0 and stats["tried"] > 16
 
 
-def test_two_planners_on_one_cell_the_loser_is_told_who_won(tmp_path, seeded_sqlite):
-    url, svc = _store(tmp_path, seeded_sqlite)
+def test_two_planners_on_one_cell_the_loser_is_told_who_won(db_url):
+    url, svc = _store(db_url)
     plan = svc.current_plan()
     cell = (sorted(plan.family_plan["family"].unique())[0], sorted(plan.family_plan["period"].unique())[0])
     stats = _run(url, [("demand", [cell]), ("demand", [cell])], 4.0)
