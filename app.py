@@ -69,10 +69,11 @@ def create_app() -> Dash:
     )
     import callbacks  # noqa: F401  (registers every page's callbacks)
     from pages.login import layout as login_layout
-    from services import session_guard
+    from services import security_headers, session_guard
 
     app.layout = serve_layout
     session_guard.install(app, login_layout)  # cookie flags, idle timeout, the gate for anonymous requests
+    security_headers.install(app)  # X-Frame-Options, CSP, nosniff, Referrer-Policy; Origin check on writes
     return app
 
 
@@ -86,7 +87,11 @@ def secret_key() -> str:
     if not path.exists():
         import secrets
 
-        path.write_text(secrets.token_hex(32))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by the app's user only
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a key file written by an older version
     return path.read_text().strip()
 
 

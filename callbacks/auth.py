@@ -54,7 +54,23 @@ def require_user(action: str) -> dict:
     except Exception:
         log.exception("reading the session failed")
         raise NotAllowed("Your sign-in could not be read, so nothing was changed; sign in again.") from None
-    return authorize(action, session_user)
+    user = authorize(action, session_user)
+    if session_guard.login_required() and _default_password(user["username"]):
+        raise NotAllowed(f"{user['username']} still has the default password: change it on the sign-in page "
+                         "(/login) first. Nothing was changed.")
+    return user
+
+
+def _default_password(username: str) -> bool:
+    """Whether an administrator still has the default password (fails closed: an error refuses)."""
+    from services import plan_service
+    from services.users import must_change_password
+
+    try:
+        return must_change_password(plan_service.get_store(), username)
+    except Exception:
+        log.exception("checking for the default password failed")
+        return True
 
 
 def require(action: str) -> str:
@@ -63,12 +79,23 @@ def require(action: str) -> str:
 
 
 def sign_in(username: str, password: str) -> dict | None:
-    """Check the password (a disabled user cannot sign in) and start a server-side session."""
+    """Check the password (a disabled user cannot sign in) and start a server-side session; raises
+    `login_throttle.Throttled` after too many failures for the user name or the address."""
     from services import plan_service
 
+    import flask
+
+    from services import login_throttle
+
+    address = flask.request.remote_addr if flask.has_request_context() else None
+    wait = login_throttle.retry_after(username, address)
+    if wait > 0:  # refused before the password is checked, the right one too
+        raise login_throttle.Throttled(login_throttle.message(wait))
     user = plan_service.get_store().check_password(username or "", password or "")
     if not user:
+        login_throttle.failed(username, address)
         return None
+    login_throttle.succeeded(user["username"])
     return session_guard.start(user["username"], user["role"])
 
 

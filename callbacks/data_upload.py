@@ -63,6 +63,11 @@ def upload_report(result, filenames: list[str]) -> html.Div:
                 " The plan was recomputed from the new data; every page now shows it.",
                 html.Div(f"Settings: {result.settings_source}.", className="item-meta mt-1",
                          id="data-report-settings")]
+        demo = getattr(result, "demo_disabled", None)
+        if demo:
+            head.append(html.Div(f"The demo accounts ({', '.join(demo)}) were disabled: they have a known "
+                                 "password and real data is now in use. Add users on /admin/users.",
+                                 className="item-meta", id="data-report-demo-disabled"))
         if result.forecast:
             head.append(html.Div("The statistical forecast is running in the background; until it is stored the "
                                  "plan uses an interim forecast.", className="item-meta"))

@@ -25,6 +25,23 @@ Source = str | os.PathLike | Mapping[str, bytes | str]
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
 
 
+def max_upload_bytes() -> int:
+    """The most an upload (all its files) or an input folder may hold: SOP_MAX_UPLOAD_MB, default 20 MB."""
+    try:
+        mb = float(os.environ.get("SOP_MAX_UPLOAD_MB") or 20)
+    except ValueError:
+        mb = 20.0
+    return int((mb if mb > 0 else 20.0) * 1048576)
+
+
+def _too_large(where: str, size: int) -> list[Issue]:
+    limit = max_upload_bytes()
+    if size <= limit:
+        return []
+    return [Issue(where, None, None, f"the input is {size / 1048576:.3g} MB; at most {limit / 1048576:.3g} MB is "
+                                     "read (split the history or leave out old years). Nothing was read.")]
+
+
 @dataclass
 class RawTable:
     """A table as found in the file: the header cells and the data cells, untouched.
@@ -57,10 +74,15 @@ def load_company(source: Source, *, horizon: int = DEFAULT_HORIZON) -> tuple[Com
 def read_source(source: Source) -> tuple[dict[str, RawTable], list[Issue]]:
     """The raw tables of a workbook path, a CSV folder path or a {filename: bytes} mapping."""
     if isinstance(source, Mapping):
-        return _read_uploads(source)
+        big = _too_large("upload", sum(len(b) for b in source.values()))
+        return ({}, big) if big else _read_uploads(source)
     path = Path(source)
     if path.is_dir():
         files = {p.name: p for p in sorted(path.iterdir()) if p.is_file()}
+        wanted = [p for name, p in files.items() if name.lower().endswith((".csv", *WORKBOOK_EXTENSIONS))]
+        big = _too_large(path.name, sum(p.stat().st_size for p in wanted))
+        if big:
+            return {}, big
         csvs = {name: p for name, p in files.items() if name.lower().endswith(".csv")}
         books = [p for name, p in files.items() if name.lower().endswith(WORKBOOK_EXTENSIONS)]
         if not csvs and len(books) == 1:
@@ -68,6 +90,9 @@ def read_source(source: Source) -> tuple[dict[str, RawTable], list[Issue]]:
         return _read_csv_files({name: p for name, p in csvs.items()})
     if not path.exists():
         return {}, [Issue(path.name, None, None, f"the file or folder {str(path)!r} does not exist.")]
+    big = _too_large(path.name, path.stat().st_size)
+    if big:
+        return {}, big
     if path.suffix.lower() in WORKBOOK_EXTENSIONS:
         return _read_workbook(path, path.name)
     if path.suffix.lower() == ".csv":
@@ -134,20 +159,53 @@ def _read_csv_files(files: Mapping[str, Path | IO[bytes]]) -> tuple[dict[str, Ra
         raw = f.read_bytes() if isinstance(f, Path) else f.read()
         try:
             grid = _parse_csv(raw)
-        except (ValueError, pd.errors.ParserError) as exc:
-            issues.append(Issue(name, None, None, f"the file could not be read as CSV: {exc}"))
+        except NotText as exc:
+            issues.append(Issue(filename, None, None, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - any parser failure is the user's file, reported as such
+            issues.append(Issue(filename, None, None,
+                                f"the file could not be read as CSV: {_short(exc)}"))
             continue
         tables[name] = _raw_table(name, grid, "csv")
     return tables, issues
 
 
-def _parse_csv(raw: bytes) -> pd.DataFrame:
+class NotText(ValueError):
+    """A file that is not CSV text; the message says what it is not (or what it seems to be)."""
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def decode_text(raw: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252; raises
+    NotText saying what the file is not (a workbook, binary, another encoding)."""
+    if raw[:4] == b"PK\x03\x04":
+        raise NotText("the file is not CSV text: it looks like an Excel workbook or another zip archive "
+                      "(upload a workbook as .xlsx).")
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise NotText("the file is not CSV text: it looks like an old Excel (.xls) workbook (save it as .xlsx "
+                      "or .csv).")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise NotText("the file is not readable text: it starts like UTF-16 but is not.") from None
+    if b"\x00" in raw[:65536]:
+        raise NotText("the file is not CSV text: it contains binary data (NUL bytes); save the table as CSV "
+                      "(UTF-8).")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
+    raise NotText("the file is not text in UTF-8 or Windows-1252: save it as CSV (UTF-8).")
+
+
+def _parse_csv(raw: bytes) -> pd.DataFrame:
+    text = decode_text(raw)
     first = text.split("\n", 1)[0]
     sep = ";" if first.count(";") > first.count(",") else ","
     if not text.strip():
@@ -169,30 +227,38 @@ def _read_workbook(f: Path | IO[bytes], filename: str) -> tuple[dict[str, RawTab
     try:
         wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file, reported as such
-        return {}, [Issue(filename, None, None, f"the file could not be read as an Excel workbook ({exc}).")]
+        return {}, [Issue(filename, None, None,
+                          f"the file could not be read as an Excel workbook ({_short(exc)}).")]
     tables: dict[str, RawTable] = {}
     issues: list[Issue] = []
     try:
-        for ws in wb.worksheets:
-            name = ws.title.strip().lower()
-            if name not in TABLES:
-                issues.append(
-                    Issue(
-                        ws.title,
-                        None,
-                        None,
-                        f"unknown sheet (expected one of: {', '.join(TABLES)}); it was not read.",
-                        "warning",
-                    )
-                )
-                continue
-            if name in tables:
-                issues.append(Issue(name, None, None, f"the sheet is given twice ({ws.title})."))
-                continue
-            grid = pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object)
-            tables[name] = _raw_table(name, grid, "xlsx")
+        return _read_sheets(wb, tables, issues)
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet is the user's file, reported as such
+        return {}, [Issue(filename, None, None,
+                          f"the workbook is damaged: a sheet could not be read ({_short(exc)}).")]
     finally:
         wb.close()
+
+
+def _read_sheets(wb, tables: dict[str, RawTable], issues: list[Issue]) -> tuple[dict[str, RawTable], list[Issue]]:
+    for ws in wb.worksheets:
+        name = ws.title.strip().lower()
+        if name not in TABLES:
+            issues.append(
+                Issue(
+                    ws.title,
+                    None,
+                    None,
+                    f"unknown sheet (expected one of: {', '.join(TABLES)}); it was not read.",
+                    "warning",
+                )
+            )
+            continue
+        if name in tables:
+            issues.append(Issue(name, None, None, f"the sheet is given twice ({ws.title})."))
+            continue
+        grid = pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object)
+        tables[name] = _raw_table(name, grid, "xlsx")
     return tables, issues
 
 
@@ -221,14 +287,29 @@ def cell_text(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
 
 # ---------------------------------------------------------------------------- writing
 
-FORMULA_START = re.compile(r"^[=+\-@]")
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
 
 def neutralize(values: pd.Series) -> pd.Series:
-    """Prefix text that a spreadsheet would run as a formula (= + - @) with an apostrophe."""
+    """Prefix text that a spreadsheet would run as a formula (= + - @ tab CR) with an apostrophe."""
     text = values.astype(TEXT)
     risky = text.str.match(FORMULA_START.pattern).fillna(False).astype(bool)
     return values.where(~risky, "'" + text)
+
+
+def neutralize_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """`neutralize` on every text cell of a frame (columns of text or mixed objects); numbers, dates and
+    booleans stay what they are."""
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):
+            out[c] = neutralize(col)
+        elif pd.api.types.is_object_dtype(col.dtype):
+            is_text = col.map(lambda v: isinstance(v, str)).astype(bool)
+            if is_text.any():
+                out[c] = col.where(~is_text, neutralize(col.where(is_text, "")))
+    return out
 
 
 def write_workbook(data: CompanyData, path_or_buffer: str | os.PathLike | IO[bytes]) -> None:

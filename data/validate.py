@@ -55,6 +55,18 @@ SORT_KEYS = {
     "budget": ["family", "period"],
 }
 MAX_VALUE = 1e12  # units or money beyond this are a typing or export error, not a plan
+MIN_PRICE = 1e-6  # a unit price below this (or a non-zero unit cost below it) is an error, not a price
+TINY = 1e-9  # a non-zero number closer to zero than this is float noise or a typing error
+# sane bounds per column beyond MAX_VALUE: (lowest, highest) allowed, with why in words
+COLUMN_BOUNDS = {
+    "safety_days": (0.0, 3660.0, "days of safety stock (at most 10 years)"),
+    "overtime_pct": (0.0, 1000.0, "% of capacity"),
+}
+PERCENT_BOUNDS = (-100.0, 10000.0)  # a percentage adjustment: -100 % (to zero) .. +10,000 %
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # months outside these years are typing errors
+TEXT_LIMITS = {"description": 2000, "reason": 500}  # characters; every other text cell (names): MAX_TEXT
+MAX_TEXT = 200
+ECHO_CHARS = 60  # a refused value is shown with at most this many characters
 MONTH = "_month"  # in a wide layout: the heading of the month column a value came from
 ROW = "_row"
 
@@ -111,8 +123,24 @@ class Collector:
         return sorted(unique, key=lambda i: (order.get(i.sheet, -1), i.row or 0))
 
 
+def shown(text: pd.Series) -> pd.Series:
+    """A cell as echoed in a message: at most ECHO_CHARS characters (a 10 MB cell is not sent back)."""
+    t = text.astype(TEXT).fillna("")
+    long = t.str.len() > ECHO_CHARS
+    return t.where(~long, t.str.slice(0, ECHO_CHARS) + "…")
+
+
 def quoted(text: pd.Series) -> pd.Series:
-    return '"' + text.astype(TEXT).fillna("") + '"'
+    return '"' + shown(text) + '"'
+
+
+def period_in_range(period: pd.Series) -> pd.Series:
+    """True where a parsed month ('YYYY-MM' or <NA>) lies within FIRST_YEAR..LAST_YEAR (NA -> True)."""
+    year = pd.to_numeric(period.astype(TEXT).str.slice(0, 4), errors="coerce")
+    return (year.isna() | year.between(FIRST_YEAR, LAST_YEAR)).astype(bool)
+
+
+RANGE_TEXT = f"{FIRST_YEAR}-01..{LAST_YEAR}-12"
 
 
 # ---------------------------------------------------------------------------- header
@@ -182,9 +210,11 @@ def prepare(raw: RawTable, spec: TableSpec, out: Collector) -> Prepared | None:
                 out.add(
                     spec.name,
                     None,
-                    label,
+                    label[:ECHO_CHARS],
                     "the heading is not a valid month (expected YYYY-MM, e.g. 2025-01).",
                 )
+            elif not period_in_range(pd.Series([period])).iloc[0]:
+                out.add(spec.name, None, label[:ECHO_CHARS], f"the month is outside {RANGE_TEXT}.")
             elif period in months:
                 out.add(spec.name, None, label, "the month appears more than once.")
             else:
@@ -226,7 +256,7 @@ def prepare(raw: RawTable, spec: TableSpec, out: Collector) -> Prepared | None:
     for c in spec.text:
         if c in present:  # undo the apostrophe that exports put before formula-like text
             t = df[c].astype(TEXT)
-            quoted_formula = t.str.match(r"'[=+\-@]").fillna(False).astype(bool)
+            quoted_formula = t.str.match(r"'[=+\-@\t\r]").fillna(False).astype(bool)
             df[c] = t.where(~quoted_formula, t.str.slice(1))
     return Prepared(spec, df, present, wide)
 
@@ -253,19 +283,43 @@ def check_cells(prep: Prepared, out: Collector) -> None:
             num = num.where(~notnum)
             bad |= notnum
             huge = num.abs() > MAX_VALUE
-            out.cells(prep, huge, c, t + f" is too large to plan with (at most {MAX_VALUE:,.0f}).")
+            out.cells(prep, huge, c, shown(t) + f" is too large to plan with (at most {MAX_VALUE:,.0f}).")
             num = num.where(~huge)
             bad |= huge
+            tiny = (num != 0) & (num.abs() < TINY)
+            out.cells(prep, tiny, c, shown(t) + f" is too close to zero: write 0 or at least {TINY:g}.")
+            num = num.where(~tiny)
+            bad |= tiny
             if c in spec.nonnegative:
                 neg = num < 0
-                out.cells(prep, neg, c, t + " is negative; it must be zero or more.")
+                out.cells(prep, neg, c, shown(t) + " is negative; it must be zero or more.")
                 bad |= neg
+            if c == "unit_price":
+                cheap = (num >= 0) & (num < MIN_PRICE)
+                out.cells(prep, cheap, c, shown(t) + f" is not a price: it must be at least {MIN_PRICE:g}.")
+                num = num.where(~cheap)
+                bad |= cheap
+            elif c == "unit_cost":
+                cheap = (num > 0) & (num < MIN_PRICE)
+                out.cells(prep, cheap, c, shown(t) + f" is not a cost: write 0 or at least {MIN_PRICE:g}.")
+                num = num.where(~cheap)
+                bad |= cheap
+            if c in COLUMN_BOUNDS:
+                lo, hi, what = COLUMN_BOUNDS[c]
+                beyond = (num < lo) | (num > hi)
+                out.cells(prep, beyond, c, shown(t) + f" is out of range: {lo:g}..{hi:g} {what}.")
+                num = num.where(~beyond)
+                bad |= beyond
             prep.values[c] = num
         elif c in spec.periods:
             period = parse_periods(t)
             wrong = ~blank & period.isna()
             out.cells(prep, wrong, c, quoted(t) + " is not a valid month (expected YYYY-MM, e.g. 2025-01).")
             bad |= wrong
+            far = ~period_in_range(period)
+            out.cells(prep, far, c, quoted(t) + f" is outside {RANGE_TEXT}.")
+            period = period.mask(far)
+            bad |= far
             prep.values[c] = period
         elif c == "created_at":
             ts = _parse_timestamps(t)
@@ -282,8 +336,39 @@ def check_cells(prep: Prepared, out: Collector) -> None:
             bad |= wrong
             prep.values[c] = low.where(~wrong)
         else:
-            prep.values[c] = t
-    prep.bad = bad
+            limit = TEXT_LIMITS.get(c, MAX_TEXT)
+            long = (t.str.len() > limit).fillna(False).astype(bool)
+            if long.any():
+                counts = t[long].str.len().astype(int).astype(str).astype(TEXT)
+                msg = (quoted(t[long]) + " has " + counts + f" characters; at most {limit:,} are allowed.")
+                out.cells(prep, long, c, msg.reindex(t.index))
+                bad |= long
+            prep.values[c] = t.mask(long)
+    prep.bad = _check_row_rules(prep, out, bad)
+
+
+def _check_row_rules(prep: Prepared, out: Collector, bad: pd.Series) -> pd.Series:
+    """Rules across the cells of a row: the 80 % interval holds the forecast; a percentage adjustment
+    within PERCENT_BOUNDS."""
+    v = prep.values
+    if prep.name == "forecast" and "forecast_units" in v:
+        fc = v["forecast_units"]
+        for c, wrong_side, words in (("lo80", lambda x: x > fc, "above"), ("hi80", lambda x: x < fc, "below")):
+            if c not in v:
+                continue
+            wrong = wrong_side(v[c]).fillna(False).astype(bool) & v[c].notna() & fc.notna()
+            out.cells(prep, wrong, c, shown(prep.df[c]) + f" is {words} forecast_units "
+                      + shown(prep.df["forecast_units"]) + " (expected lo80 ≤ forecast_units ≤ hi80).")
+            bad = bad | wrong
+    if prep.name == "adjustments" and {"type", "value"} <= set(v):
+        lo, hi = PERCENT_BOUNDS
+        pct = (v["type"] == "percentage").fillna(False).astype(bool)
+        beyond = pct & ((v["value"] < lo) | (v["value"] > hi)).fillna(False).astype(bool)
+        out.cells(prep, beyond, "value", shown(prep.df["value"])
+                  + f" is out of range for a percentage ({lo:g}..{hi:g}).")
+        v["value"] = v["value"].where(~beyond)
+        bad = bad | beyond
+    return bad
 
 
 def _parse_timestamps(t: pd.Series) -> pd.Series:

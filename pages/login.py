@@ -28,6 +28,18 @@ def layout(next=None, **_kwargs):  # noqa: A002  (the query parameter's name)
                     dbc.Button("Sign out", id="login-signout", color="secondary", outline=True),
                 ]),
                 html.Div(id="login-message", className="mt-3", role="status"),
+                html.Div([  # shown after signing in with the default administrator password
+                    html.Hr(),
+                    html.P("This account still has the default password: choose a new one (8 characters or "
+                           "more) before you change anything.", className="small"),
+                    dbc.Label("New password", html_for="login-change-new"),
+                    dbc.Input(id="login-change-new", type="password", autocomplete="new-password", className="mb-2"),
+                    dbc.Label("New password again", html_for="login-change-confirm"),
+                    dbc.Input(id="login-change-confirm", type="password", autocomplete="new-password",
+                              className="mb-3"),
+                    dbc.Button("Change password", id="login-change-submit", color="primary"),
+                    html.Div(id="login-change-message", className="mt-3", role="status"),
+                ], id="login-change", hidden=True),
                 html.Div(id="login-demo"),
             ])), md=6, lg=4)),
         ]

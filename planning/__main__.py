@@ -48,6 +48,15 @@ def _finite(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    """One CSV as the command writes them all: 6 decimals, ±inf empty, text that a spreadsheet would run as a
+    formula (= + - @ tab CR at the start) prefixed with an apostrophe; numbers stay numbers."""
+    from data.readers import neutralize_text_cells
+
+    neutralize_text_cells(_finite(frame)).to_csv(path, index=False, float_format="%.6f")
+    return path
+
+
 def write_outputs(result: PlanResult, out: Path) -> list[Path]:
     """Write every table of the result as CSV (6 decimals, no ±inf: empty instead) and the KPIs as JSON."""
     out.mkdir(parents=True, exist_ok=True)
@@ -56,8 +65,7 @@ def write_outputs(result: PlanResult, out: Path) -> list[Path]:
         frame: pd.DataFrame = getattr(result, name)
         extra = [c for c in frame.columns if c not in columns]
         path = out / f"{name}.csv"
-        _finite(frame[columns + extra]).to_csv(path, index=False, float_format="%.6f")
-        written.append(path)
+        written.append(_csv(frame[columns + extra], path))
     kpis = {
         name: {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in kpi.items()}
         for name, kpi in result.kpis.items()
@@ -67,8 +75,7 @@ def write_outputs(result: PlanResult, out: Path) -> list[Path]:
     written.append(path)
     if result.supply_cost_by_option is not None:
         p = out / "supply_options.csv"
-        _finite(result.supply_cost_by_option).to_csv(p, index=False, float_format="%.6f")
-        written.append(p)
+        written.append(_csv(result.supply_cost_by_option, p))
     return written
 
 
@@ -151,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "compare":
             return _compare(data, settings, scenarios, args)
         data, settings = apply_scenario(data, settings, scenarios[0])
-    result = compute_plan(data, settings, horizon_start=args.cycle, with_options=True)
+    try:
+        result = compute_plan(data, settings, horizon_start=args.cycle, with_options=True)
+    except Exception as exc:  # valid-looking data the engine cannot plan with: said in words, not a traceback
+        return _engine_failed(exc)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for path in write_outputs(result, args.out):
@@ -181,15 +191,16 @@ def _forecast(args: argparse.Namespace) -> int:
         return 2
     horizon = horizon_after(str(data.history["period"].max()), args.horizon)
     engine = make_engine(args.engine, address=args.scheduler, workers=args.workers)
-    if engine is None:
-        run = statistical_forecast(data.history, horizon, n_jobs=args.workers)
-    else:
-        with engine:
-            run = statistical_forecast(data.history, horizon, engine=engine)
+    try:
+        if engine is None:
+            run = statistical_forecast(data.history, horizon, n_jobs=args.workers)
+        else:
+            with engine:
+                run = statistical_forecast(data.history, horizon, engine=engine)
+    except Exception as exc:
+        return _engine_failed(exc, "the statistical forecast")
     args.out.mkdir(parents=True, exist_ok=True)
-    paths = [args.out / "forecast.csv", args.out / "models.csv"]
-    run.forecast.to_csv(paths[0], index=False, float_format="%.6f")
-    run.models.to_csv(paths[1], index=False, float_format="%.6f")
+    paths = [_csv(run.forecast, args.out / "forecast.csv"), _csv(run.models, args.out / "models.csv")]
     for path in paths:
         print(path)
     return 0
@@ -214,31 +225,42 @@ def _compare(data, settings: Settings, scenarios: list, args: argparse.Namespace
         except ValueError:
             print("error: --weights must be three non-negative numbers, e.g. 0.4,0.3,0.3", file=sys.stderr)
             return 2
-    results = compute_scenarios(data, settings, scenarios, horizon_start=args.cycle)
-    rows = compare_rows(data, settings, results, scenarios)
+    try:
+        results = compute_scenarios(data, settings, scenarios, horizon_start=args.cycle)
+        rows = compare_rows(data, settings, results, scenarios)
+    except Exception as exc:
+        return _engine_failed(exc)
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
     table = side_by_side(rows)
     path = args.out / "side_by_side.csv"
-    _finite(table).to_csv(path, index=False, float_format="%.6f")
-    written.append(path)
+    written.append(_csv(table, path))
     flat = pd.DataFrame([{k: (", ".join(v) if isinstance(v, list) else v) for k, v in r.items()} for r in rows])
     path = args.out / "scenarios.csv"
-    _finite(flat).to_csv(path, index=False, float_format="%.6f")
-    written.append(path)
+    written.append(_csv(flat, path))
     scores = score(rows, weights)
     best, why = recommend(rows, scores)
     scores["recommended"] = scores["scenario"] == best
     scores["weights"] = ",".join(f"{w:g}" for w in weights)
     path = args.out / "scores.csv"
-    scores.to_csv(path, index=False, float_format="%.6f")
-    written.append(path)
+    written.append(_csv(scores, path))
     path = args.out / "recommendation.txt"
     path.write_text(why + "\n")
     written.append(path)
     for p in written:
         print(p)
     return 0
+
+
+def _engine_failed(exc: Exception, what: str = "the plan") -> int:
+    """Status 2 and one sentence on stderr: the input passed validation but the engine could not use it."""
+    text = str(exc).strip() or type(exc).__name__
+    if len(text) > 300:
+        text = text[:300] + "…"
+    print(f"error: {what} could not be computed from this input ({type(exc).__name__}: {text}); "
+          "nothing was written. Check the values named above, or very large or very small numbers.",
+          file=sys.stderr)
+    return 2
 
 
 def _minutes(cycle: str | None, out: Path) -> int:

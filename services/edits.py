@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_REASON = "no reason given"
+MAX_REASON = 500  # characters of a typed reason
+MAX_NAME = 200  # characters of a name (scenario, family, item, owner)
+MAX_DESCRIPTION = 2000  # characters of a description
 MAX_UNITS = 1e12  # beyond this a typed number is a mistake, not a plan
 MAX_PERCENT = 1e6
 _EDIT = re.compile(r"^\s*(?P<sign>[+-])?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<pct>%)?\s*$")
@@ -45,7 +48,7 @@ def parse_edit(text: Any) -> ParsedEdit:
         raise EditError(f"the cell is empty: {HOW}")
     m = _EDIT.match(str(text))
     if not m:
-        raise EditError(f"“{text}” is not a number: {HOW}")
+        raise EditError(f"“{_echo(text)}” is not a number: {HOW}")
     value = float(m["num"].replace(",", ""))
     if m["pct"]:
         if not m["sign"]:
@@ -54,6 +57,14 @@ def parse_edit(text: Any) -> ParsedEdit:
     if m["sign"]:
         return _checked(ParsedEdit("additive", value if m["sign"] == "+" else -value))
     return _checked(ParsedEdit("absolute", value))
+
+
+ECHO_CHARS = 60  # a refused typed value is shown with at most this many characters
+
+
+def _echo(text: Any) -> str:
+    shown = str(text)
+    return shown if len(shown) <= ECHO_CHARS else shown[:ECHO_CHARS] + "…"
 
 
 def _checked(edit: ParsedEdit) -> ParsedEdit:
@@ -88,6 +99,20 @@ def parse_cells(cells: Iterable[dict[str, Any]], locate: Callable[[dict[str, Any
 
 def reason_or_default(reason: str | None) -> str:
     return (reason or "").strip() or DEFAULT_REASON
+
+
+def checked_text(text: str | None, what: str, limit: int) -> str:
+    """The text stripped; EditError when it is longer than `limit` characters (it would be stored and sent
+    to every browser that shows it)."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise EditError(f"keep the {what} under {limit:,} characters (it has {len(text):,}); nothing was changed")
+    return text
+
+
+def checked_reason(reason: str | None) -> str:
+    """The reason an edit is recorded with (the default when none), at most MAX_REASON characters."""
+    return checked_text(reason, "reason", MAX_REASON) or DEFAULT_REASON
 
 
 def describe(adjustment: pd.Series | dict) -> str:

@@ -39,6 +39,7 @@ from services.edits import (  # noqa: F401  (re-exported: the service's edit lan
     describe_change,
     parse_cells,
     parse_edit,
+    checked_reason,
     reason_or_default,
 )
 
@@ -337,7 +338,7 @@ class PlanService:
 
         batch = uuid.uuid4().hex[:12]
         rows = [{"level": level, "key": key, "period": period, "type": edit.type, "value": edit.value,
-                 "reason": reason_or_default(reason), "owner": owner, "source": source, "batch_id": batch}
+                 "reason": checked_reason(reason), "owner": owner, "source": source, "batch_id": batch}
                 for (level, key, period), edit in parse_cells(cells, locate, lambda p: f"{p[1]} {p[2]}")]
         _before_after(plan, rows)
         watch = demand_cell_keys(plan, [(r["level"], r["key"], r["period"]) for r in rows]) if seen else None
@@ -377,7 +378,7 @@ class PlanService:
             before = float(fp[(family, period)])
             after = float(apply_adjustment(np.array([edit.type]), np.array([edit.value]), np.array([before]))[0])
             edits.append((family, period, edit.type, edit.value, after))
-        rows = self._capacity_rows(state.version_id, edits, reason=reason_or_default(reason), owner=owner,
+        rows = self._capacity_rows(state.version_id, edits, reason=checked_reason(reason), owner=owner,
                                    source="grid", batch=uuid.uuid4().hex[:12])
         watch = capacity_cell_keys([(f, p) for f, p, *_ in edits]) if seen else None
         return self.store.add_changes(state.version_id, (), rows, expected_revision=expected_revision,

@@ -39,7 +39,7 @@ from planning.scenarios import (
     score,
     side_by_side,
 )
-from services.edits import EditError
+from services.edits import MAX_DESCRIPTION, MAX_NAME, EditError, checked_text
 from services.plan_service import PlanService, _before_after, get_service
 
 OUTLOOK_PREFIX = "builtin:"
@@ -135,7 +135,9 @@ def create(name: str, *, by: str, description: str = "", owner: str | None = Non
     change of the scenario (reason names the scenario); the draft is never touched.
     """
     svc = _svc(service)
-    name = (name or "").strip()
+    name = checked_text(name, "scenario name", MAX_NAME)
+    description = checked_text(description, "description", MAX_DESCRIPTION)
+    owner = checked_text(owner, "owner", MAX_NAME) or None
     if not name:
         raise EditError("give the scenario a name")
     taken = {s["name"].lower() for s in list_scenarios(svc)} | {BASE.lower()}

@@ -3,7 +3,8 @@
 An upload is applied only when it is valid *and* the plan computes from it. Settings belong to the
 company's data: the new data starts from SPEC.md's defaults plus its own `settings` sheet, unless the
 uploader chooses to keep the settings in force (the sheet's rows, if any, then apply on top of them).
-A file without a `forecast` table starts the statistical forecast run in the background (unless
+Storing a company's data disables the demo accounts that still have the demo password (the report says
+so). A file without a `forecast` table starts the statistical forecast run in the background (unless
 automatic runs are turned off with SOP_AUTO_FORECAST=0).
 """
 
@@ -31,6 +32,7 @@ class UploadResult:
     issues: list[Issue] = field(default_factory=list)
     settings_source: str | None = None
     forecast: dict | None = None  # the background run started for the new data, if any
+    demo_disabled: list[str] = field(default_factory=list)  # demo accounts disabled because real data came
 
 
 def auto_forecast() -> bool:
@@ -61,19 +63,27 @@ def upload_files(files: dict[str, bytes], *, user: str, keep_settings: bool = Fa
         compute_plan(data, settings, forecaster=interim_forecast)
     except Exception as exc:  # valid cells, but no plan can be made from them: refuse, name the cause
         log.exception("the plan could not be computed from an upload")
+        cause = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + "…"
         issues = issues + [Issue("upload", None, None, f"the plan could not be computed from this data "
-                                                      f"({type(exc).__name__}: {exc}); nothing was stored.")]
+                                                      f"({type(exc).__name__}: {cause}); nothing was stored.")]
         return UploadResult(False, issues)
     name = ", ".join(sorted(files)) or "upload"
     svc.store.save_dataset(data, source=name, user=user, settings=settings, settings_source=source,
                            warnings=upload_warning_entries(issues))
+    demo_disabled: list[str] = []
+    try:  # a real company's data: the demo accounts (known passwords) stop working
+        from services.users import disable_demo_accounts
+
+        demo_disabled = disable_demo_accounts(svc.store, by=user)
+    except Exception:
+        log.exception("the demo accounts could not be disabled after an upload")
     job = None
     if data.forecast is None and auto_forecast():
         try:
             job = forecast_jobs.start_run(svc.state().cycle_id, user=user, trigger="upload")
         except Exception:  # the data is stored; the run can be started from /data
             log.exception("the forecast run could not be started after an upload")
-    return UploadResult(True, issues, source, job)
+    return UploadResult(True, issues, source, job, demo_disabled)
 
 
 def start_first_forecast() -> dict | None:

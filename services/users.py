@@ -46,6 +46,42 @@ def demo_accounts(store) -> list[dict[str, Any]]:
     return out
 
 
+def disable_demo_accounts(store, *, by: str) -> list[str]:
+    """Disable the demo accounts that still work (enabled, demo password): called when a real company's
+    data replaces the sample. Each is recorded in `user_events`; returns their names."""
+    done = []
+    for account in demo_accounts(store):
+        name = account["username"]
+        if name in demo_usernames() and name != by:
+            store.set_user_disabled(name, True, by=by)
+            done.append(name)
+    return done
+
+
+def must_change_password(store, username: str | None) -> bool:
+    """Whether this user is an administrator who still has the default password (they must choose a new
+    one at their first sign-in; until then every write is refused)."""
+    if not username:
+        return False
+    user = store.get_user(username)
+    return bool(user and user["role"] == "admin" and store.has_password(username, DEFAULT_ADMIN_PASSWORD))
+
+
+def change_default_password(store, *, username: str, new: str | None, confirm: str | None) -> str:
+    """The signed-in administrator replaces the default password (the sessions end: sign in again is done
+    by the caller). Raises UserError with the reason."""
+    if not must_change_password(store, username):
+        raise UserError("This account does not have the default password; an administrator changes passwords "
+                        "on /admin/users.")
+    new = _password(new)
+    if new != (confirm or ""):
+        raise UserError("The two new passwords differ.")
+    if new in (DEFAULT_ADMIN_PASSWORD, DEMO_PASSWORD) or new.lower() == username.lower():
+        raise UserError("Choose a password that is not a default one nor the user name.")
+    store.set_password(username, new, by=username)
+    return f"Password changed for {username}."
+
+
 def _role(role: str | None) -> str:
     if role not in ROLES:
         known = ", ".join(ROLE_LABELS[r] for r in ROLES)

@@ -13,11 +13,13 @@ from tests.conftest import VIEWPORTS, _new_page, shot, store_of
 from tests.permission_matrix import store_fingerprint
 
 pytestmark = pytest.mark.browser
+ADMIN_PASSWORD = "admin-chosen-password"
 
 
 @pytest.fixture(scope="module")
 def server(start_app):
-    return start_app("signin", require_login=True)
+    # an administrator with a chosen password: the default one must be changed first (test_browser_security)
+    return start_app("signin", require_login=True, env_extra={"SOP_ADMIN_PASSWORD": ADMIN_PASSWORD})
 
 
 # ---------------------------------------------------------------------------- HTTP as a script sends it
@@ -205,7 +207,7 @@ def test_a_user_disabled_by_the_admin_can_no_longer_act(server, new_page, browse
 
     admin = new_page(server.url)
     admin.goto("/admin/users")
-    browser_sign_in(admin, "admin", "admin")
+    browser_sign_in(admin, "admin", ADMIN_PASSWORD)
     admin.wait_for_url("**/admin/users")
     admin.wait_for_selector("#nav-admin-users")
     admin.wait_for_selector('#admin-users-table tr[data-key="sam"]')
@@ -246,7 +248,7 @@ def test_a_user_disabled_by_the_admin_can_no_longer_act(server, new_page, browse
 def test_the_admin_nav_fits_a_laptop(server, new_page) -> None:
     page = new_page(server.url, "1366")
     page.goto("/")
-    browser_sign_in(page, "admin", "admin")
+    browser_sign_in(page, "admin", ADMIN_PASSWORD)
     page.wait_for_selector("#dash-kpis .kpi-card, #dash-kpis [id^=kpi-]", timeout=60_000)
     assert page.is_visible("#nav-admin-users")
     shot(page, "signin-admin-1366", full_page=False)

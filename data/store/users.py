@@ -119,7 +119,10 @@ class UsersMixin:
         """{id, username, role} when the password is right and the user is not disabled, else None."""
         with self._read() as conn:
             row = conn.execute(select(users).where(users.c.username == username.strip())).mappings().first()
-        if row is None or not check_password_hash(row["password_hash"], password):
+        if row is None:  # the same work as for a real user: user names cannot be told by the time taken
+            check_password_hash(_dummy_hash(), password)
+            return None
+        if not check_password_hash(row["password_hash"], password):
             return None
         if row["disabled"]:
             return None
@@ -173,6 +176,14 @@ def settings_from_json(raw: str | None) -> Settings:
     if "scenario_weights" in values:
         values["scenario_weights"] = tuple(values["scenario_weights"])
     return Settings(**values)
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random password, checked against when the user is unknown."""
+    import secrets
+
+    return generate_password_hash(secrets.token_hex(16))
 
 
 @functools.lru_cache(maxsize=256)
