@@ -8,8 +8,8 @@ from dash import Input, Output, State, callback, html
 from callbacks.common import load_plan
 from components import charts, formats
 from components.empty import error_state
-from components.layout import Col, summary_table
-from services import queries
+from components.status import status_badge
+from services import process_kpis, queries
 from planning.kpis import kpi_names, target_text
 
 # Our own short descriptions of the five maturity levels and the next steps from each.
@@ -40,19 +40,36 @@ KPI_ORDER = kpi_names()  # planning.kpis.REGISTRY's order
 
 
 def kpi_table(kpis: dict):
+    """One row per KPI of the registry (`tr[data-key=name]`), `data-value` on the row holding the figure;
+    a KPI without a figure has no `data-value` and says what would give it."""
+    import dash_bootstrap_components as dbc
+
+    head = html.Thead(html.Tr([html.Th("KPI"), html.Th("Value", className="num"), html.Th("Target"),
+                               html.Th("Status"), html.Th("How it is measured")]))
     rows = []
     for name in KPI_ORDER + [k for k in kpis if k not in KPI_ORDER]:
         k = kpis.get(name)
         if not k:
             continue
-        rows.append({"name": name, "label": k.get("label") or name, "value_text": formats.by_unit(k.get("value"),
-                                                                                                     k.get("unit")),
-                     "value": k.get("value"),
-                     "target": target_text(k.get("target_low"), k.get("target_high"), k.get("unit")),
-                     "status": k.get("status"), "description": k.get("description") or ""})
-    cols = [Col("label", "KPI", "text"), Col("value_text", "Value", "text", "num"), Col("target", "Target", "text"),
-            Col("status", "Status", "status"), Col("description", "How it is measured", "text")]
-    return summary_table("metrics-kpi-table", cols, rows, "name")
+        value = k.get("value")
+        attrs = {"data-key": name}
+        if value is not None:
+            attrs["data-value"] = repr(float(value))
+            how = k.get("description") or ""
+        else:
+            how = html.Span([html.Span(k.get("description") or ""), html.Br(),
+                             html.Em(k.get("needs") or "no data yet", className="text-muted")],
+                            className="metrics-kpi-needs")
+        rows.append(html.Tr([
+            html.Td(k.get("label") or name, **{"data-col": "label"}),
+            html.Td(formats.by_unit(value, k.get("unit")), className="num",
+                    **{"data-col": "value_text", "data-value": attrs.get("data-value", "")}),
+            html.Td(target_text(k.get("target_low"), k.get("target_high"), k.get("unit")), **{"data-col": "target"}),
+            html.Td(status_badge(k.get("status")), **{"data-col": "status", "data-value": k.get("status") or ""}),
+            html.Td(how, className="small", **{"data-col": "description"}),
+        ], **attrs))
+    table = dbc.Table([head, html.Tbody(rows)], id="metrics-kpi-table", className="sop-table", hover=True, size="sm")
+    return html.Div(table, className="table-responsive")
 
 
 @callback(
@@ -66,7 +83,7 @@ def render_metrics(_state, chosen):
     loaded = load_plan()
     if loaded.result is None:
         return error_state(loaded.error or ""), [], None
-    kpis = loaded.result.kpis
+    kpis = process_kpis.with_process_kpis(loaded.result.kpis)
     options = [{"label": kpis[n].get("label") or n, "value": n} for n in KPI_ORDER if n in kpis]
     value = chosen if chosen in kpis else (options[0]["value"] if options else None)
     return kpi_table(kpis), options, value
@@ -77,10 +94,10 @@ def kpi_trend(name, state):
     if not name:
         return charts.empty_figure("KPI history", "Choose a KPI")
     loaded = load_plan()
-    kpi = (loaded.result.kpis.get(name) if loaded.result is not None else None) or {}
+    kpi = (process_kpis.with_process_kpis(loaded.result.kpis).get(name) if loaded.result is not None else None) or {}
     label = kpi.get("label") or name
     unit = kpi.get("unit") or ""
-    hist = queries.kpi_history()
+    hist = process_kpis.combined_history(queries.kpi_history())
     hist = hist[hist["name"] == name] if len(hist) else hist
     points = [] if hist is None or hist.empty else list(zip(hist["cycle_period"].astype(str), hist["value"],
                                                             strict=True))
