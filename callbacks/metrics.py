@@ -1,4 +1,5 @@
-"""Metrics callbacks: KPI table against targets, KPI history with target band, maturity levels."""
+"""Metrics callbacks: KPI table against targets, KPI history with target band (the maturity assessment:
+callbacks/metrics_maturity.py)."""
 
 from __future__ import annotations
 
@@ -11,30 +12,6 @@ from components.empty import error_state
 from components.status import status_badge
 from services import process_kpis, queries
 from planning.kpis import kpi_names, target_text
-
-# Our own short descriptions of the five maturity levels and the next steps from each.
-MATURITY = [
-    (1, "Reactive",
-     "Sales, operations and finance each plan with their own numbers. Shortages and excess stock are found "
-     "when they happen; meetings look back at last month's problems.",
-     "Hold one monthly meeting with sales, operations and finance; agree one demand number per family."),
-    (2, "Rudimentary",
-     "A monthly demand and supply review exists, but the forecast lives in spreadsheets, accuracy is not "
-     "measured and the money is reconciled afterwards, if at all.",
-     "Measure forecast accuracy and bias every month; compare demand with capacity per family before the meeting."),
-    (3, "Standard",
-     "The five steps run every month and end with one approved plan. Accuracy, bias and capacity gaps are "
-     "known before the meeting and the gaps are closed with planned supply options.",
-     "Reconcile the plan in money as well as units, and bring upside and downside scenarios to every meeting."),
-    (4, "Advanced",
-     "Units and money are planned together, scenarios are prepared ahead, decisions and actions are tracked "
-     "to closure and every KPI has a target and an owner.",
-     "Extend the horizon to 18–24 months, tie the plan to the budget and strategy, and manage by exception."),
-    (5, "Best in class",
-     "The S&OP plan is how the company is run: one plan from strategy to the shop floor, exceptions handled "
-     "as they arise, and forecast value added measured so every step earns its keep.",
-     "Keep it there: review the process itself each year and raise the targets as the KPIs improve."),
-]
 
 KPI_ORDER = kpi_names()  # planning.kpis.REGISTRY's order
 
@@ -127,20 +104,3 @@ def render_lag(_state):
     from callbacks.data_lag import lag_views
 
     return lag_views("metrics")
-
-
-@callback(Output("metrics-maturity", "children"), Input("metrics-maturity-level", "value"))
-def maturity(level):
-    cards = []
-    for n, name, text, _next in MATURITY:
-        cards.append(html.Div(html.Div([
-            html.Div([html.Span(str(n), className="maturity-num me-2"), html.Strong(name)]),
-            html.Div(text, className="small mt-1"),
-        ], className=f"maturity-level{' current' if n == level else ''}", id=f"metrics-maturity-{n}"),
-            className="col"))
-    steps = next((s for n, _, _, s in MATURITY if n == level), "")
-    return html.Div([
-        html.Div(cards, className="row row-cols-1 row-cols-md-5 g-2"),
-        html.Div([html.Strong(f"Next steps from level {level}: "), steps], className="mt-3",
-                 id="metrics-next-steps"),
-    ])

@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "upload_actuals": frozenset({"demand_planner", "facilitator", "admin"}),
     # every role owns a step of the cycle; services.cycle.tick_item checks the step's owners
     "tick_checklist": frozenset({"executive", "demand_planner", "supply_planner", "facilitator", "admin"}),
+    # the process health: the maturity assessment is the facilitator's; the company profile the administrator's
+    "assess": frozenset({"facilitator", "admin"}),
+    "profile": frozenset({"admin"}),
 }
 # Roles that may undo or redo changes other people made (everyone may undo their own).
 UNDO_OTHERS = frozenset({"admin"})
@@ -48,7 +51,8 @@ ACTION_LABELS = {
     "forecast": "run the statistical forecast", "approve": "approve the plan", "decide": "record decisions",
     "meeting": "run the meeting", "settings": "change settings", "review_exceptions": "review exceptions",
     "close_cycle": "close the cycle", "upload_actuals": "upload the month's actuals",
-    "tick_checklist": "tick the cycle checklist",
+    "tick_checklist": "tick the cycle checklist", "assess": "answer the maturity assessment",
+    "profile": "edit the company profile",
 }
 
 

@@ -160,7 +160,7 @@ def current() -> dict[str, Any]:
     return {**base, **facts, "saved": stored is not None}
 
 
-def save(raw: dict[str, Any], *, by: str) -> dict[str, Any]:
+def save_profile(raw: dict[str, Any], *, by: str) -> dict[str, Any]:
     """Validate and store the profile; write its scenario weights and KPI targets into the settings (source
     "from the company profile"). Returns the clean profile."""
     from services.plan_service import get_service

@@ -25,6 +25,8 @@ ALLOWED = {
     "tick_checklist": {"executive", "demand_planner", "supply_planner", "facilitator", "admin"},
     "close_cycle": {"facilitator", "admin"},
     "upload_actuals": {"demand_planner", "facilitator", "admin"},
+    "assess": {"facilitator", "admin"},
+    "profile": {"admin"},
 }
 
 
@@ -62,7 +64,8 @@ def test_no_user_no_change(users, session) -> None:
 
 WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files", "approve", "record_decision",
           "add_action", "save_form", "start_run", "cancel_run", "apply_workbook", "set_action_status",
-          "tick_item", "review_entry", "review_entries", "close_cycle", "upload_month_actuals"}
+          "tick_item", "review_entry", "review_entries", "close_cycle", "upload_month_actuals",
+          "save_assessment", "save_profile"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 
