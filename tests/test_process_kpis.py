@@ -152,3 +152,17 @@ def test_inventory_count_upload_validated_with_located_errors() -> None:
     assert data is None and issues[0].column == "recorded"
     data, _ = load(inventory_count="item_id,period,counted,recorded\nA1,2024-01,10,10\nB1,2024-01,7,10\n")
     assert pk.inventory_accuracy(data.inventory_count)["inventory_accuracy"].tolist() == [50.0]
+
+
+def test_the_optional_tables_round_trip_through_a_workbook(tmp_path) -> None:  # noqa: ANN001
+    from data import load_company
+    from data.readers import write_workbook
+
+    data, _ = load(production="family,period,produced_units\nF1,2024-01,90\n",
+                   inventory_count="item_id,period,counted,recorded\nA1,2024-01,10,10\n")
+    path = tmp_path / "book.xlsx"
+    write_workbook(data, path)
+    again, issues = load_company({"book.xlsx": path.read_bytes()}, horizon=3)
+    assert again is not None and not [i for i in issues if i.is_error]
+    assert again.production.to_dict("records") == data.production.to_dict("records")
+    assert again.inventory_count.to_dict("records") == data.inventory_count.to_dict("records")
