@@ -166,3 +166,17 @@ def test_the_optional_tables_round_trip_through_a_workbook(tmp_path) -> None:  #
     assert again is not None and not [i for i in issues if i.is_error]
     assert again.production.to_dict("records") == data.production.to_dict("records")
     assert again.inventory_count.to_dict("records") == data.inventory_count.to_dict("records")
+
+
+def test_the_optional_tables_are_stored_with_the_upload(tmp_path) -> None:  # noqa: ANN001
+    from data.store import Store, make_engine
+
+    data, _ = load(production="family,period,produced_units\nF1,2024-01,90\n",
+                   inventory_count="item_id,period,counted,recorded\nA1,2024-01,10,10\nB1,2024-01,7,10\n")
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'sop.db'}"))
+    store.ensure_ready(seed=False)
+    store.save_dataset(data, source="test")
+    loaded = store.load_company()
+    assert loaded.production.to_dict("records") == [{"family": "F1", "period": "2024-01", "produced_units": 90.0}]
+    assert pk.inventory_accuracy(loaded.inventory_count)["inventory_accuracy"].tolist() == [50.0]
+    assert load()[0].production is None
