@@ -85,8 +85,8 @@ def progress_table(df) -> html.Div:
     cols = [Col("cycle", "Cycle", "text"), Col("overall", "Overall", "num")] + \
         [Col(d.key, d.label.split(" ")[0], "num") for d in mm.DIMENSIONS]
     return html.Div([html.Strong("Progress over cycles"),
-                     summary_table("metrics-maturity-progress-table", cols, df.iloc[::-1].to_dict("records"),
-                                   "cycle")])
+                     summary_table("metrics-maturity-progress-table", cols,
+                                   df.iloc[::-1].round(1).to_dict("records"), "cycle")])
 
 
 @callback(
