@@ -52,6 +52,8 @@ class KpiDef:
     # 'plan': computed here from the plan; 'process': from the stored records of the cycles
     # (services.process_kpis fills them in; here they are missing)
     source: str = "plan"
+    # one of the dashboard's headline cards (the process and operations KPIs live on /metrics)
+    headline: bool = True
 
     @property
     def default_target(self) -> KpiTarget:
@@ -192,40 +194,43 @@ REGISTRY: dict[str, KpiDef] = {
         KpiDef("plan_stability", "Plan stability", "%", "lower", _from_records,
                "Mean absolute % change of a family's consensus for the same month between successive approved "
                "plans, the later plan's months 1–3",
-               needs="approve plans in two successive cycles to measure plan stability", source="process"),
+               needs="approve plans in two successive cycles to measure plan stability", source="process", headline=False),
         KpiDef("cycle_time", "Cycle time", "days", "lower", _from_records,
                "Days from the start of the cycle's data gathering to the first approval of its plan",
-               needs="approve a cycle's plan to measure its cycle time", source="process"),
+               needs="approve a cycle's plan to measure its cycle time", source="process", headline=False),
         KpiDef("decisions_on_time", "Decisions made on time", "%", "higher", _from_records,
                "Decisions taken by their due date / decisions due (dropped ones left out)",
-               needs="record decisions in the meeting to measure them", source="process"),
+               needs="record decisions in the meeting to measure them", source="process", headline=False),
         KpiDef("actions_on_time", "Action items done on time", "%", "higher", _from_records,
                "Action items done by their due date / all action items of the cycle",
-               needs="record action items in the meeting to measure them", source="process"),
+               needs="record action items in the meeting to measure them", source="process", headline=False),
         KpiDef("agenda_time_kept", "Agenda time kept", "%", "higher", _from_records,
                "Planned agenda minutes / the larger of actual and planned minutes, over the timed items",
-               needs="time the meeting's agenda items to measure the time kept", source="process"),
+               needs="time the meeting's agenda items to measure the time kept", source="process", headline=False),
         KpiDef("inventory_accuracy", "Inventory accuracy", "%", "higher", kpi_inventory_accuracy,
                "Counted items whose count is within the tolerance of the recorded quantity, latest count",
                needs="upload an inventory_count table (item_id, period, counted, recorded) to measure "
-                     "inventory accuracy"),
+                     "inventory accuracy", headline=False),
         KpiDef("production_attainment", "Production attainment", "%", "band", kpi_production_attainment,
                "Units produced / units planned for the same family-months, last 3 months",
                needs="upload a production table (family, period, produced_units) to measure production "
-                     "attainment"),
+                     "attainment", headline=False),
         KpiDef("gross_margin_vs_plan", "Gross margin vs budget", "%", "higher", kpi_gross_margin_vs_plan,
                "Plan gross margin % − budget gross margin % (points), budgeted horizon months",
-               needs="upload a budget table (family, period, revenue, units) to compare gross margin with it"),
+               needs="upload a budget table (family, period, revenue, units) to compare gross margin with it",
+               headline=False),
         KpiDef("working_capital_days", "Working capital days", "days", "lower", kpi_working_capital_days,
-               "Inventory value / daily COGS, mean of horizon months 1–3"),
+               "Inventory value / daily COGS, mean of horizon months 1–3", headline=False),
     ]
 }
 
 
-def kpi_names(*, history_only: bool = False) -> list[str]:
+def kpi_names(*, history_only: bool = False, headline: bool = False) -> list[str]:
     """The KPI names in the one order every page, table and file lists them (REGISTRY's order);
-    `history_only`: just those that depend on history only (the ones with a history trend)."""
-    return [name for name, d in REGISTRY.items() if d.from_history or not history_only]
+    `history_only`: just those that depend on history only (the ones with a history trend); `headline`: just
+    the dashboard's headline cards."""
+    return [name for name, d in REGISTRY.items()
+            if (d.from_history or not history_only) and (d.headline or not headline)]
 
 
 def _missing(v: object) -> bool:
