@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.auth import NotAllowed, require
+from callbacks.auth import NotAllowed, require, signed_in
 from components import charts
 from components.empty import error_state
 from components.layout import Col, summary_table
@@ -95,11 +95,16 @@ def progress_table(df) -> html.Div:
     Output("metrics-next-steps", "children"),
     Output("metrics-maturity-progress", "children"),
     Output("metrics-maturity-form", "children"),
+    Output("metrics-maturity-save", "disabled"),
     Input("app-state", "data"),
     Input("metrics-maturity-saved", "data"),
 )
 def render_maturity(_state, _saved):
     from services import maturity
+    from services.permissions import may
+
+    user = signed_in()
+    read_only = not may(user.get("role") if user else None, "assess")  # the server checks again on save
 
     try:
         view = maturity.view()
@@ -107,7 +112,7 @@ def render_maturity(_state, _saved):
     except Exception as exc:
         log.exception("maturity view failed")
         err = error_state(f"{type(exc).__name__}: {exc}")
-        return err, charts.empty_figure("Maturity", "Not available"), "", "", ""
+        return err, charts.empty_figure("Maturity", "Not available"), "", "", "", read_only
     level = mm.level_of(view["overall"])
     nxt = view["next"]
     summary = html.Div([
@@ -122,7 +127,7 @@ def render_maturity(_state, _saved):
         html.Strong(f"Next steps for the weakest dimension, {nxt['label']} (to level {nxt['level']}):"),
         html.Ul([html.Li(s) for s in nxt["steps"]] or [html.Li("Keep it there and review it each year.")]),
     ], **{"data-dimension": nxt["dimension"]})
-    return summary, radar(view), steps, progress_table(prog), form(view)
+    return summary, radar(view), steps, progress_table(prog), form(view), read_only
 
 
 @callback(

@@ -8,7 +8,7 @@ import logging
 from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.auth import NotAllowed, require
+from callbacks.auth import NotAllowed, require, signed_in
 from components.empty import error_state
 from components.scenarios import message
 from services.profile import FUNCTIONS, OBJECTIVES
@@ -62,15 +62,19 @@ def _uses(p: dict) -> html.Div:
 
 
 @callback(*FIELDS, Output("profile-facts", "children"), Output("profile-uses", "children"),
+          Output("profile-save", "disabled"),
           Input("app-state", "data"), Input("profile-saved", "data"))
 def show_profile(_state, _saved):
     from services import profile as svc
+    from services.permissions import may
 
+    user = signed_in()
+    read_only = not may(user.get("role") if user else None, "profile")  # the server checks again on save
     try:
         p = svc.current()
     except Exception as exc:
         log.exception("profile failed")
-        return (*([no_update] * len(FIELDS)), error_state(f"{type(exc).__name__}: {exc}"), "")
+        return (*([no_update] * len(FIELDS)), error_state(f"{type(exc).__name__}: {exc}"), "", read_only)
     obj = p.get("objectives") or {}
     values = ([p.get(c) for c in CHOICES] + [(p.get("participants") or {}).get(f, 0) for f in FUNCTIONS]
               + [(obj.get(o) or {}).get("priority", 0) for o in OBJECTIVES]
@@ -84,7 +88,7 @@ def show_profile(_state, _saved):
     except Exception as exc:
         log.exception("profile uses failed")
         uses = error_state(f"{type(exc).__name__}: {exc}")
-    return (*values, facts, uses)
+    return (*values, facts, uses, read_only)
 
 
 @callback(Output("profile-msg", "children"), Output("profile-saved", "data"),

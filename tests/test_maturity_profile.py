@@ -73,3 +73,38 @@ def test_sample_seeds_once(tmp_path) -> None:  # noqa: ANN001
     assert sorted(answers["cycle_period"].unique()) == ["2025-09", "2025-12"]
     assert profile.seed_sample_profile(store) is True and profile.seed_sample_profile(store) is False
     assert store.company_profile()["character"] == "seasonal"
+
+
+@pytest.fixture
+def request_as():
+    import flask
+
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    contexts = []
+
+    def _as(username, role):
+        ctx = app.test_request_context("/")
+        ctx.push()
+        flask.session["user"] = {"username": username, "role": role}
+        contexts.append(ctx)
+
+    yield _as
+    for ctx in reversed(contexts):
+        ctx.pop()
+
+
+def test_the_save_callbacks_refuse_other_roles(request_as):
+    """The assessment is the facilitator's (and the administrator's), the profile the administrator's: the save
+    callbacks check the stored role before anything is written."""
+    from dash import no_update
+
+    from callbacks.metrics_maturity import save_maturity
+    from callbacks.profile import STATES, save
+
+    request_as("dana", "demand_planner")
+    msg, saved = save_maturity(1, [2], [{"type": "metrics-maturity-answer", "key": "tools_scenarios"}], 0)
+    assert "dana (Demand planner) may not answer the maturity assessment" in str(msg) and saved is no_update
+    request_as("fay", "facilitator")
+    msg, saved = save(1, *([None] * len(STATES)), 0)
+    assert "fay (Facilitator) may not edit the company profile" in str(msg) and saved is no_update
