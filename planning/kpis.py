@@ -170,6 +170,18 @@ def kpi_working_capital_days(k: KpiInputs) -> float:
     return pk.working_capital_days(wc, k.horizon[:3])
 
 
+def kpi_supply_flexibility(k: KpiInputs) -> float:
+    """Capacity that can be added within the month (overtime, the capacity row's own % or the setting) as a %
+    of regular capacity, weighted by capacity over the first 3 horizon months."""
+    cap = k.data.capacity
+    cap = cap[cap["period"].isin(k.horizon[:3])]
+    total = cap["capacity_units"].sum()
+    if not total:
+        return math.nan
+    pct = cap["overtime_pct"].astype(float).fillna(k.settings.overtime_pct)
+    return float((cap["capacity_units"] * pct).sum() / total)
+
+
 def _from_records(_k: KpiInputs) -> float:
     return math.nan  # services.process_kpis computes these from the cycles' records
 
@@ -191,6 +203,9 @@ REGISTRY: dict[str, KpiDef] = {
                "Annualized COGS / average projected inventory value"),
         KpiDef("days_of_supply", "Days of supply", "days", "band", kpi_days_of_supply,
                "Inventory units after month 1 / average daily demand of months 1–3"),
+        KpiDef("supply_flexibility", "Supply flexibility", "%", "higher", kpi_supply_flexibility,
+               "Capacity that can be added within the month (overtime) / regular capacity, months 1–3; the "
+               "lead time to change capacity is not in the data", headline=False),
         KpiDef("plan_stability", "Plan stability", "%", "lower", _from_records,
                "Mean absolute % change of a family's consensus for the same month between successive approved "
                "plans, the later plan's months 1–3",

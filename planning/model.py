@@ -81,6 +81,7 @@ DEFAULT_TARGETS: dict[str, KpiTarget] = {
     "inventory_turns": KpiTarget(6.0, 12.0),
     "days_of_supply": KpiTarget(30.0, 60.0),
     # the process and operations KPIs (planning.process_kpis)
+    "supply_flexibility": KpiTarget(10.0, None),
     "plan_stability": KpiTarget(None, 10.0),
     "cycle_time": KpiTarget(None, 28.0),
     "decisions_on_time": KpiTarget(90.0, None),

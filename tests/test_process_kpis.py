@@ -106,6 +106,7 @@ def test_gross_margin_vs_plan_and_working_capital_days() -> None:
 def test_registry_has_the_reference_kpis_and_says_what_to_upload() -> None:
     names = kpi_names()
     for name in ("plan_stability", "cycle_time", "decisions_on_time", "actions_on_time", "inventory_accuracy",
+                 "supply_flexibility",
                  "gross_margin_vs_plan", "working_capital_days", "production_attainment", "agenda_time_kept"):
         assert name in names
     assert "inventory_count" in REGISTRY["inventory_accuracy"].needs
@@ -180,3 +181,17 @@ def test_the_optional_tables_are_stored_with_the_upload(tmp_path) -> None:  # no
     assert loaded.production.to_dict("records") == [{"family": "F1", "period": "2024-01", "produced_units": 90.0}]
     assert pk.inventory_accuracy(loaded.inventory_count)["inventory_accuracy"].tolist() == [50.0]
     assert load()[0].production is None
+
+
+def test_supply_flexibility() -> None:
+    from planning.kpis import kpi_supply_flexibility
+
+    cap = pd.DataFrame({"family": ["F", "G", "F", "F"], "period": ["2025-01", "2025-01", "2025-02", "2025-09"],
+                        "capacity_units": [100.0, 300.0, 100.0, 999.0], "resource": "",
+                        "overtime_pct": [20.0, float("nan"), 10.0, 50.0]})
+    k = SimpleNamespace(data=SimpleNamespace(capacity=cap), horizon=["2025-01", "2025-02", "2025-03"],
+                        settings=Settings(overtime_pct=15.0))
+    # (100 × 20 + 300 × 15 (the setting) + 100 × 10) / 500; 2025-09 is beyond month 3
+    assert kpi_supply_flexibility(k) == pytest.approx(7500 / 500)
+    k = SimpleNamespace(data=SimpleNamespace(capacity=cap), horizon=[], settings=Settings())
+    assert math.isnan(kpi_supply_flexibility(k))
