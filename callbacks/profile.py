@@ -115,3 +115,15 @@ def save(n, *values):
         return message(f"Not saved: {exc}", "danger"), no_update
     return message("Profile saved; its scenario weights and targets are now the defaults.", "success"), \
         (saved or 0) + 1
+
+
+@callback(Output("presop-w-source", "children"), Input("app-state", "data"), Input("presop-w-service", "value"))
+def weights_source(_state, _w):
+    """On 4 Pre-S&OP: say when the weights in force come from the company profile."""
+    from services import profile as svc
+
+    try:
+        return svc.weights_note()
+    except Exception:
+        log.exception("profile weights note failed")
+        return ""

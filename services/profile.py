@@ -176,6 +176,22 @@ def save_profile(raw: dict[str, Any], *, by: str) -> dict[str, Any]:
     return clean
 
 
+def weights_note() -> str:
+    """'from your company profile …' when the weights in force are the saved profile's, else ''."""
+    from services.plan_service import get_service
+
+    svc = get_service()
+    stored = svc.store.company_profile()
+    if stored is None:
+        return ""
+    w = weights_from(stored)
+    now = tuple(round(float(x), 4) for x in svc.plan_settings().scenario_weights)
+    if now != w:
+        return ""
+    return (f"Weights from your company profile (service {w[0]:g}, cost {w[1]:g}, feasibility {w[2]:g}); "
+            "change them here to override.")
+
+
 def seed_sample_profile(store) -> bool:
     """The sample company's profile, once (nothing for other data or when a profile exists)."""
     from data.store import SAMPLE_SOURCE

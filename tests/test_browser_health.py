@@ -119,3 +119,4 @@ def test_profile_objectives_set_the_weights_on_pre_sop(new_page, server):
     assert float(page.input_value("#presop-w-service")) == pytest.approx(0.1)
     assert float(page.input_value("#presop-w-cost")) == pytest.approx(0.7)
     assert float(page.input_value("#presop-w-feas")) == pytest.approx(0.2)
+    wait_text(page, "#presop-w-source", "from your company profile")
