@@ -79,7 +79,8 @@ def kpi_trend(name, state):
     points = [] if hist is None or hist.empty else list(zip(hist["cycle_period"].astype(str), hist["value"],
                                                             strict=True))
     cycle = (state or {}).get("cycle")
-    if cycle and kpi.get("value") is not None and cycle not in {p for p, _ in points}:
+    # the current draft's point, not recorded until approved (a process KPI's figure is an earlier cycle's)
+    if cycle and kpi.get("value") is not None and kpi.get("source") != "process" and cycle not in {p for p, _ in points}:
         points.append((f"{cycle}", kpi["value"]))  # the current draft, not recorded until approved
     if not points:
         return charts.empty_figure(f"{label} by cycle", "No KPI has been recorded yet")
