@@ -69,13 +69,13 @@ def history(data: CompanyData | None = None, settings: Settings | None = None) -
     return out.sort_values(["cycle_period", "name"]).reset_index(drop=True)[HISTORY_COLUMNS]
 
 
-def latest_values(hist: pd.DataFrame) -> dict[str, float]:
-    """{name: the newest cycle's figure} of the process KPIs in `hist`."""
+def latest_values(hist: pd.DataFrame) -> dict[str, tuple[float, str]]:
+    """{name: (the newest cycle's figure, that cycle)} of the process KPIs in `hist`."""
     if hist is None or hist.empty:
         return {}
     names = [n for n, d in REGISTRY.items() if d.source == "process"]
     h = hist[hist["name"].isin(names)].sort_values("cycle_period")
-    return {str(n): float(g["value"].iloc[-1]) for n, g in h.groupby("name")}
+    return {str(n): (float(g["value"].iloc[-1]), str(g["cycle_period"].iloc[-1])) for n, g in h.groupby("name")}
 
 
 def with_process_kpis(kpis: dict[str, dict], settings: Settings | None = None,
@@ -92,11 +92,12 @@ def with_process_kpis(kpis: dict[str, dict], settings: Settings | None = None,
         return kpis
     values = latest_values(hist)
     out = dict(kpis)
-    for name, value in values.items():
+    for name, (value, period) in values.items():
         if name not in out:
             continue
         t = settings.targets.get(name, REGISTRY[name].default_target)
-        out[name] = {**out[name], "value": round(value, 6), "status": kpi_status(value, t)}
+        out[name] = {**out[name], "value": round(value, 6), "status": kpi_status(value, t), "cycle": period,
+                     "description": f"{out[name].get('description') or ''} (cycle {period})"}
     return out
 
 
