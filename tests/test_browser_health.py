@@ -120,3 +120,35 @@ def test_profile_objectives_set_the_weights_on_pre_sop(new_page, server):
     assert float(page.input_value("#presop-w-cost")) == pytest.approx(0.7)
     assert float(page.input_value("#presop-w-feas")) == pytest.approx(0.2)
     wait_text(page, "#presop-w-source", "from your company profile")
+
+
+def test_uploaded_counts_production_and_budget_give_their_kpis(new_page, start_app, tmp_path):
+    """The rows that said what to upload show a figure once the tables are uploaded."""
+    from conftest import seed_example_dir, upload_file, write_workbook_from_csv
+    from openpyxl import load_workbook
+
+    path = write_workbook_from_csv(seed_example_dir(), tmp_path / "with-counts.xlsx")
+    wb = load_workbook(path)
+    for name, rows in {
+        "inventory_count": [["item_id", "period", "counted", "recorded"], ["E-100", "2024-12", 100, 101],
+                            ["A-200", "2024-12", 90, 100]],
+        "production": [["family", "period", "produced_units"], ["Electronics", "2024-12", 9000],
+                       ["Appliances", "2024-12", 5000]],
+        "budget": [["family", "period", "revenue", "units"], ["Electronics", "2025-01", 900000, 9000],
+                   ["Appliances", "2025-01", 400000, 5000]],
+    }.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    server = start_app("health-upload")
+    page = new_page(server.url)
+    upload_file(page, path)
+    page.goto("/metrics")
+    row = '#metrics-kpi-table tr[data-key="{}"]'
+    page.wait_for_selector(row.format("inventory_accuracy") + "[data-value]")
+    assert float(page.get_attribute(row.format("inventory_accuracy"), "data-value")) == pytest.approx(50.0)
+    # 9,000 + 5,000 produced against the plan made for 2024-12, 10,507 + 5,153
+    assert float(page.get_attribute(row.format("production_attainment"), "data-value")) == pytest.approx(
+        14000 / 15660 * 100)
+    assert page.get_attribute(row.format("gross_margin_vs_plan"), "data-value") is not None
