@@ -38,13 +38,19 @@ def _uses(p: dict) -> html.Div:
     settings = get_service().plan_settings()
     level = level_of(maturity.view()["overall"])
     months, why = svc.horizon_proposal(p, level)
-    t = {k: settings.targets.get(k) for k in ("plan_attainment", "days_of_supply", "working_capital_days")}
+    keys = ("plan_attainment", "days_of_supply", "working_capital_days")
+    mine = svc.targets_from(p, dict(settings.targets))
     current_w = tuple(round(float(x), 4) for x in settings.scenario_weights)
 
-    def bound(k):
-        x = t.get(k)
-        return "—" if x is None else f"{'' if x.low is None else f'≥ {x.low:g}'}{' ' if x.low and x.high else ''}" \
-                                    f"{'' if x.high is None else f'≤ {x.high:g}'}"
+    def bound(t) -> str:
+        if t is None:
+            return "—"
+        parts = ([f"≥ {t.low:g}"] if t.low is not None else []) + ([f"≤ {t.high:g}"] if t.high is not None else [])
+        return " and ".join(parts) or "none"
+
+    same = all(mine.get(k) == settings.targets.get(k) for k in keys)
+    targets = "; ".join(f"{n} {bound(mine.get(k))}" for k, n in zip(
+        keys, ("plan attainment %", "days of supply", "working capital days"), strict=True))
 
     return html.Ul([
         html.Li([f"Scenario weights from your profile: service {w[0]:.2f}, cost {w[1]:.2f}, feasibility "
@@ -52,8 +58,9 @@ def _uses(p: dict) -> html.Div:
                                           f" (in force now: {current_w[0]:.2f} / {current_w[1]:.2f} / "
                                           f"{current_w[2]:.2f}, changed since)", className="item-meta")],
                 id="profile-weights", **{"data-value": ",".join(f"{x:g}" for x in w)}),
-        html.Li(f"KPI targets from your profile: plan attainment {bound('plan_attainment')} %, days of supply "
-                f"{bound('days_of_supply')}, working capital days {bound('working_capital_days')}"),
+        html.Li([f"KPI targets from your profile: {targets}",
+                 html.Span(" (in force)" if same else " (not in force: saved settings differ)",
+                           className="item-meta")], id="profile-targets"),
         html.Li(f"Horizon proposed: {months} months ({why}); the settings hold {settings.horizon}.",
                 id="profile-horizon"),
         html.Li(f"Forecast candidates for {p.get('character', 'stable').replace('_', '-')} demand: "

@@ -111,8 +111,15 @@ def test_profile_objectives_set_the_weights_on_pre_sop(new_page, server):
     page.click("#profile-save")
     wait_text(page, "#profile-msg", "saved")
     # service 1 + 0 + 0, cost 1 + 3 + 3, feasibility 2: 0.1 / 0.7 / 0.2
+    shot(page, "profile-saved")
     page.wait_for_function("() => { const w = document.querySelector('#profile-weights');"
                            " return w && w.getAttribute('data-value') === '0.1,0.7,0.2'; }")
+
+    wait_text(page, "#profile-targets", "(in force)")
+    with store_of(server) as store:
+        settings = store.get_settings()
+    assert settings.targets["plan_attainment"].low == 95.0  # the service objective's target
+    assert settings.targets["days_of_supply"].high == 45.0  # the inventory objective's target
 
     page.goto("/pre-sop")
     wait_value(page, "#presop-w-service")
