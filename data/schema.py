@@ -31,6 +31,8 @@ class TableSpec:
     wide_value: str | None = None
     wide_ids: tuple[str, ...] = ()
     defaults: dict[str, object] = field(default_factory=dict)
+    # other headings read as a column (e.g. SPEC.md's counted_units for counted)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -122,6 +124,7 @@ INVENTORY_COUNT = TableSpec(  # optional: physical counts against the recorded s
     nonnegative=("counted", "recorded"),
     periods=("period",),
     key=("item_id", "period"),
+    aliases={"counted_units": "counted", "recorded_units": "recorded"},
 )
 
 SETTINGS = TableSpec(  # read by data.settings_sheet: name, value rows of the settings form's fields

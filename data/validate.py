@@ -163,6 +163,7 @@ def prepare(raw: RawTable, spec: TableSpec, out: Collector) -> Prepared | None:
                 out.add(spec.name, None, f"#{j + 1}", "the column has values but no heading.")
             continue
         canonical = re.sub(r"\s+", "_", label.lower())
+        canonical = spec.aliases.get(canonical, canonical)
         if canonical in spec.columns:
             if canonical in known:
                 out.add(spec.name, None, label, "the column appears more than once.")

@@ -195,3 +195,10 @@ def test_supply_flexibility() -> None:
     assert kpi_supply_flexibility(k) == pytest.approx(7500 / 500)
     k = SimpleNamespace(data=SimpleNamespace(capacity=cap), horizon=[], settings=Settings())
     assert math.isnan(kpi_supply_flexibility(k))
+
+
+def test_inventory_count_reads_the_spec_headings_too() -> None:
+    data, issues = load(inventory_count="item_id,period,Counted units,recorded_units\nA1,2024-01,9,10\n")
+    assert data is not None and not issues
+    assert data.inventory_count.to_dict("records") == [{"item_id": "A1", "period": "2024-01", "counted": 9.0,
+                                                        "recorded": 10.0}]
