@@ -32,7 +32,7 @@ from services.dashboard import cycle_inputs
 from services.decisions_needed import decisions_needed
 
 log = logging.getLogger("sop.dashboard")
-DASHBOARD_KPIS = kpi_names()  # planning.kpis.REGISTRY's order
+DASHBOARD_KPIS = kpi_names(headline=True)  # planning.kpis.REGISTRY's order; the process KPIs on /metrics
 # KPI trend charts (ids `dash-trend-<name>`, laid out by pages/dashboard.py)
 TRENDS = [(name, REGISTRY[name].label) for name in kpi_names(history_only=True)]
 # Table type that grows with the window: the theme's size on a laptop, larger on a 1920 px projector.

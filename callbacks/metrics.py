@@ -1,4 +1,5 @@
-"""Metrics callbacks: KPI table against targets, KPI history with target band, maturity levels."""
+"""Metrics callbacks: KPI table against targets, KPI history with target band (the maturity assessment:
+callbacks/metrics_maturity.py)."""
 
 from __future__ import annotations
 
@@ -8,51 +9,44 @@ from dash import Input, Output, State, callback, html
 from callbacks.common import load_plan
 from components import charts, formats
 from components.empty import error_state
-from components.layout import Col, summary_table
-from services import queries
+from components.status import status_badge
+from services import process_kpis, queries
 from planning.kpis import kpi_names, target_text
-
-# Our own short descriptions of the five maturity levels and the next steps from each.
-MATURITY = [
-    (1, "Reactive",
-     "Sales, operations and finance each plan with their own numbers. Shortages and excess stock are found "
-     "when they happen; meetings look back at last month's problems.",
-     "Hold one monthly meeting with sales, operations and finance; agree one demand number per family."),
-    (2, "Rudimentary",
-     "A monthly demand and supply review exists, but the forecast lives in spreadsheets, accuracy is not "
-     "measured and the money is reconciled afterwards, if at all.",
-     "Measure forecast accuracy and bias every month; compare demand with capacity per family before the meeting."),
-    (3, "Standard",
-     "The five steps run every month and end with one approved plan. Accuracy, bias and capacity gaps are "
-     "known before the meeting and the gaps are closed with planned supply options.",
-     "Reconcile the plan in money as well as units, and bring upside and downside scenarios to every meeting."),
-    (4, "Advanced",
-     "Units and money are planned together, scenarios are prepared ahead, decisions and actions are tracked "
-     "to closure and every KPI has a target and an owner.",
-     "Extend the horizon to 18–24 months, tie the plan to the budget and strategy, and manage by exception."),
-    (5, "Best in class",
-     "The S&OP plan is how the company is run: one plan from strategy to the shop floor, exceptions handled "
-     "as they arise, and forecast value added measured so every step earns its keep.",
-     "Keep it there: review the process itself each year and raise the targets as the KPIs improve."),
-]
 
 KPI_ORDER = kpi_names()  # planning.kpis.REGISTRY's order
 
 
 def kpi_table(kpis: dict):
+    """One row per KPI of the registry (`tr[data-key=name]`), `data-value` on the row holding the figure;
+    a KPI without a figure has no `data-value` and says what would give it."""
+    import dash_bootstrap_components as dbc
+
+    head = html.Thead(html.Tr([html.Th("KPI"), html.Th("Value", className="num"), html.Th("Target"),
+                               html.Th("Status"), html.Th("How it is measured")]))
     rows = []
     for name in KPI_ORDER + [k for k in kpis if k not in KPI_ORDER]:
         k = kpis.get(name)
         if not k:
             continue
-        rows.append({"name": name, "label": k.get("label") or name, "value_text": formats.by_unit(k.get("value"),
-                                                                                                     k.get("unit")),
-                     "value": k.get("value"),
-                     "target": target_text(k.get("target_low"), k.get("target_high"), k.get("unit")),
-                     "status": k.get("status"), "description": k.get("description") or ""})
-    cols = [Col("label", "KPI", "text"), Col("value_text", "Value", "text", "num"), Col("target", "Target", "text"),
-            Col("status", "Status", "status"), Col("description", "How it is measured", "text")]
-    return summary_table("metrics-kpi-table", cols, rows, "name")
+        value = k.get("value")
+        attrs = {"data-key": name}
+        if value is not None:
+            attrs["data-value"] = repr(float(value))
+            how = k.get("description") or ""
+        else:
+            how = html.Span([html.Span(k.get("description") or ""), html.Br(),
+                             html.Em(k.get("needs") or "no data yet", className="text-muted")],
+                            className="metrics-kpi-needs")
+        rows.append(html.Tr([
+            html.Td(k.get("label") or name, **{"data-col": "label"}),
+            html.Td(formats.by_unit(value, k.get("unit")), className="num",
+                    **{"data-col": "value_text", "data-value": attrs.get("data-value", "")}),
+            html.Td(target_text(k.get("target_low"), k.get("target_high"), k.get("unit")), **{"data-col": "target"}),
+            html.Td(status_badge(k.get("status")), **{"data-col": "status", "data-value": k.get("status") or ""}),
+            html.Td(how, className="small", **{"data-col": "description"}),
+        ], **attrs))
+    table = dbc.Table([head, html.Tbody(rows)], id="metrics-kpi-table", className="sop-table", hover=True, size="sm")
+    return html.Div(table, className="table-responsive")
 
 
 @callback(
@@ -66,7 +60,7 @@ def render_metrics(_state, chosen):
     loaded = load_plan()
     if loaded.result is None:
         return error_state(loaded.error or ""), [], None
-    kpis = loaded.result.kpis
+    kpis = process_kpis.with_process_kpis(loaded.result.kpis)
     options = [{"label": kpis[n].get("label") or n, "value": n} for n in KPI_ORDER if n in kpis]
     value = chosen if chosen in kpis else (options[0]["value"] if options else None)
     return kpi_table(kpis), options, value
@@ -77,15 +71,16 @@ def kpi_trend(name, state):
     if not name:
         return charts.empty_figure("KPI history", "Choose a KPI")
     loaded = load_plan()
-    kpi = (loaded.result.kpis.get(name) if loaded.result is not None else None) or {}
+    kpi = (process_kpis.with_process_kpis(loaded.result.kpis).get(name) if loaded.result is not None else None) or {}
     label = kpi.get("label") or name
     unit = kpi.get("unit") or ""
-    hist = queries.kpi_history()
+    hist = process_kpis.combined_history(queries.kpi_history())
     hist = hist[hist["name"] == name] if len(hist) else hist
     points = [] if hist is None or hist.empty else list(zip(hist["cycle_period"].astype(str), hist["value"],
                                                             strict=True))
     cycle = (state or {}).get("cycle")
-    if cycle and kpi.get("value") is not None and cycle not in {p for p, _ in points}:
+    # the current draft's point, not recorded until approved (a process KPI's figure is an earlier cycle's)
+    if cycle and kpi.get("value") is not None and kpi.get("source") != "process" and cycle not in {p for p, _ in points}:
         points.append((f"{cycle}", kpi["value"]))  # the current draft, not recorded until approved
     if not points:
         return charts.empty_figure(f"{label} by cycle", "No KPI has been recorded yet")
@@ -110,20 +105,3 @@ def render_lag(_state):
     from callbacks.data_lag import lag_views
 
     return lag_views("metrics")
-
-
-@callback(Output("metrics-maturity", "children"), Input("metrics-maturity-level", "value"))
-def maturity(level):
-    cards = []
-    for n, name, text, _next in MATURITY:
-        cards.append(html.Div(html.Div([
-            html.Div([html.Span(str(n), className="maturity-num me-2"), html.Strong(name)]),
-            html.Div(text, className="small mt-1"),
-        ], className=f"maturity-level{' current' if n == level else ''}", id=f"metrics-maturity-{n}"),
-            className="col"))
-    steps = next((s for n, _, _, s in MATURITY if n == level), "")
-    return html.Div([
-        html.Div(cards, className="row row-cols-1 row-cols-md-5 g-2"),
-        html.Div([html.Strong(f"Next steps from level {level}: "), steps], className="mt-3",
-                 id="metrics-next-steps"),
-    ])

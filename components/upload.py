@@ -17,8 +17,9 @@ def upload_box(id: str, hint: str | None = None) -> dcc.Upload:
                 html.Div([html.Strong("Drop a workbook or CSV files here"), " or ",
                           html.Span("browse", className="upload-link")]),
                 html.Div(
-                    hint or "One .xlsx with sheets items, history, capacity (forecast, adjustments, budget "
-                    "optional), or the same tables as .csv files. A file with any error changes nothing.",
+                    hint or "One .xlsx with sheets items, history, capacity (forecast, adjustments, budget, "
+                    "production, inventory_count optional), or the same tables as .csv files. A file with any "
+                    "error changes nothing.",
                     className="upload-hint",
                 ),
             ],

@@ -327,6 +327,10 @@ def write_workbook(data: CompanyData, path_or_buffer: str | os.PathLike | IO[byt
         "adjustments": adjustments[[c for c in ADJUSTMENT_COLUMNS if c != "seq"]],
         "budget": data.budget if data.budget is not None else pd.DataFrame(columns=TABLES["budget"].columns),
     }
+    for optional in ("production", "inventory_count"):  # written only when uploaded
+        frame = getattr(data, optional, None)
+        if frame is not None and len(frame):
+            frames[optional] = frame
     wb = openpyxl.Workbook(write_only=True)
     for name, frame in frames.items():
         ws = wb.create_sheet(name)

@@ -31,6 +31,8 @@ class TableSpec:
     wide_value: str | None = None
     wide_ids: tuple[str, ...] = ()
     defaults: dict[str, object] = field(default_factory=dict)
+    # other headings read as a column (e.g. SPEC.md's counted_units for counted)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -107,6 +109,23 @@ BUDGET = TableSpec(
     key=("family", "period"),
     defaults={"units": np.nan},
 )
+PRODUCTION = TableSpec(  # optional: units really produced, for production attainment
+    "production",
+    required=("family", "period", "produced_units"),
+    numeric=("produced_units",),
+    nonnegative=("produced_units",),
+    periods=("period",),
+    key=("family", "period"),
+)
+INVENTORY_COUNT = TableSpec(  # optional: physical counts against the recorded stock, for inventory accuracy
+    "inventory_count",
+    required=("item_id", "period", "counted", "recorded"),
+    numeric=("counted", "recorded"),
+    nonnegative=("counted", "recorded"),
+    periods=("period",),
+    key=("item_id", "period"),
+    aliases={"counted_units": "counted", "recorded_units": "recorded"},
+)
 
 SETTINGS = TableSpec(  # read by data.settings_sheet: name, value rows of the settings form's fields
     "settings",
@@ -116,7 +135,8 @@ SETTINGS = TableSpec(  # read by data.settings_sheet: name, value rows of the se
 )
 
 TABLES: dict[str, TableSpec] = {
-    s.name: s for s in (ITEMS, HISTORY, CAPACITY, FORECAST, ADJUSTMENTS, BUDGET, SETTINGS)
+    s.name: s for s in (ITEMS, HISTORY, CAPACITY, FORECAST, ADJUSTMENTS, BUDGET, PRODUCTION, INVENTORY_COUNT,
+                        SETTINGS)
 }
 TABLE_ORDER = list(TABLES)
 

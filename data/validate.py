@@ -32,6 +32,8 @@ from data.schema import (
 from planning.model import (
     ADJUSTMENT_COLUMNS,
     BUDGET_COLUMNS,
+    INVENTORY_COUNT_COLUMNS,
+    PRODUCTION_COLUMNS,
     CAPACITY_COLUMNS,
     FORECAST_COLUMNS,
     HISTORY_COLUMNS,
@@ -47,12 +49,16 @@ OUTPUT_COLUMNS = {
     "forecast": FORECAST_COLUMNS,
     "adjustments": ADJUSTMENT_COLUMNS,
     "budget": BUDGET_COLUMNS,
+    "production": PRODUCTION_COLUMNS,
+    "inventory_count": INVENTORY_COUNT_COLUMNS,
 }
 SORT_KEYS = {
     "history": ["item_id", "period"],
     "capacity": ["family", "resource", "period"],
     "forecast": ["item_id", "period"],
     "budget": ["family", "period"],
+    "production": ["family", "period"],
+    "inventory_count": ["item_id", "period"],
 }
 MAX_VALUE = 1e12  # units or money beyond this are a typing or export error, not a plan
 MIN_PRICE = 1e-6  # a unit price below this (or a non-zero unit cost below it) is an error, not a price
@@ -185,6 +191,7 @@ def prepare(raw: RawTable, spec: TableSpec, out: Collector) -> Prepared | None:
                 out.add(spec.name, None, f"#{j + 1}", "the column has values but no heading.")
             continue
         canonical = re.sub(r"\s+", "_", label.lower())
+        canonical = spec.aliases.get(canonical, canonical)
         if canonical in spec.columns:
             if canonical in known:
                 out.add(spec.name, None, label, "the column appears more than once.")
@@ -466,7 +473,7 @@ def _check_references(preps: dict[str, Prepared], out: Collector, horizon_len: i
     cap_families = set(_col(capacity, "family").dropna())
 
     # item references
-    for prep in (history, forecast):
+    for prep in (history, forecast, preps.get("inventory_count")):
         if prep is not None and items is not None and "item_id" in prep.values and "item_id" in items.values:
             ids = prep.values["item_id"]
             unknown = ids.notna() & ~ids.isin(item_ids)
@@ -505,7 +512,7 @@ def _check_references(preps: dict[str, Prepared], out: Collector, horizon_len: i
             no_fc = ids.notna() & ~ids.isin(set(forecast.values["item_id"].dropna()))
             out.cells(items, no_fc, "item_id", "item " + quoted(ids) + " has no rows in forecast.", "warning")
 
-    for prep in (capacity, budget):
+    for prep in (capacity, budget, preps.get("production")):
         if prep is not None and items is not None and "family" in prep.values and "family" in items.values:
             fam = prep.values["family"]
             stray = fam.notna() & ~fam.isin(families) & ~fam.duplicated()
@@ -629,4 +636,6 @@ def _assemble(preps: dict[str, Prepared]) -> CompanyData:
         forecast=frames["forecast"],
         adjustments=adjustments,
         budget=frames["budget"],
+        production=frames["production"],
+        inventory_count=frames["inventory_count"],
     )

@@ -31,12 +31,26 @@ def layout(**_query):
             ], subtitle="What the KPIs are judged against and what the supply plan weighs; administrators "
                         "change them"),
             panel("S&OP maturity", [
-                html.Div("Where is the process today? Choose the level that fits best; the next steps to the "
-                         "level above are shown below.", className="panel-sub"),
-                dcc.RadioItems(id="metrics-maturity-level", value=3, inline=True, inputClassName="me-1",
-                               labelClassName="me-3 fw-bold",
-                               options=[{"label": f" Level {n}", "value": n} for n in range(1, 6)]),
-                html.Div(id="metrics-maturity", className="mt-3"),
-            ]),
+                html.Div(id="metrics-maturity", className="mb-2"),
+                dcc.Link("The company profile (the initial assessment) →", href="/profile", className="small"),
+                html.Div([
+                    html.Div(dcc.Graph(id="metrics-maturity-radar", config={"displaylogo": False}),
+                             className="col-lg-6"),
+                    html.Div([html.Div(id="metrics-next-steps", className="mb-3"),
+                              html.Div(id="metrics-maturity-progress")], className="col-lg-6"),
+                ], className="row g-3"),
+                html.Details([
+                    html.Summary("Answer the assessment for this cycle", className="fw-bold"),
+                    html.Div("For each statement: is it true of the process today? Where the product has the "
+                             "evidence it proposes an answer and says why; confirm it or choose another.",
+                             className="panel-sub mt-2"),
+                    html.Div(id="metrics-maturity-form"),
+                    html.Button("Save the assessment", id="metrics-maturity-save", n_clicks=0,
+                                className="btn btn-primary mt-2"),
+                    html.Div(id="metrics-maturity-msg", className="mt-2"),
+                ], id="metrics-maturity-details", open=True, className="mt-3"),
+                dcc.Store(id="metrics-maturity-saved", data=0),
+            ], subtitle="Five levels from reactive to best in class, assessed each cycle per dimension; "
+                        "facilitators and administrators answer"),
         ]
     )

@@ -85,6 +85,7 @@ def scenarios_section() -> html.Div:
                                     className="mt-3")], md=2),
             ], className="mb-2 g-2"),
             html.Div(id="presop-w-msg"),
+            html.Div(id="presop-w-source", className="item-meta mb-1"),
             dcc.Loading(html.Div(id="presop-recommendation-box"), type="dot"),
             html.Div(id="presop-compare"),
             html.Div([

@@ -18,7 +18,9 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
+from planning import process_kpis as pk
 from planning.accuracy import family_totals
+from planning.finance import budget_comparison, family_unit_cost, working_capital
 from planning.measures import measures
 from planning.model import DEFAULT_TARGETS, CompanyData, KpiTarget, Settings
 
@@ -45,6 +47,13 @@ class KpiDef:
     compute: Callable[[KpiInputs], float]
     description: str
     from_history: bool = False  # depends on history only (cached per dataset), not on the plan
+    # what would give the figure when it cannot be computed ('' = it always can be, given a plan)
+    needs: str = ""
+    # 'plan': computed here from the plan; 'process': from the stored records of the cycles
+    # (services.process_kpis fills them in; here they are missing)
+    source: str = "plan"
+    # one of the dashboard's headline cards (the process and operations KPIs live on /metrics)
+    headline: bool = True
 
     @property
     def default_target(self) -> KpiTarget:
@@ -125,6 +134,58 @@ def kpi_days_of_supply(k: KpiInputs) -> float:
     return float(inv / daily) if daily > 0 else math.nan
 
 
+def _item_family(k: KpiInputs) -> pd.Series:
+    return k.data.items.drop_duplicates("item_id").set_index("item_id")["family"]
+
+
+def kpi_inventory_accuracy(k: KpiInputs) -> float:
+    """Share of counted items within the tolerance, in the latest count period of the uploaded counts."""
+    acc = pk.inventory_accuracy(k.data.inventory_count, k.settings.inventory_tolerance_pct)
+    return float(acc["inventory_accuracy"].iloc[-1]) if len(acc) else math.nan
+
+
+def kpi_production_attainment(k: KpiInputs) -> float:
+    """Σ produced / Σ planned units over the last 3 months with both."""
+    att = pk.production_attainment(k.data.production, k.data.history, _item_family(k))
+    att = att.tail(3)
+    planned = att["planned_units"].sum() if len(att) else 0.0
+    return float(att["produced_units"].sum() * 100.0 / planned) if planned else math.nan
+
+
+def kpi_gross_margin_vs_plan(k: KpiInputs) -> float:
+    """Plan gross margin % − budget gross margin % over the budgeted horizon months."""
+    if k.data.budget is None or k.data.budget.empty or k.financials.empty:
+        return math.nan
+    no_demand = pd.DataFrame({"item_id": pd.Series(dtype=object), "family": pd.Series(dtype=object),
+                              "consensus": pd.Series(dtype=float)})  # plain mean of the items' unit costs
+    comp = budget_comparison(k.financials, k.supply_plan, k.data.budget, family_unit_cost(no_demand, k.data.items))
+    return pk.gross_margin_vs_plan(comp)
+
+
+def kpi_working_capital_days(k: KpiInputs) -> float:
+    """Days of inventory (inventory value / daily COGS), the mean of the first 3 horizon months."""
+    if k.financials.empty or k.supply_plan.empty:
+        return math.nan
+    wc = working_capital(k.financials, k.supply_plan, k.settings.days_per_month)
+    return pk.working_capital_days(wc, k.horizon[:3])
+
+
+def kpi_supply_flexibility(k: KpiInputs) -> float:
+    """Capacity that can be added within the month (overtime, the capacity row's own % or the setting) as a %
+    of regular capacity, weighted by capacity over the first 3 horizon months."""
+    cap = k.data.capacity
+    cap = cap[cap["period"].isin(k.horizon[:3])]
+    total = cap["capacity_units"].sum()
+    if not total:
+        return math.nan
+    pct = cap["overtime_pct"].astype(float).fillna(k.settings.overtime_pct)
+    return float((cap["capacity_units"] * pct).sum() / total)
+
+
+def _from_records(_k: KpiInputs) -> float:
+    return math.nan  # services.process_kpis computes these from the cycles' records
+
+
 REGISTRY: dict[str, KpiDef] = {
     d.name: d
     for d in [
@@ -142,14 +203,49 @@ REGISTRY: dict[str, KpiDef] = {
                "Annualized COGS / average projected inventory value"),
         KpiDef("days_of_supply", "Days of supply", "days", "band", kpi_days_of_supply,
                "Inventory units after month 1 / average daily demand of months 1–3"),
+        KpiDef("supply_flexibility", "Supply flexibility", "%", "higher", kpi_supply_flexibility,
+               "Capacity that can be added within the month (overtime) / regular capacity, months 1–3; the "
+               "lead time to change capacity is not in the data", headline=False),
+        KpiDef("plan_stability", "Plan stability", "%", "lower", _from_records,
+               "Mean absolute % change of a family's consensus for the same month between successive approved "
+               "plans, the later plan's months 1–3",
+               needs="approve plans in two successive cycles to measure plan stability", source="process", headline=False),
+        KpiDef("cycle_time", "Cycle time", "days", "lower", _from_records,
+               "Days from the start of the cycle's data gathering to the first approval of its plan",
+               needs="approve a cycle's plan to measure its cycle time", source="process", headline=False),
+        KpiDef("decisions_on_time", "Decisions made on time", "%", "higher", _from_records,
+               "Decisions taken by their due date / decisions due (dropped ones left out)",
+               needs="record decisions in the meeting to measure them", source="process", headline=False),
+        KpiDef("actions_on_time", "Action items done on time", "%", "higher", _from_records,
+               "Action items done by their due date / all action items of the cycle",
+               needs="record action items in the meeting to measure them", source="process", headline=False),
+        KpiDef("agenda_time_kept", "Agenda time kept", "%", "higher", _from_records,
+               "Planned agenda minutes / the larger of actual and planned minutes, over the timed items",
+               needs="time the meeting's agenda items to measure the time kept", source="process", headline=False),
+        KpiDef("inventory_accuracy", "Inventory accuracy", "%", "higher", kpi_inventory_accuracy,
+               "Counted items whose count is within the tolerance of the recorded quantity, latest count",
+               needs="upload an inventory_count table (item_id, period, counted, recorded) to measure "
+                     "inventory accuracy", headline=False),
+        KpiDef("production_attainment", "Production attainment", "%", "band", kpi_production_attainment,
+               "Units produced / units planned for the same family-months, last 3 months",
+               needs="upload a production table (family, period, produced_units) to measure production "
+                     "attainment", headline=False),
+        KpiDef("gross_margin_vs_plan", "Gross margin vs budget", "%", "higher", kpi_gross_margin_vs_plan,
+               "Plan gross margin % − budget gross margin % (points), budgeted horizon months",
+               needs="upload a budget table (family, period, revenue, units) to compare gross margin with it",
+               headline=False),
+        KpiDef("working_capital_days", "Working capital days", "days", "lower", kpi_working_capital_days,
+               "Inventory value / daily COGS, mean of horizon months 1–3", headline=False),
     ]
 }
 
 
-def kpi_names(*, history_only: bool = False) -> list[str]:
+def kpi_names(*, history_only: bool = False, headline: bool = False) -> list[str]:
     """The KPI names in the one order every page, table and file lists them (REGISTRY's order);
-    `history_only`: just those that depend on history only (the ones with a history trend)."""
-    return [name for name, d in REGISTRY.items() if d.from_history or not history_only]
+    `history_only`: just those that depend on history only (the ones with a history trend); `headline`: just
+    the dashboard's headline cards."""
+    return [name for name, d in REGISTRY.items()
+            if (d.from_history or not history_only) and (d.headline or not headline)]
 
 
 def _missing(v: object) -> bool:
@@ -250,5 +346,7 @@ def compute_kpis(inputs: KpiInputs, known: dict[str, float] | None = None) -> di
             "direction": d.direction,
             "status": kpi_status(value, t),
             "description": d.description,
+            "needs": d.needs,
+            "source": d.source,
         }
     return out

@@ -16,6 +16,8 @@ adjustments  seq:int (file / entry order, 0-based), level:'family'|'item', key:s
              period:str, type:'percentage'|'additive'|'absolute', value:float,
              reason:str, owner:str, created_at: pandas Timestamp (NaT allowed)
 budget       family:str, period:str, revenue:float, units:float (NaN allowed) (None = no budget)
+production   family:str, period:str, produced_units:float (optional; None = not uploaded)
+inventory_count item_id:str, period:str, counted:float, recorded:float (optional; None = not uploaded)
 settings     {Settings field: value} from the optional settings sheet (empty = none)
 """
 
@@ -31,6 +33,8 @@ CAPACITY_COLUMNS = ["family", "period", "capacity_units", "resource", "overtime_
 FORECAST_COLUMNS = ["item_id", "period", "forecast_units", "lo80", "hi80"]
 ADJUSTMENT_COLUMNS = ["seq", "level", "key", "period", "type", "value", "reason", "owner", "created_at"]
 BUDGET_COLUMNS = ["family", "period", "revenue", "units"]
+PRODUCTION_COLUMNS = ["family", "period", "produced_units"]
+INVENTORY_COUNT_COLUMNS = ["item_id", "period", "counted", "recorded"]
 
 
 def empty_adjustments() -> pd.DataFrame:
@@ -50,6 +54,8 @@ class CompanyData:
     forecast: pd.DataFrame | None = None
     adjustments: pd.DataFrame = field(default_factory=empty_adjustments)
     budget: pd.DataFrame | None = None
+    production: pd.DataFrame | None = None  # PRODUCTION_COLUMNS: units really produced per family and month
+    inventory_count: pd.DataFrame | None = None  # INVENTORY_COUNT_COLUMNS: counted vs recorded per item
     # the company's own settings from its optional `settings` sheet (typed overrides of `Settings`
     # fields; see data/settings_sheet.py); empty when the data has none
     settings: dict = field(default_factory=dict)
@@ -74,6 +80,17 @@ DEFAULT_TARGETS: dict[str, KpiTarget] = {
     "capacity_utilization": KpiTarget(80.0, 90.0),
     "inventory_turns": KpiTarget(6.0, 12.0),
     "days_of_supply": KpiTarget(30.0, 60.0),
+    # the process and operations KPIs (planning.process_kpis)
+    "supply_flexibility": KpiTarget(10.0, None),
+    "plan_stability": KpiTarget(None, 10.0),
+    "cycle_time": KpiTarget(None, 28.0),
+    "decisions_on_time": KpiTarget(90.0, None),
+    "actions_on_time": KpiTarget(80.0, None),
+    "agenda_time_kept": KpiTarget(90.0, None),
+    "inventory_accuracy": KpiTarget(95.0, None),
+    "production_attainment": KpiTarget(95.0, 105.0),
+    "gross_margin_vs_plan": KpiTarget(-1.0, None),
+    "working_capital_days": KpiTarget(None, 60.0),
 }
 
 
@@ -98,6 +115,8 @@ class Settings:
     # scenarios
     scenario_pct: float = 15.0
     scenario_weights: tuple[float, float, float] = (0.4, 0.3, 0.3)
+    # inventory accuracy: a count within this % of the recorded quantity is accurate
+    inventory_tolerance_pct: float = 2.0
     targets: dict[str, KpiTarget] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
 
     @property

@@ -83,13 +83,19 @@ def build(cycle: str | None = None) -> Minutes:
 
 
 def _from_plan(m: Minutes, plan) -> None:
+    from services.process_kpis import with_process_kpis
+
+    kpis = with_process_kpis(plan.kpis)  # the process KPIs from the cycles' records
     for name in kpi_names():
-        k = plan.kpis.get(name)
+        k = kpis.get(name)
         if k is None:
             continue
         spec = REGISTRY[name]
+        target = target_text(k.get("target_low"), k.get("target_high"), spec.unit)
+        if k.get("value") is None and spec.needs:  # say what would give the figure instead of a blank
+            target = f"{target}; {spec.needs}"
         m.kpis.append({"name": spec.label, "value": k.get("value"), "unit": spec.unit, "status": k.get("status"),
-                       "target": target_text(k.get("target_low"), k.get("target_high"), spec.unit)})
+                       "target": target})
     c = plan.consensus
     m.family_plan = c.pivot_table(index="family", columns="period", values="consensus", aggfunc="sum")
     fp = plan.family_plan.merge(plan.supply_plan[["family", "period", "overtime", "outsource", "lost_sales", "cost"]],

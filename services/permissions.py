@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # every role owns a step of the cycle; services.cycle.tick_item checks the step's owners
     "tick_checklist": frozenset({"executive", "demand_planner", "supply_planner", "facilitator", "admin"}),
     "manage_users": frozenset({"admin"}),
+    # the process health: the maturity assessment is the facilitator's; the company profile the administrator's
+    "assess": frozenset({"facilitator", "admin"}),
+    "profile": frozenset({"admin"}),
 }
 # Roles that may undo or redo changes other people made (everyone may undo their own).
 UNDO_OTHERS = frozenset({"admin"})
@@ -51,6 +54,8 @@ ACTION_LABELS = {
     "close_cycle": "close the cycle", "upload_actuals": "upload the month's actuals",
     "tick_checklist": "tick the cycle checklist",
     "manage_users": "manage users",
+    "assess": "answer the maturity assessment",
+    "profile": "edit the company profile",
 }
 
 

@@ -603,6 +603,18 @@ def _seed_sample_checklists(store: Store) -> None:
         logging.getLogger("sop.plan_service").exception("the sample company's past checklists could not be seeded")
 
 
+def _seed_sample_health(store: Store) -> None:
+    """The sample company's two past maturity assessments and its company profile (once; a demo nicety)."""
+    from services.maturity import seed_sample_assessments
+    from services.profile import seed_sample_profile
+
+    try:
+        seed_sample_assessments(store)
+        seed_sample_profile(store)
+    except Exception:
+        logging.getLogger("sop.plan_service").exception("the sample company's assessments could not be seeded")
+
+
 def get_service() -> PlanService:
     """The process's PlanService: tables created, sample company seeded on a first start, an admin
     user ('admin', password SOP_ADMIN_PASSWORD or 'admin') created when there is none. Does not
@@ -615,6 +627,7 @@ def get_service() -> PlanService:
             store.ensure_admin(os.environ.get("SOP_ADMIN_PASSWORD") or "admin")
             ensure_demo_users(store)
             _seed_sample_checklists(store)
+            _seed_sample_health(store)
             _service = PlanService(store)
         return _service
 

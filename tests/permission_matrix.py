@@ -36,6 +36,8 @@ ALLOWED: dict[str, set[str]] = {
     "tick_checklist": {"executive", "demand_planner", "supply_planner", "facilitator", "admin"},
     "close_cycle": {"facilitator", "admin"},
     "upload_actuals": {"demand_planner", "facilitator", "admin"},
+    "assess": {"facilitator", "admin"},
+    "profile": {"admin"},
 }
 
 # module.function → the actions it checks (a callback that checks one of several, by what it changes,
@@ -59,6 +61,8 @@ WRITING_CALLBACKS: dict[str, tuple[str, ...]] = {
     "callbacks.meeting.set_status": ("decide",),
     "callbacks.meeting.timer_command": ("meeting",),
     "callbacks.meeting_deck.approve_from_deck": ("approve",),
+    "callbacks.metrics_maturity.save_maturity": ("assess",),
+    "callbacks.profile.save": ("profile",),
     "callbacks.meeting.add_decision": ("decide",),
     "callbacks.meeting.approve": ("approve",),
     "callbacks.plan_workbook.on_accept": ("demand_edit", "capacity_edit"),
@@ -153,6 +157,8 @@ def calls(action_of_workbook: str = "demand") -> dict[str, dict]:
         "callbacks.meeting.set_status": {"args": (1, None, 1, "done", None, None), "trigger": "meeting-action-setstatus"},
         "callbacks.meeting.timer_command": {"args": (1, None, None, None, None), "trigger": "meeting-start"},
         "callbacks.meeting_deck.approve_from_deck": {"args": (1,)},
+        "callbacks.metrics_maturity.save_maturity": {"args": (1, [], [], None)},
+        "callbacks.profile.save": {"args": (1, *([None] * 40))},
         "callbacks.meeting.approve": {"args": (1,)},
         "callbacks.plan_workbook.on_accept": {"args": ("token",),
                                               "patch": ("previews", lambda: _OnePreview(action_of_workbook))},

@@ -183,7 +183,7 @@ def test_excel_dates_numbers_and_wide_headers() -> None:
     )
     data, issues = load_company({"book.xlsx": book}, horizon=3)
     assert [str(i) for i in issues] == [
-        "Notes: unknown sheet (expected one of: items, history, capacity, forecast, adjustments, budget, settings); "
+        "Notes: unknown sheet (expected one of: items, history, capacity, forecast, adjustments, budget, production, inventory_count, settings); "
         "it was not read."
     ]
     assert issues[0].severity == "warning"

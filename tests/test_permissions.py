@@ -52,7 +52,9 @@ WRITES = {"apply_edits", "apply_capacity_edits", "undo", "redo", "upload_files",
           # named scenarios (services.scenario_plans)
           "create", "change", "promote", "save_weights",
           # users (services.users)
-          "add_user", "set_disabled", "reset_password", "change_role"}
+          "add_user", "set_disabled", "reset_password", "change_role",
+          # process health
+          "save_assessment", "save_profile"}
 GENERIC = {"add", "update", "delete"}  # writes only on the assumptions service (not on a cache of previews)
 
 

@@ -18,6 +18,7 @@ from data.store.cycle import CycleMixin
 from data.store.datasets import DatasetsMixin
 from data.store.engine import _now
 from data.store.forecasts import ForecastsMixin
+from data.store.maturity import MaturityMixin
 from data.store.meeting import MeetingMixin
 from data.store.rollover import RolloverMixin
 from data.store.scenarios import ScenariosMixin
@@ -29,7 +30,7 @@ from data.store.versions import VersionsMixin
 
 
 class Store(ScenariosMixin, DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixin, ForecastsMixin, MeetingMixin,
-            MeetingLiveMixin, UsersMixin, RolloverMixin, CycleMixin, AccountsMixin):
+            MeetingLiveMixin, UsersMixin, RolloverMixin, CycleMixin, AccountsMixin, MaturityMixin):
     """All reads and writes of the product's data. Each public write is one transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:

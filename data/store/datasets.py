@@ -32,8 +32,10 @@ from data.store.tables import (
     datasets,
     forecast_runs,
     history,
+    inventory_count,
     items,
     plan_snapshots,
+    production,
     plan_versions,
     settings_history,
     settings_table,
@@ -44,7 +46,9 @@ from planning.model import (
     CAPACITY_COLUMNS,
     FORECAST_COLUMNS,
     HISTORY_COLUMNS,
+    INVENTORY_COUNT_COLUMNS,
     ITEM_COLUMNS,
+    PRODUCTION_COLUMNS,
     CompanyData,
     Settings,
     empty_adjustments,
@@ -100,6 +104,10 @@ class DatasetsMixin:
         pkg._bulk(conn, capacity, data.capacity, CAPACITY_COLUMNS, dataset_id=dataset_id)
         if data.budget is not None:
             pkg._bulk(conn, budget, data.budget, BUDGET_COLUMNS, dataset_id=dataset_id)
+        if getattr(data, "production", None) is not None and len(data.production):
+            pkg._bulk(conn, production, data.production, PRODUCTION_COLUMNS, dataset_id=dataset_id)
+        if getattr(data, "inventory_count", None) is not None and len(data.inventory_count):
+            pkg._bulk(conn, inventory_count, data.inventory_count, INVENTORY_COUNT_COLUMNS, dataset_id=dataset_id)
 
         if past_cycles is not None:
             self._store_past_cycles(conn, past_cycles, dataset_id, now)
@@ -329,19 +337,28 @@ class DatasetsMixin:
             bu = _frame(conn.execute(select(*[budget.c[c] for c in BUDGET_COLUMNS])
                                      .where(budget.c.dataset_id == dataset_id)
                                      .order_by(budget.c.family, budget.c.period)))
+            pr = _frame(conn.execute(select(*[production.c[c] for c in PRODUCTION_COLUMNS])
+                                     .where(production.c.dataset_id == dataset_id)
+                                     .order_by(production.c.family, production.c.period)))
+            ic = _frame(conn.execute(select(*[inventory_count.c[c] for c in INVENTORY_COUNT_COLUMNS])
+                                     .where(inventory_count.c.dataset_id == dataset_id)
+                                     .order_by(inventory_count.c.item_id, inventory_count.c.period)))
             fc = self._latest_forecast(conn, cycle_id) if run_id == "latest" else (
                 None if run_id is None else self._run_forecast(conn, int(run_id)))
         it = _text(_float(it, ["unit_price", "unit_cost", "opening_inventory", "safety_days"]),
                    ["item_id", "family", "description"])
         hi = _text(_float(hi, ["actual_units", "forecast_units"]), ["item_id", "period"])
         bu = _text(_float(bu, ["revenue", "units"]), ["family", "period"]) if len(bu) else None
+        pr = _text(_float(pr, ["produced_units"]), ["family", "period"]) if len(pr) else None
+        ic = _text(_float(ic, ["counted", "recorded"]), ["item_id", "period"]) if len(ic) else None
         forecast = None
         if fc is not None:
             # the chosen model per series travels with a computed run (an uploaded one has none)
             cols = FORECAST_COLUMNS + (["model"] if (fc["model"] != "upload").any() else [])
             forecast = fc.rename(columns={"forecast": "forecast_units"})[cols].reset_index(drop=True)
         return CompanyData(items=it[ITEM_COLUMNS], history=hi[HISTORY_COLUMNS], capacity=ca[CAPACITY_COLUMNS],
-                           forecast=forecast, adjustments=empty_adjustments(), budget=bu)
+                           forecast=forecast, adjustments=empty_adjustments(), budget=bu, production=pr,
+                           inventory_count=ic)
 
     def load_changes(self, version_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The active adjustments (engine layout, seq renumbered 0..n-1) and capacity changes of a

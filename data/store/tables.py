@@ -450,3 +450,42 @@ scenario_meta = Table(
     Column("promoted_by", String(ID)),
     Column("promoted_to", Integer),
 )
+# Optional operational uploads beside the company data (data.schema PRODUCTION, INVENTORY_COUNT).
+production = Table(
+    "production",
+    metadata,
+    Column("dataset_id", Integer, _fk("datasets.id"), primary_key=True),
+    Column("family", String(ID), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("produced_units", Float, nullable=False),
+)
+inventory_count = Table(
+    "inventory_count",
+    metadata,
+    Column("dataset_id", Integer, _fk("datasets.id"), primary_key=True),
+    Column("item_id", String(ID), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("counted", Float, nullable=False),
+    Column("recorded", Float, nullable=False),
+)
+# The S&OP maturity assessment: one answer (level of agreement 0..4, or NULL = not answered) per statement
+# and cycle, with the evidence-based proposal the person confirmed or overrode.
+maturity_answers = Table(
+    "maturity_answers",
+    metadata,
+    Column("cycle_id", Integer, _fk("cycles.id"), primary_key=True),
+    Column("statement", String(50), primary_key=True),
+    Column("answer", Integer),
+    Column("proposed", Integer),
+    Column("answered_at", DateTime, nullable=False),
+    Column("answered_by", String(ID), nullable=False),
+)
+# The company profile (the initial assessment): the newest row is the profile, older rows its history.
+company_profile = Table(
+    "company_profile",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("profile_json", Text, nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    Column("saved_by", String(ID), nullable=False),
+)

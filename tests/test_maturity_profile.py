@@ -1,0 +1,110 @@
+"""The maturity scores and next steps (planning.maturity) hand-worked; the company profile validated, its
+weights, targets and horizon proposal; the sample company's seeds written once."""
+
+from __future__ import annotations
+
+import pytest
+
+from planning import maturity as mm
+from planning.model import DEFAULT_TARGETS
+from services import profile
+
+
+def test_scores_count_a_level_only_on_the_level_below() -> None:
+    assert mm.dimension_scores({}) == {d.key: 1.0 for d in mm.DIMENSIONS}
+    # process: L2 yes (1), L3 both partly (0.5), L4 yes (1) → 1 + 1 + 0.5 + 1, L5 no → 3.5
+    a = {"process_monthly": 2, "process_cadence": 1, "process_horizon": 1, "process_ibp": 2}
+    assert mm.dimension_scores(a)["process"] == pytest.approx(3.5)
+    # L3 below half: L4 does not count → 1 + 1 + 0.25
+    a = {"process_monthly": 2, "process_cadence": 1, "process_horizon": 0, "process_ibp": 2}
+    assert mm.dimension_scores(a)["process"] == pytest.approx(2.25)
+    everything = {s.key: 2 for s in mm.STATEMENTS}
+    assert set(mm.dimension_scores(everything).values()) == {5.0}
+    assert mm.overall_score(mm.dimension_scores(everything)) == 5.0
+    assert mm.overall_score({"a": 2.0, "b": 3.0}) == 2.5
+    assert [mm.level_of(x) for x in (1.0, 2.99, 3.0, 5.0)] == [1, 2, 3, 5]
+
+
+def test_next_steps_for_the_weakest_dimension_from_the_level_above() -> None:
+    answers = {s.key: 2 for s in mm.STATEMENTS if s.level <= 3}
+    answers["tools_scenarios"] = 0  # tools stays at level 2: its next level is 3
+    weakest, level, steps = mm.next_steps(answers)
+    assert (weakest, level) == ("tools", 3)
+    assert steps == [mm.BY_KEY["tools_scenarios"].step]
+    weakest, level, steps = mm.next_steps({})
+    assert (weakest, level) == ("process", 2) and steps == [mm.BY_KEY["process_monthly"].step]
+
+
+def test_profile_validation_names_every_bad_field() -> None:
+    raw = {**profile.SAMPLE_PROFILE, "frequency": "daily", "participants": {"sales": -1},
+           "objectives": {"growth": {"priority": 9, "target": "lots"}}}
+    with pytest.raises(profile.ProfileError) as err:
+        profile.validate(raw)
+    text = str(err.value)
+    assert "frequency: choose one of monthly, weekly, quarterly" in text
+    assert "participants from sales" in text and "growth priority" in text and "growth target" in text
+    clean = profile.validate(profile.SAMPLE_PROFILE)
+    assert clean["objectives"]["service"] == {"priority": 3, "target": 95.0}
+
+
+def test_profile_sets_weights_targets_and_the_horizon() -> None:
+    p = profile.validate(profile.SAMPLE_PROFILE)  # growth 2, margin 2, service 3, inventory 1
+    assert profile.weights_from(p) == (0.5, pytest.approx(0.3333), pytest.approx(0.1667))
+    none = {"objectives": {}}
+    assert profile.weights_from(none) == (0.25, 0.25, 0.5)
+    t = profile.targets_from(p, dict(DEFAULT_TARGETS))
+    assert t["plan_attainment"].low == 95.0
+    assert t["days_of_supply"].high == 45.0 and t["days_of_supply"].low == 30.0
+    assert t["working_capital_days"].high == 45.0
+    assert profile.horizon_proposal(p, 3)[0] == 18
+    assert profile.horizon_proposal(p, 4)[0] == 24
+    assert profile.horizon_proposal({**p, "frequency": "quarterly"}, 2)[0] == 12
+
+
+def test_sample_seeds_once(tmp_path) -> None:  # noqa: ANN001
+    from data.store import Store, make_engine
+    from services.maturity import seed_sample_assessments
+
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'sop.db'}"))
+    store.ensure_ready()
+    assert seed_sample_assessments(store) == 2
+    assert seed_sample_assessments(store) == 0
+    answers = store.maturity_answers()
+    assert sorted(answers["cycle_period"].unique()) == ["2025-09", "2025-12"]
+    assert profile.seed_sample_profile(store) is True and profile.seed_sample_profile(store) is False
+    assert store.company_profile()["character"] == "seasonal"
+
+
+@pytest.fixture
+def request_as():
+    import flask
+
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    contexts = []
+
+    def _as(username, role):
+        ctx = app.test_request_context("/")
+        ctx.push()
+        flask.session["user"] = {"username": username, "role": role}
+        contexts.append(ctx)
+
+    yield _as
+    for ctx in reversed(contexts):
+        ctx.pop()
+
+
+def test_the_save_callbacks_refuse_other_roles(request_as):
+    """The assessment is the facilitator's (and the administrator's), the profile the administrator's: the save
+    callbacks check the stored role before anything is written."""
+    from dash import no_update
+
+    from callbacks.metrics_maturity import save_maturity
+    from callbacks.profile import STATES, save
+
+    request_as("dana", "demand_planner")
+    msg, saved = save_maturity(1, [2], [{"type": "metrics-maturity-answer", "key": "tools_scenarios"}], 0)
+    assert "dana (Demand planner) may not answer the maturity assessment" in str(msg) and saved is no_update
+    request_as("fay", "facilitator")
+    msg, saved = save(1, *([None] * len(STATES)), 0)
+    assert "fay (Facilitator) may not edit the company profile" in str(msg) and saved is no_update
