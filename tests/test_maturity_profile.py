@@ -86,7 +86,10 @@ def request_as():
     def _as(username, role):
         ctx = app.test_request_context("/")
         ctx.push()
-        flask.session["user"] = {"username": username, "role": role}
+        from services.plan_service import get_store
+
+        assert get_store().list_users().set_index("username").loc[username, "role"] == role
+        flask.session["sid"] = get_store().start_session(username)  # a signed-in session, kept in the store
         contexts.append(ctx)
 
     yield _as
