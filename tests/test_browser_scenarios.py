@@ -110,7 +110,7 @@ def _walk(page):
     fill(page, "presop-w-feas", 0)
     fill(page, "presop-w-cost", 1)
     wait_recommendation(page, "Accept lost sales")
-    assert "Accept lost sales" in page.inner_text("#presop-recommendation")
+    assert "Accept lost sales" in page.text_content("#presop-recommendation")
     fill(page, "presop-w-cost", 0)
     fill(page, "presop-w-service", 1)
     page.wait_for_function("() => document.querySelector('#presop-recommendation').dataset.scenario"
