@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything `make test` does after the virtualenv is installed: Chromium for the browser tests,
-# a throwaway PostgreSQL, ruff, and the whole pytest suite. Safe to run again and again.
+# Everything `make test` does after the virtualenv is installed: Chromium for the browser tests, Redis for
+# the deployment test, a throwaway PostgreSQL, ruff, and the whole pytest suite. Safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -12,6 +12,11 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "== installing Debian chromium and chromium-driver"
     _sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive _sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+if ! command -v redis-server >/dev/null 2>&1; then  # tests/test_deploy.py starts the multi-user deployment
+    echo "== installing Debian redis-server"
+    _sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive _sudo apt-get install -y -qq redis-server >/dev/null
 fi
 
 # shellcheck source=scripts/test_postgres.sh
