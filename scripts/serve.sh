@@ -153,7 +153,8 @@ say "preparing the store and the current plan"
 
 say "gunicorn, $SOP_WEB_WORKERS web workers, on http://$SOP_HOST:$SOP_PORT (logs in $LOG_DIR)"
 _spawn gunicorn "$PY" -m gunicorn app:server --workers "$SOP_WEB_WORKERS" --bind "$SOP_HOST:$SOP_PORT" \
-    --timeout "${SOP_WEB_TIMEOUT:-300}" --graceful-timeout 15 --access-logfile - --error-logfile -
+    --timeout "${SOP_WEB_TIMEOUT:-300}" --graceful-timeout 15 --access-logfile - --error-logfile - \
+    --access-logformat '%(h)s pid=%(p)s "%(r)s" %(s)s %(b)s %(L)ss'
 
 say "running; Ctrl-C stops everything (or '$0 stop' from another shell); health: http://$SOP_HOST:$SOP_PORT/healthz"
 # Stay in the foreground until one part exits (or a signal arrives), then stop the others.
