@@ -1,0 +1,60 @@
+"""After a Locust run: were accepted edits lost, how did the forecast run end, and the figures as a table.
+
+    python bench/load/report.py BASE_URL CSV_PREFIX EDITS_JSON CACHE_DIR LABEL
+
+Edits lost: for every cell a planner changed, the value of its last accepted edit must be what the demand
+grid shows now (read through the web workers, as the page does).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dash_client as dc  # noqa: E402
+
+
+def lost_edits(base: str, accepted: list[dict]) -> tuple[int, int]:
+    last: dict[tuple[str, str], dict] = {}
+    for e in sorted(accepted, key=lambda e: e["at"]):
+        last[(e["row_id"], e["period"])] = e
+    deps = json.load(urllib.request.urlopen(base + "/_dash-dependencies"))
+    rows, _rev = dc.DemandPage(dc.calls_from_dependencies(deps)).read(dc.urllib_post(base))
+    lost = sum(1 for (row_id, period), e in last.items() if dc.value(rows, row_id, period) != float(e["value"]))
+    return lost, len(last)
+
+
+def table(csv_prefix: str) -> list[dict]:
+    with open(f"{csv_prefix}_stats.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def main(base: str, csv_prefix: str, edits_json: str, cache_dir: str, label: str) -> None:
+    edits = json.loads(Path(edits_json).read_text())
+    lost, cells = lost_edits(base, edits["accepted"])
+    forecast = [json.loads(p.read_text())["value"] for p in Path(cache_dir, "forecast-jobs").glob("last-*.json")]
+    print(f"### {label}\n")
+    print("| action | requests | failures | req/s | median ms | p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in table(csv_prefix):
+        print(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+              f"{float(row['Requests/s']):.2f} | {row['Median Response Time']} | {row['95%']} |")
+    refused = edits["refused"]
+    by_forecast = sum(1 for r in refused if "forecast" in r.lower())
+    print(f"\nedits accepted {len(edits['accepted'])} on {cells} cells; edits refused {len(refused)} "
+          f"({by_forecast} because the forecast run landed after the planner's view); edit errors "
+          f"{len(edits['errors'])}; edits lost {lost}")
+    for f in forecast:
+        print(f"forecast run: {f.get('status')} in {f.get('seconds')} s (trigger {f.get('trigger')})")
+    for r in refused[:3]:
+        print(f"  refused: {r[:300]}")
+    for r in edits["errors"][:3]:
+        print(f"  error: {r[:300]}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:6])
