@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-extensions"]
@@ -31,14 +32,18 @@ def capture(base: str, path: str, settle_ms: int = 3000, timeout_ms: int = 120_0
                     calls.append({"path": path, "body": json.loads(req.post_data or "{}"), "status": response.status})
 
             page.on("response", on_response)
-            page.goto(base.rstrip("/") + path, wait_until="networkidle", timeout=timeout_ms)
-            seen = -1
-            while seen != len(calls):  # quiet for settle_ms: the page is drawn
-                seen = len(calls)
+            page.goto(base.rstrip("/") + path, wait_until="load", timeout=timeout_ms)
+            seen, deadline = -1, time.monotonic() + timeout_ms / 1000
+            while seen != len(opening(calls)) and time.monotonic() < deadline:  # quiet: the page is drawn
+                seen = len(opening(calls))
                 page.wait_for_timeout(settle_ms)
         finally:
             browser.close()
-    # dcc.Interval polls are not part of opening the page
+    return opening(calls)
+
+
+def opening(calls: list[dict]) -> list[dict]:
+    """The calls of opening the page: dcc.Interval polls are left out (they go on for ever)."""
     return [c for c in calls if not any(str(p).endswith(".n_intervals") for p in c["body"].get("changedPropIds") or [])]
 
 

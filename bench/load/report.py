@@ -42,7 +42,7 @@ def main(base: str, csv_prefix: str, edits_json: str, cache_dir: str, label: str
     print("|---|---:|---:|---:|---:|---:|")
     for row in table(csv_prefix):
         print(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
-              f"{float(row['Requests/s']):.2f} | {row['Median Response Time']} | {row['95%']} |")
+              f"{float(row['Requests/s']):.2f} | {float(row['Median Response Time']):.0f} | {float(row['95%']):.0f} |")
     refused = edits["refused"]
     by_forecast = sum(1 for r in refused if "forecast" in r.lower())
     print(f"\nedits accepted {len(edits['accepted'])} on {cells} cells; edits refused {len(refused)} "
