@@ -2,8 +2,8 @@
 
 The web workers send a forecast run to the Celery worker by task name (`client().send_task`), so a run
 outlives the request and the web process that started it; the worker (`celery -A app:celery_app worker`,
-the same app that runs Dash's background callbacks) executes it with `services.forecast_worker.execute`,
-exactly as the `python -m services.forecast_worker` process of the default deployment does. Progress,
+the same app that runs Dash's background callbacks) runs it in a `python -m services.forecast_worker` process
+of its own, exactly as the default deployment does (`run_in_process`). Progress,
 Cancel and the outcome stay in the job records of services.forecast_jobs (files under SOP_CACHE_DIR, shared
 by every process of the machine).
 """
@@ -43,6 +43,32 @@ def register(celery_app) -> None:
 
     @celery_app.task(name=FORECAST_TASK, ignore_result=True)
     def forecast_run(args: dict) -> str:
-        from services.forecast_worker import execute
+        return run_in_process(args)
 
-        return str(execute(args).get("status"))
+
+def run_in_process(args: dict) -> str:
+    """The run in its own `python -m services.forecast_worker` process, supervised by the Celery task: a Celery
+    prefork child is a daemon process, which may not start the forecast's process pool or a local Dask cluster,
+    so the run gets a process of its own (as in the default deployment) and uses every core. When that process
+    dies without writing its outcome, the task writes it and frees the cycle."""
+    import json
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from services.forecast_jobs import ROOT, JobFiles, release
+
+    reg = JobFiles(Path(args["cache_dir"]) / "forecast-jobs")
+    token, cycle_id = args["token"], int(args["cycle_id"])
+    log_path = Path(args["cache_dir"]) / "forecast-jobs" / f"worker-{token}.log"
+    with open(log_path, "ab") as out:
+        code = subprocess.call([sys.executable, "-m", "services.forecast_worker", json.dumps(args)], cwd=str(ROOT),
+                               stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if (reg.get(f"run:{cycle_id}") or {}).get("token") == token:  # it died before its own bookkeeping
+        reg.set(f"last:{cycle_id}", {"token": token, "status": "error", "at": time.time(),
+                                     "message": f"the forecast process stopped unexpectedly (exit {code})"})
+        release(cycle_id, token, reg)
+    last = reg.get(f"last:{cycle_id}") or {}
+    return str(last.get("status") if last.get("token") == token else "unknown")

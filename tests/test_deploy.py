@@ -213,3 +213,21 @@ def test_healthz_is_public_and_names_absent_parts(monkeypatch):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nobody listens there
     parts, status = health()
     assert status == 503 and parts["redis"] == "error" and parts["worker"] == "error"
+
+
+def test_with_redis_url_a_run_is_queued_for_celery_not_spawned(tmp_path, monkeypatch):
+    """start_run sends the run to the Celery worker (no process of its own) and any web worker follows it."""
+    from services import celery_tasks, forecast_jobs
+
+    monkeypatch.setenv("SOP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    sent = []
+    monkeypatch.setattr(celery_tasks, "send_forecast_run", lambda args: sent.append(args) or "task-1")
+    started = forecast_jobs.start_run(9, user="dana", trigger="manual", force=True)
+    assert started["status"] == "started" and sent and sent[0]["token"] == started["token"]
+    assert not list((tmp_path / "forecast-jobs").glob("worker-*.log"))  # no process was started here
+    marker = forecast_jobs.in_flight(9)
+    assert marker["via"] == "celery" and marker["task_id"] == "task-1" and marker["pid"] is None
+    assert forecast_jobs.start_run(9, user="sam", trigger="manual")["status"] == "following"
+    forecast_jobs.jobs().set("run:9", {**marker, "created": time.time() - forecast_jobs.QUEUE_GRACE - 1})
+    assert forecast_jobs.in_flight(9) is None  # a run no worker ever took does not hold the cycle for ever

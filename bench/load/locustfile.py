@@ -35,6 +35,7 @@ CAPTURES = Path(os.environ.get("SOP_LOAD_CAPTURE_DIR", "instance/load"))
 RESULTS = Path(os.environ.get("SOP_LOAD_RESULTS", CAPTURES / "edits.json"))
 _lock = threading.Lock()
 ACCEPTED: list[dict] = []  # {row_id, period, value, at}
+SENT: list[dict] = []  # every edit as it is sent: one cut off by the end of the run may still be stored
 REFUSED: list[str] = []
 ERRORS: list[str] = []
 _planner_ids = itertools.count()
@@ -86,6 +87,8 @@ class Planner:
     def edit(self, user: HttpUser) -> None:
         period = next(self.months)
         value = random.randint(100, 2000)
+        with _lock:
+            SENT.append({"row_id": self.row_id, "period": period, "value": value, "at": time.time()})
         kind, text, new_rev = self.page.edit(_post_as(user, "grid: edit"), self.rev, self.row_id, period, str(value),
                                              nonce=f"{id(self)}-{time.time()}", reason="load test")
         with _lock:
@@ -202,4 +205,4 @@ class SoloUser(HttpUser):
 def _write_results(**_kw):
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with _lock:
-        RESULTS.write_text(json.dumps({"accepted": ACCEPTED, "refused": REFUSED, "errors": ERRORS}, indent=1))
+        RESULTS.write_text(json.dumps({"accepted": ACCEPTED, "sent": SENT, "refused": REFUSED, "errors": ERRORS}, indent=1))
