@@ -30,3 +30,9 @@ echo "== ruff check ."
 ruff check .
 echo "== pytest"
 python -m pytest -q "$@"
+if [ $# -eq 0 ]; then  # the whole suite: the forecast job and an upload/edit round trip again, on `make serve`
+    echo "== pytest: browser tests of the forecast job and an upload/edit round trip on scripts/serve.sh"
+    SOP_TEST_DEPLOYMENT=serve python -m pytest -q tests/test_browser_forecast.py \
+        "tests/test_browser_workbook.py::test_download_edit_upload_accept" \
+        "tests/test_browser_upload.py::test_upload_workbook_changes_the_dashboard"
+fi

@@ -14,8 +14,8 @@ web workers of one machine:
 A marker whose process has died is cleared by the next reader, so a crash never wedges a cycle.
 
 With REDIS_URL set (`make serve`) the run is sent to the Celery worker instead of a new process
-(services.celery_tasks): the marker says `via: celery` and gets the worker's process id when the task
-starts (a queued run counts as in flight for QUEUE_GRACE). The records stay files, so the web workers and
+(services.celery_tasks): the marker says `via: celery` and gets the forecast process's id when the task
+starts it (a queued run counts as in flight for QUEUE_GRACE). The records stay files, so the web workers and
 the Celery worker must share one machine (or one SOP_CACHE_DIR).
 """
 

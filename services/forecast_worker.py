@@ -1,6 +1,5 @@
 """The forecast worker process: `python -m services.forecast_worker '<json args>'` (started by
-`services.forecast_jobs.start_run`), or the same run as a Celery task when REDIS_URL is set
-(`services.celery_tasks`, which calls `execute`).
+`services.forecast_jobs.start_run`, or by the Celery task of `services.celery_tasks` when REDIS_URL is set).
 
 It runs the statistical forecast of the cycle's stored history for the plan horizon, reports progress to
 the job records, stops when Cancel asks (storing nothing), and stores the run through the plan service,
@@ -92,8 +91,8 @@ def run(args: dict, service=None) -> dict:
 
 
 def execute(args: dict) -> dict:
-    """One run with its bookkeeping: the run's marker names this process (a Celery worker's), the outcome
-    is written to `last-<cycle_id>` and the cycle is freed, whatever happens."""
+    """One run with its bookkeeping: the run's marker names this process (a run queued for Celery has none
+    until now), the outcome is written to `last-<cycle_id>` and the cycle is freed, whatever happens."""
     from pathlib import Path
 
     reg = JobFiles(Path(args["cache_dir"]) / "forecast-jobs")

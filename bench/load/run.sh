@@ -81,7 +81,7 @@ run_one() {
     "$PY" bench/load/report.py "$base" "$work/load/u1" "$work/load/edits-1.json" "$work/instance/cache" \
         "$store, 1 user (baseline), $BASE_TIME" >>"$OUT/$store.md"
     cat "$OUT/$store.md"
-    cp -r "$work/load" "$OUT/$store-raw" 2>/dev/null || true
+    rm -rf "$OUT/$store-raw" && cp -r "$work/load" "$OUT/$store-raw" 2>/dev/null || true
     kill -TERM "$SERVE_PID"; wait "$SERVE_PID" || true
     SERVE_PID=""
     if [ -n "$PG_STARTED" ]; then pg_stop; PG_STARTED=""; fi
