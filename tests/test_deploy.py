@@ -161,7 +161,9 @@ def test_make_serve_runs_forecasts_on_celery_shares_edits_and_stops_clean(deploy
     finally:
         engine.dispose()
     celery_log = (dep["instance"] / "serve" / "logs" / "celery.log").read_text()
-    assert f"forecast run {started['token']}: done" in celery_log
+    assert f"Task sop.forecast_run[{marker.get('task_id', '')}" in celery_log  # the worker ran it
+    run_log = dep["instance"] / "cache" / "forecast-jobs" / f"worker-{started['token']}.log"
+    assert f"forecast run {started['token']}: done" in run_log.read_text()  # in the process the task started
 
     # an edit through one web worker is read through the others
     deps = json.loads(get(dep["base"] + "/_dash-dependencies")[1])
