@@ -29,7 +29,10 @@ def background_manager():
     if redis_url:
         from celery import Celery  # only needed for this deployment: requirements-celery.txt
 
+        from services.celery_tasks import register
+
         celery_app = Celery(__name__, broker=redis_url, backend=redis_url)
+        register(celery_app)  # the forecast runs (services.forecast_jobs sends them here)
         return CeleryManager(celery_app)
     import diskcache
 
@@ -95,9 +98,29 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def add_health_route(server) -> None:
+    """`GET /healthz` for the load balancer: {database, redis, worker} each ok / absent / error; 200 when every
+    configured part is ok, else 503. Public: it is in services.public_paths.PUBLIC_PATHS, which any sign-in
+    guard must let through."""
+    from flask import jsonify
+
+    from services.health import health
+    from services.public_paths import PUBLIC_PATHS
+
+    assert "/healthz" in PUBLIC_PATHS
+
+    @server.route("/healthz")
+    def healthz():
+        parts, status = health()
+        response = jsonify(parts)
+        response.headers["Cache-Control"] = "no-store"
+        return response, status
+
+
 app = create_app()
 server = app.server
 server.secret_key = secret_key()
+add_health_route(server)
 
 
 def refuse_unsafe_production() -> None:

@@ -12,6 +12,11 @@ web workers of one machine:
     last-<cycle_id>      how the cycle's latest run ended (done / cancelled / error), with its message
 
 A marker whose process has died is cleared by the next reader, so a crash never wedges a cycle.
+
+With REDIS_URL set (`make serve`) the run is sent to the Celery worker instead of a new process
+(services.celery_tasks): the marker says `via: celery` and gets the forecast process's id when the task
+starts it (a queued run counts as in flight for QUEUE_GRACE). The records stay files, so the web workers and
+the Celery worker must share one machine (or one SOP_CACHE_DIR).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ log = logging.getLogger("sop.forecast_jobs")
 ROOT = Path(__file__).resolve().parent.parent
 JOB_TTL = 6 * 3600
 START_GRACE = 60.0  # seconds a freshly started run may take to show its process id
+QUEUE_GRACE = float(os.environ.get("SOP_FORECAST_QUEUE_GRACE", "900"))  # a run queued for the Celery worker
 
 
 class JobFiles:
@@ -111,8 +117,9 @@ def in_flight(cycle_id: int) -> dict | None:
         return None
     if _pid_alive(marker.get("pid")):
         return marker
-    if not marker.get("pid") and time.time() - float(marker.get("created") or 0) < START_GRACE:
-        return marker  # the worker process is starting
+    grace = QUEUE_GRACE if marker.get("via") == "celery" else START_GRACE
+    if not marker.get("pid") and time.time() - float(marker.get("created") or 0) < grace:
+        return marker  # the worker process is starting (or the run waits for the Celery worker)
     release(cycle_id, marker.get("token"))
     return None
 
@@ -160,6 +167,8 @@ def start_run(cycle_id: int, *, user: str, trigger: str, force: bool = False) ->
         reg.delete(f"skip-auto:{cycle_id}")
     args = {"token": token, "cycle_id": int(cycle_id), "user": user, "trigger": trigger, "force": bool(force),
             "cache_dir": str(cache_dir())}
+    if os.environ.get("REDIS_URL"):
+        return _send_to_celery(cycle_id, marker, args)
     log_path = cache_dir() / "forecast-jobs" / f"worker-{token}.log"
     try:
         with open(log_path, "ab") as out:
@@ -173,6 +182,26 @@ def start_run(cycle_id: int, *, user: str, trigger: str, force: bool = False) ->
     reg.set(f"run:{cycle_id}", marker)
     log.info("forecast run %s started for cycle %s by %s (%s), pid %s", token, cycle_id, user, trigger, proc.pid)
     return {"status": "started", "token": token}
+
+
+def _send_to_celery(cycle_id: int, marker: dict, args: dict) -> dict:
+    """The run as a Celery task (REDIS_URL): any web worker follows or cancels it through the records."""
+    from services.celery_tasks import send_forecast_run
+
+    reg = jobs()
+    marker = {**marker, "via": "celery"}
+    reg.set(f"run:{cycle_id}", marker)
+    try:
+        task_id = send_forecast_run(args)
+    except Exception:
+        release(cycle_id, marker["token"])
+        raise
+    current = reg.get(f"run:{cycle_id}") or {}
+    if current.get("token") == marker["token"] and not current.get("pid"):  # the task has not started yet
+        reg.set(f"run:{cycle_id}", {**current, "task_id": task_id})
+    log.info("forecast run %s queued for cycle %s by %s (%s), celery task %s", marker["token"], cycle_id,
+             marker.get("user"), marker.get("trigger"), task_id)
+    return {"status": "started", "token": marker["token"]}
 
 
 def cancel_run(cycle_id: int) -> dict | None:

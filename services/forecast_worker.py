@@ -1,5 +1,5 @@
 """The forecast worker process: `python -m services.forecast_worker '<json args>'` (started by
-`services.forecast_jobs.start_run`).
+`services.forecast_jobs.start_run`, or by the Celery task of `services.celery_tasks` when REDIS_URL is set).
 
 It runs the statistical forecast of the cycle's stored history for the plan horizon, reports progress to
 the job records, stops when Cancel asks (storing nothing), and stores the run through the plan service,
@@ -41,9 +41,12 @@ def run(args: dict, service=None) -> dict:
         return reg.file(f"cancel:{token}").exists()
 
     outcome: dict = {"token": token, "trigger": args.get("trigger"), "user": args.get("user")}
+    own_engine = None
     try:
         say(0.0, "reading the history")
-        service = service or PlanService(Store(make_engine()))
+        if service is None:  # its own connections, closed at the end (a Celery worker runs many runs)
+            own_engine = make_engine()
+            service = PlanService(Store(own_engine))
         first = service.store.plan_state()
         if first["cycle_id"] != cycle_id:
             raise RuntimeError("new data was loaded since the run was asked for; run the forecast again")
@@ -81,16 +84,22 @@ def run(args: dict, service=None) -> dict:
     except Exception as exc:  # recorded for the page; the previous forecast stays
         traceback.print_exc()
         outcome.update(status="error", message=f"{type(exc).__name__}: {exc}")
+    finally:
+        if own_engine is not None:
+            own_engine.dispose()
     return outcome
 
 
-def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args = json.loads(argv[1])
+def execute(args: dict) -> dict:
+    """One run with its bookkeeping: the run's marker names this process (a run queued for Celery has none
+    until now), the outcome is written to `last-<cycle_id>` and the cycle is freed, whatever happens."""
     from pathlib import Path
 
     reg = JobFiles(Path(args["cache_dir"]) / "forecast-jobs")
     token, cycle_id = args["token"], int(args["cycle_id"])
+    marker = reg.get(f"run:{cycle_id}")
+    if marker and marker.get("token") == token and marker.get("pid") != os.getpid():
+        reg.set(f"run:{cycle_id}", {**marker, "pid": os.getpid(), "running": time.time()})
     outcome = {"token": token, "status": "error", "message": "the forecast process stopped unexpectedly"}
     try:
         outcome = run(args)
@@ -101,6 +110,12 @@ def main(argv: list[str]) -> int:
         for key in (f"progress:{token}", f"cancel:{token}"):
             reg.delete(key)
     log.info("forecast run %s: %s", token, outcome.get("status"))
+    return outcome
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    outcome = execute(json.loads(argv[1]))
     return 0 if outcome.get("status") in ("done", "cancelled") else 1
 
 

@@ -82,7 +82,7 @@ class AppServer:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=60 if os.environ.get("SOP_TEST_DEPLOYMENT") == "serve" else 15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
@@ -118,9 +118,14 @@ def launch_app(name: str = "app", *, auto_forecast: bool = False, require_login:
     env.pop("SOP_ENV", None)
     env.update(env_extra or {})
     log_path = workdir / "server.log"
+    command = [sys.executable, "app.py"]
+    if os.environ.get("SOP_TEST_DEPLOYMENT") == "serve":  # the multi-user deployment (scripts/test.sh runs
+        # the forecast job and upload/edit browser tests a second time this way): Redis, Celery, 2 gunicorn workers
+        env.update(SOP_INSTANCE_DIR=str(workdir / "instance"), SOP_REDIS_PORT=str(free_port()),
+                   SOP_WEB_WORKERS="2", SOP_CELERY_CONCURRENCY="1", VENV=str(Path(sys.executable).parent.parent))
+        command = ["bash", str(ROOT / "scripts" / "serve.sh"), "start"]
     with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = AppServer(f"http://127.0.0.1:{port}", workdir, process, log_path)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while True:
