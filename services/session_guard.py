@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 import flask
 
+from services.public_paths import is_public  # the load balancer's /healthz
+
 log = logging.getLogger("sop.session")
 
 # Requests that carry no company data: the app's code, styles and the callback graph.
@@ -140,7 +142,7 @@ def guard(app):
 
     def _guard():
         path = "/" + app.strip_relative_path(flask.request.path).lstrip("/") if flask.request.path else "/"
-        if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS:
+        if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS or is_public(path):
             return None
         user = request_user()
         if user is not None or not login_required():

@@ -77,7 +77,7 @@ def deployment(tmp_path, database_url):
     port, redis_port = free_port(), free_port()
     env = {**os.environ, "SOP_INSTANCE_DIR": str(instance), "SOP_HOST": "127.0.0.1", "SOP_PORT": str(port),
            "SOP_REDIS_PORT": str(redis_port), "SOP_WEB_WORKERS": "2", "SOP_CELERY_CONCURRENCY": "1",
-           "DATABASE_URL": database_url, "SOP_AUTO_FORECAST": "0", "VENV": str(Path(sys.executable).parent.parent)}
+           "DATABASE_URL": database_url, "SOP_AUTO_FORECAST": "0", "SOP_REQUIRE_LOGIN": "0", "VENV": str(Path(sys.executable).parent.parent)}
     env.pop("REDIS_URL", None)
     out = open(tmp_path / "serve.out", "w")
     proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "serve.sh"), "start"], cwd=ROOT, env=env,

@@ -40,6 +40,7 @@ def client(monkeypatch):
     server.add_url_rule("/<path:path>", "/<path:path>", lambda path: "index")
     server.add_url_rule("/_dash-update-component", "/_dash-update-component", lambda: "ran", methods=["POST"])
     server.add_url_rule("/assets/<path:filename>", "assets", lambda filename: "css")
+    server.add_url_rule("/healthz", "healthz", lambda: {"database": "ok"})
     server.before_request(session_guard.guard(FakeDash(server)))
     return server.test_client()
 
@@ -50,6 +51,7 @@ def test_anonymous_requests(client) -> None:
     assert page.status_code == 302 and page.headers["Location"] == "/login?next=%2Fdemand%3Ffamily%3DKitchen"
     assert client.get("/login").status_code == 200
     assert client.get("/assets/app.css").status_code == 200
+    assert client.get("/healthz").status_code == 200  # the load balancer's health check needs no sign-in
     assert client.post("/_dash-update-component", json={"output": "login-message.children"}).status_code == 200
     refused = client.post("/_dash-update-component", json={"output": "demand-message.children"})
     assert refused.status_code == 401 and "Sign in" in refused.get_json()["message"]
