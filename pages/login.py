@@ -17,7 +17,7 @@ def layout(next=None, **_kwargs):  # noqa: A002  (the query parameter's name)
         [
             dcc.Location(id="login-redirect", refresh=True),
             dcc.Store(id="login-next", data=next or "/"),
-            page_header("Sign in", "Your role decides what you may change; everyone may read."),
+            page_header("Sign in", "Sign in to see the plan; your role decides what you may change."),
             dbc.Row(dbc.Col(dbc.Card(dbc.CardBody([
                 dbc.Label("User name", html_for="login-username"),
                 dbc.Input(id="login-username", autocomplete="username", className="mb-3"),
