@@ -3,7 +3,7 @@
 # Redis, a Celery worker, gunicorn with 2 web workers) on loopback, record the dashboard's callback requests
 # in headless Chromium, run Locust headless with 20 users (executives, 5 planners, one upload, one forecast
 # run) and then 1 user as the baseline, check that no accepted edit was lost, and write the figures to
-# bench/load/results/<store>.md.
+# bench/load/results/<store>.md. The simulated users do not sign in: the deployment runs with SOP_REQUIRE_LOGIN=0.
 #
 #   bench/load/run.sh [sqlite] [postgresql]        (default: both; PostgreSQL from scripts/test_postgres.sh)
 #   SOP_LOAD_USERS [20]  SOP_LOAD_TIME [2m]  SOP_LOAD_BASELINE_TIME [same]  SOP_WEB_WORKERS [2]
@@ -48,7 +48,7 @@ run_one() {
         unset DATABASE_URL
     fi
     echo "== load test on $store: deployment in $work, $base"
-    SOP_INSTANCE_DIR="$work/instance" SOP_PORT=$port SOP_REDIS_PORT=$redis_port SOP_AUTO_FORECAST=0 \
+    SOP_INSTANCE_DIR="$work/instance" SOP_PORT=$port SOP_REDIS_PORT=$redis_port SOP_AUTO_FORECAST=0 SOP_REQUIRE_LOGIN=0 \
         SOP_WEB_WORKERS=${SOP_WEB_WORKERS:-2} VENV=$VENV bash scripts/serve.sh start >"$work/serve.out" 2>&1 &
     SERVE_PID=$!
     for _ in $(seq 1 180); do
