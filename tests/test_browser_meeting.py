@@ -80,7 +80,9 @@ def test_approve_edit_compare_decide(new_page, server, tmp_path):
     page.fill("#meeting-action-due", "2026-02-15")
     page.click("#meeting-action-add")
     page.wait_for_selector("#meeting-action-saved")
-    page.wait_for_selector("#meeting-actions-table")
+    # (the table already lists the sample's actions carried from 2025-12: wait for the new row)
+    page.wait_for_function("t => (document.querySelector('#meeting-actions-table') || {}).innerText"
+                           "?.includes(t)", arg="Confirm the overtime with the plant")
     assert "Confirm the overtime with the plant" in page.inner_text("#meeting-actions-table")
     page.click("#meeting-action-add")  # empty: refused with the reason, nothing stored
     assert "write the action first" in page.wait_for_selector("#meeting-action-error").inner_text()
