@@ -9,15 +9,12 @@ from dash import Input, Output, State, callback, html, no_update
 from callbacks.auth import NotAllowed, require
 from callbacks.data_upload import decode_upload, issue_rows, issues_table
 from callbacks.shell import current_context, state_from_context
+from components.scenarios import message
 from components.shell import cycle_badge
 from services import cycle_close
 from services.edits import EditError
 
 log = logging.getLogger("sop.cycle_close")
-
-
-def _alert(text, tone: str, id: str | None = None) -> html.Div:
-    return html.Div(text, className=f"alert alert-{tone} py-2 mb-0", **({"id": id} if id else {}))
 
 
 @callback(
@@ -51,7 +48,7 @@ def ask_to_close(n, message):
     if not n:
         return no_update, no_update
     if not message:
-        return False, _alert("The cycle is already closed: its actuals start the next cycle on 1 Data.", "secondary")
+        return False, message("The cycle is already closed: its actuals start the next cycle on 1 Data.", "secondary")
     return True, no_update
 
 
@@ -69,12 +66,12 @@ def do_close(submitted):
         user = require("close_cycle")
         closed = cycle_close.close_cycle(by=user)
     except (NotAllowed, EditError) as exc:
-        return _alert(f"{exc} Nothing was changed.", "danger", "meeting-close-refused"), no_update, no_update
+        return message(f"{exc} Nothing was changed.", "danger", "meeting-close-refused"), no_update, no_update
     context = current_context()
     text = [html.Strong(f"Cycle {closed['period']} closed."),
             f" Upload the actuals of {closed['period']} on ", html.A("1 Data", href="/data#data-actuals"),
             f" to start cycle {closed['next']}."]
-    return _alert(text, "success", "meeting-close-ok"), state_from_context(context), cycle_badge(context)
+    return message(text, "success", "meeting-close-ok"), state_from_context(context), cycle_badge(context)
 
 
 @callback(
@@ -88,7 +85,7 @@ def actuals_phase(_state):
         log.exception("cycle phase")
         return ""
     if phase["closed"]:
-        return _alert([html.I(className="bi bi-hourglass-split me-2"), html.Strong(f"Cycle {phase['period']} is "
+        return message([html.I(className="bi bi-hourglass-split me-2"), html.Strong(f"Cycle {phase['period']} is "
                        "closed."), f" Upload the actuals of {phase['awaiting']} to start cycle {phase['next']}."],
                       "warning", "data-actuals-waiting")
     return html.Div(f"Cycle {phase['period']} is open. When it is closed on 5 Meeting (after its plan is approved), "
@@ -126,17 +123,17 @@ def on_actuals(contents, filenames):
         return keep, keep, keep
     files, bad = decode_upload(contents, filenames)
     if bad:
-        return _alert(f"Refused: {', '.join(bad)} could not be read. Nothing was changed.", "danger",
+        return message(f"Refused: {', '.join(bad)} could not be read. Nothing was changed.", "danger",
                       "data-actuals-refused"), keep, keep
     try:
         user = require("upload_actuals")
     except NotAllowed as exc:
-        return _alert(f"{exc} Nothing was changed.", "danger", "data-actuals-denied"), keep, keep
+        return message(f"{exc} Nothing was changed.", "danger", "data-actuals-denied"), keep, keep
     try:
         result = cycle_close.upload_month_actuals(files, user=user)
     except Exception as exc:  # noqa: BLE001 - a bug, not bad data: nothing was stored (one transaction)
         log.exception("actuals upload failed")
-        return _alert(f"The upload failed ({type(exc).__name__}: {exc}). Nothing was changed.", "danger",
+        return message(f"The upload failed ({type(exc).__name__}: {exc}). Nothing was changed.", "danger",
                       "data-actuals-error"), keep, keep
     rows = issue_rows(result.issues)
     if not result.stored:

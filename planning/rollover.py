@@ -127,6 +127,5 @@ def roll_forward(data: CompanyData, *, month: str, actuals: pd.DataFrame, consen
     adj = carried_adjustments(data.adjustments, nxt)
     if len(adj):
         notes.append(f"{len(adj)} adjustment(s) of the approved plan for months from {nxt} on carried over")
-    budget = data.budget
-    rolled = data.with_(history=hist, items=items, capacity=cap, forecast=forecast, adjustments=adj, budget=budget)
+    rolled = data.with_(history=hist, items=items, capacity=cap, forecast=forecast, adjustments=adj)
     return Rolled(rolled, nxt, notes)
