@@ -28,8 +28,13 @@ pg_start
 mkdir -p test-artifacts
 echo "== ruff check ."
 ruff check .
-echo "== pytest"
-python -m pytest -q "$@"
+# Two workers by default (SOP_TEST_WORKERS=0 runs in one process): a test file stays on one worker, so its
+# module-scoped app server starts once; each worker has its own PostgreSQL database (tests/store_fixtures.py).
+WORKERS=${SOP_TEST_WORKERS:-2}
+XDIST=()
+if [ "$WORKERS" != "0" ]; then XDIST=(-n "$WORKERS" --dist loadfile); fi
+echo "== pytest (${WORKERS} workers)"
+python -m pytest -q "${XDIST[@]}" "$@"
 if [ $# -eq 0 ]; then  # the whole suite: the forecast job and an upload/edit round trip again, on `make serve`
     echo "== pytest: browser tests of the forecast job and an upload/edit round trip on scripts/serve.sh"
     SOP_TEST_DEPLOYMENT=serve python -m pytest -q tests/test_browser_forecast.py \

@@ -9,6 +9,27 @@ import pytest
 from services.plan_service import PlanService
 from data.store import Store, make_engine
 
+
+
+def _worker_database() -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (`<db>_gw0`, …), made here before any
+    test module reads TEST_DATABASE_URL, so workers that drop and create tables never meet."""
+    base, worker = os.environ.get("TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not base or not worker or os.environ.get("SOP_TEST_WORKER_DB") == worker:
+        return
+    import sqlalchemy as sa
+
+    name = f"{base.rsplit('/', 1)[1].split('?')[0]}_{worker}"
+    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
+    os.environ["SOP_TEST_WORKER_DB"] = worker
+
+
+_worker_database()
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = [
     "sqlite",

@@ -566,5 +566,6 @@ def test_big_upload_is_fast(engine: sa.Engine) -> None:
     start = time.perf_counter()
     store.save_dataset(data, source="big")
     back = store.load_company()
-    assert time.perf_counter() - start < 15
+    # a generous bound (speed is measured in bench/): catches a row-by-row insert, not a busy machine
+    assert time.perf_counter() - start < 60
     assert len(back.history) == 360_000
