@@ -598,15 +598,27 @@ def approve(n):
         raise PreventUpdate
     try:
         user = require("approve")
-        version = meeting_live.approve_plan(by=user)
     except NotAllowed as exc:
-        return _note("bad", f"{exc} Nothing was changed.", "meeting-approve-denied"), no_update, no_update, no_update
+        return approval_refused("meeting-approve", exc)
+    return approval_answer("meeting-approve", user)
+
+
+def approval_refused(prefix: str, exc: NotAllowed) -> tuple:
+    """The answer of an "Approve plan" button (page or deck) to a caller whose role may not approve."""
+    return _note("bad", f"{exc} Nothing was changed.", f"{prefix}-denied"), no_update, no_update, no_update
+
+
+def approval_answer(prefix: str, user: str) -> tuple:
+    """Approve the draft as `user` (already allowed) and answer an "Approve plan" button: the message (ids
+    `<prefix>-saved` / `<prefix>-error`), the new app state, the header's cycle badge and a change stamp."""
+    try:
+        version = meeting_live.approve_plan(by=user)
     except (EditError, ConflictError) as exc:
-        return _note("bad", f"Not approved: {exc}.", "meeting-approve-error"), no_update, no_update, no_update
+        return _note("bad", f"Not approved: {exc}.", f"{prefix}-error"), no_update, no_update, no_update
     context = current_context()
     return (_note("ok", [html.Strong(f"Plan v{version['number']} approved"), f" by {user}. It is frozen; the next "
                          "change opens a new draft. The approval is recorded as a decision."],
-                  "meeting-approve-saved"),
+                  f"{prefix}-saved"),
             state_from_context(context), cycle_badge(context), time.time())
 
 

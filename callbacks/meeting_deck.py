@@ -19,20 +19,17 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.dashboard import DASHBOARD_KPIS, demand_table, finance_table
 from callbacks.auth import NotAllowed, require
-from callbacks.meeting import (_digest, _note, actions_table, agenda_key, attendees_table, decisions_table,
-                               risks_table, timer_span)
-from callbacks.shell import current_context, state_from_context
+from callbacks.meeting import (_digest, actions_table, agenda_key, approval_answer, approval_refused,
+                               attendees_table, decisions_table, risks_table, timer_span)
 from components import formats
 from callbacks.pre_sop import scenario_table
 from callbacks.views import constraints_frame
 from components.empty import empty_state
 from components.kpi_card import kpi_row
 from components.layout import Col, summary_table
-from components.shell import cycle_badge
 from services import meeting_live, queries
 from services.dashboard import cycle_inputs
-from services.edits import EditError
-from services.plan_service import ConflictError, get_service
+from services.plan_service import get_service
 from services.scenarios import scenarios
 
 
@@ -198,20 +195,14 @@ def deck_scenarios(key):
     prevent_initial_call=True,
 )
 def approve_from_deck(n):
-    """"Approve plan" on the decisions slide: freezes the version and records the decision."""
+    """"Approve plan" on the decisions slide: the same approval and answer as the meeting page's button."""
     if not n:
         raise PreventUpdate
     try:
         user = require("approve")
-        version = meeting_live.approve_plan(by=user)
     except NotAllowed as exc:
-        return _note("bad", f"{exc} Nothing was changed.", "deck-approve-denied"), no_update, no_update, no_update
-    except (EditError, ConflictError) as exc:
-        return _note("bad", f"Not approved: {exc}.", "deck-approve-error"), no_update, no_update, no_update
-    context = current_context()
-    return (_note("ok", f"Plan v{version['number']} approved by {user}; the decision is recorded.",
-                  "deck-approve-saved"), state_from_context(context), cycle_badge(context), dt.datetime.now()
-            .timestamp())
+        return approval_refused("deck-approve", exc)
+    return approval_answer("deck-approve", user)
 
 
 @callback(
