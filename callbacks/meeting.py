@@ -8,6 +8,7 @@ by assets/presentation.js from `meeting-timer-state` (the stored times), so typi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 import json
 import time
 
@@ -340,6 +341,22 @@ def capture_options(_state):
     return families, months, vers, families, months, users, users
 
 
+def _capture_refused(form: str, exc: NotAllowed, n_cleared: int) -> tuple:
+    """A capture form's answer to a caller whose role may not record: what was typed stays."""
+    return _note("bad", f"{exc} Nothing was recorded.", f"{form}-denied"), *[no_update] * n_cleared, no_update
+
+
+def _captured(form: str, record: Callable[[], object], done: str, cleared: list) -> tuple:
+    """Run one capture form's `record()` (the caller has checked the role) and answer it: the message (ids
+    `<form>-saved` / `-error`), the cleared inputs (`cleared`) and the notes-changed stamp; an invalid entry
+    keeps what was typed."""
+    try:
+        record()
+    except EditError as exc:
+        return _note("bad", f"Not recorded: {exc}.", f"{form}-error"), *[no_update] * len(cleared), no_update
+    return _note("ok", done, f"{form}-saved"), *cleared, time.time()
+
+
 def _register_capture(prefix: str) -> None:
     """The capture callbacks of one set of forms (`meeting-*` on the page, compact `deck-*` in the deck)."""
     full = prefix == "meeting"
@@ -385,22 +402,16 @@ def _register_capture(prefix: str) -> None:
     def add_decision(n, topic, text, family, month, amount, *more):
         if not n:
             raise PreventUpdate
-        fields = dict(zip(extra, more, strict=True))
-        blank = [""] if full else []
+        fields, cleared = dict(zip(extra, more, strict=True)), [""] + ([""] if full else [])
         try:
             user = require("decide")
-            meeting_live.record_decision(
-                topic=topic, decision=text, rationale=fields.get("rationale"), owner=fields.get("owner"),
-                impact=fields.get("impact"), amount=amount, due=fields.get("due"),
-                status=fields.get("status") or "agreed", version_id=fields.get("version"), family=family,
-                period=month, by=user)
         except NotAllowed as exc:
-            return (_note("bad", f"{exc} Nothing was recorded.", f"{prefix}-decision-denied"), no_update,
-                    *[no_update] * len(blank), no_update)
-        except EditError as exc:
-            return (_note("bad", f"Not recorded: {exc}.", f"{prefix}-decision-error"), no_update,
-                    *[no_update] * len(blank), no_update)
-        return _note("ok", "Decision recorded.", f"{prefix}-decision-saved"), "", *blank, time.time()
+            return _capture_refused(f"{prefix}-decision", exc, len(cleared))
+        return _captured(f"{prefix}-decision", lambda: meeting_live.record_decision(
+            topic=topic, decision=text, rationale=fields.get("rationale"), owner=fields.get("owner"),
+            impact=fields.get("impact"), amount=amount, due=fields.get("due"),
+            status=fields.get("status") or "agreed", version_id=fields.get("version"), family=family,
+            period=month, by=user), "Decision recorded.", cleared)
 
     @callback(
         Output(f"{prefix}-action-msg", "children"),
@@ -419,13 +430,11 @@ def _register_capture(prefix: str) -> None:
             raise PreventUpdate
         try:
             user = require("decide")
-            meeting_live.add_action(description=text, owner=owner, due=due, priority=priority, status=status,
-                                    by=user)
         except NotAllowed as exc:
-            return _note("bad", f"{exc} Nothing was recorded.", f"{prefix}-action-denied"), no_update, no_update
-        except EditError as exc:
-            return _note("bad", f"Not recorded: {exc}.", f"{prefix}-action-error"), no_update, no_update
-        return _note("ok", "Action item added.", f"{prefix}-action-saved"), "", time.time()
+            return _capture_refused(f"{prefix}-action", exc, 1)
+        return _captured(f"{prefix}-action", lambda: meeting_live.add_action(
+            description=text, owner=owner, due=due, priority=priority, status=status, by=user),
+            "Action item added.", [""])
 
     @callback(
         Output(f"{prefix}-attendee-msg", "children"),
@@ -443,13 +452,10 @@ def _register_capture(prefix: str) -> None:
             raise PreventUpdate
         try:
             user = require("meeting")
-            meeting_live.add_attendee(username=username, name=name, function=function, by=user)
         except NotAllowed as exc:
-            return (_note("bad", f"{exc} Nothing was recorded.", f"{prefix}-attendee-denied"), no_update, no_update,
-                    no_update)
-        except EditError as exc:
-            return _note("bad", f"Not recorded: {exc}.", f"{prefix}-attendee-error"), no_update, no_update, no_update
-        return _note("ok", "Attendee added.", f"{prefix}-attendee-saved"), "", None, time.time()
+            return _capture_refused(f"{prefix}-attendee", exc, 2)
+        return _captured(f"{prefix}-attendee", lambda: meeting_live.add_attendee(
+            username=username, name=name, function=function, by=user), "Attendee added.", ["", None])
 
     @callback(
         Output(f"{prefix}-risk-msg", "children"),
@@ -469,14 +475,11 @@ def _register_capture(prefix: str) -> None:
             raise PreventUpdate
         try:
             user = require("decide")
-            meeting_live.add_risk(description=text, likelihood=likelihood, impact=impact, contingency=contingency,
-                                  owner=owner, by=user)
         except NotAllowed as exc:
-            return _note("bad", f"{exc} Nothing was recorded.", f"{prefix}-risk-denied"), no_update, no_update, \
-                no_update
-        except EditError as exc:
-            return _note("bad", f"Not recorded: {exc}.", f"{prefix}-risk-error"), no_update, no_update, no_update
-        return _note("ok", "Risk recorded.", f"{prefix}-risk-saved"), "", "", time.time()
+            return _capture_refused(f"{prefix}-risk", exc, 2)
+        return _captured(f"{prefix}-risk", lambda: meeting_live.add_risk(
+            description=text, likelihood=likelihood, impact=impact, contingency=contingency, owner=owner, by=user),
+            "Risk recorded.", ["", ""])
 
     CAPTURE.update({(prefix, "add_decision"): add_decision, (prefix, "add_action"): add_action,
                     (prefix, "add_attendee"): add_attendee, (prefix, "add_risk"): add_risk})
@@ -600,7 +603,7 @@ def approve(n):
         user = require("approve")
     except NotAllowed as exc:
         return approval_refused("meeting-approve", exc)
-    return approval_answer("meeting-approve", user)
+    return approval_answer("meeting-approve", user, lambda: meeting_live.approve_plan(by=user))
 
 
 def approval_refused(prefix: str, exc: NotAllowed) -> tuple:
@@ -608,11 +611,11 @@ def approval_refused(prefix: str, exc: NotAllowed) -> tuple:
     return _note("bad", f"{exc} Nothing was changed.", f"{prefix}-denied"), no_update, no_update, no_update
 
 
-def approval_answer(prefix: str, user: str) -> tuple:
-    """Approve the draft as `user` (already allowed) and answer an "Approve plan" button: the message (ids
-    `<prefix>-saved` / `<prefix>-error`), the new app state, the header's cycle badge and a change stamp."""
+def approval_answer(prefix: str, user: str, approving: Callable[[], dict]) -> tuple:
+    """Run `approving()` (the caller has checked the role) and answer an "Approve plan" button: the message
+    (ids `<prefix>-saved` / `<prefix>-error`), the new app state, the header's cycle badge and a change stamp."""
     try:
-        version = meeting_live.approve_plan(by=user)
+        version = approving()
     except (EditError, ConflictError) as exc:
         return _note("bad", f"Not approved: {exc}.", f"{prefix}-error"), no_update, no_update, no_update
     context = current_context()

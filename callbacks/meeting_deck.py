@@ -202,7 +202,7 @@ def approve_from_deck(n):
         user = require("approve")
     except NotAllowed as exc:
         return approval_refused("deck-approve", exc)
-    return approval_answer("deck-approve", user)
+    return approval_answer("deck-approve", user, lambda: meeting_live.approve_plan(by=user))
 
 
 @callback(
