@@ -43,7 +43,7 @@ def _uses(p: dict) -> html.Div:
     current_w = tuple(round(float(x), 4) for x in settings.scenario_weights)
     cands = svc.CANDIDATES.get(p.get("character"), ())
     settings_cands = tuple(get_service().settings().forecast_candidates)
-    in_force = settings_cands == cands
+    in_force = set(settings_cands) == set(cands)
     hint = svc.FORECAST_HINTS.get(p.get("character"), svc.FORECAST_HINTS["stable"])
 
     def bound(t) -> str:

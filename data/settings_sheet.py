@@ -6,7 +6,7 @@ SPEC.md's Definitions and applies the sheet's rows. The names are the settings f
     safety_days, overtime_pct, safety_stock_floor (true/false), cost_overtime, cost_outsource,
     cost_holding, cost_lost_sales, scenario_pct, scenario_weight_service, scenario_weight_cost,
     scenario_weight_feasibility, mom_change_pct, tracking_signal_limit, item_mape_target,
-    bias_limit_pct, and target_<kpi>_low / target_<kpi>_high for each KPI (blank = no bound)
+    bias_limit_pct, inventory_tolerance_pct, and target_<kpi>_low / target_<kpi>_high for each KPI (blank = no bound)
 
 Names are case-insensitive (spaces and hyphens read as underscores). Every bad row is reported with its
 row and column, and then nothing is stored.
@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from planning.settings_schema import COST_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field
+from planning.settings_schema import COST_FIELDS, MEASURE_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field
 from planning.model import DEFAULT_TARGETS, KpiTarget, Settings
 
 SHEET = "settings"
@@ -28,7 +28,7 @@ TRUE = {"true", "yes", "y", "1", "on"}
 FALSE = {"false", "no", "n", "0", "off"}
 MAX_NUMBER = 1e12
 
-NUMBER_FIELDS: dict[str, Field] = {f.name: f for f in POLICY_FIELDS + COST_FIELDS}
+NUMBER_FIELDS: dict[str, Field] = {f.name: f for f in POLICY_FIELDS + COST_FIELDS + MEASURE_FIELDS}
 NUMBER_FIELDS.update({
     "scenario_pct": Field("scenario_pct", "Upside / downside", "%", 0, 100),
     "mom_change_pct": Field("mom_change_pct", "Forecast change exception", "%", 0, 1000),

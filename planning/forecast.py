@@ -73,6 +73,8 @@ SHORT_NAMES = {"AutoETS": "ETS", "AutoARIMA": "ARIMA", "AutoTheta": "Theta", "Au
 # the references every model is measured against
 CANDIDATE_MODELS = (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", CROSTON, ADIDA, IMAPA, DOTM, BASELINE)
 REFERENCES = (SNAIVE, BASELINE)
+# the candidates of a small run's standard sets (what an empty candidate list means), for the settings form
+STANDARD_CANDIDATES = (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", CROSTON, BASELINE)
 NO_NATIVE_INTERVALS = (CROSTON, ADIDA, IMAPA)  # intervals from the MASE scale, calibrated
 SMOOTH_MEMBERS = ("AutoETS", "AutoARIMA", "AutoTheta", SNAIVE)  # large runs
 SMOOTH_MEMBERS_SMALL = ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", SNAIVE)  # small runs

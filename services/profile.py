@@ -220,7 +220,7 @@ def candidates_note() -> str:
 
     svc = get_service()
     stored = svc.store.company_profile()
-    if stored is None or tuple(svc.settings().forecast_candidates) != CANDIDATES.get(stored.get("character"), ()):
+    if stored is None or set(svc.settings().forecast_candidates) != set(CANDIDATES.get(stored.get("character"), ())):
         return ""
     return (f"Forecast candidates from your company profile ({CHARACTERS[stored['character']].lower()}); "
             "change them here to override.")
