@@ -28,13 +28,14 @@ TRUE = {"true", "yes", "y", "1", "on"}
 FALSE = {"false", "no", "n", "0", "off"}
 MAX_NUMBER = 1e12
 
-NUMBER_FIELDS: dict[str, Field] = {f.name: f for f in POLICY_FIELDS + COST_FIELDS + MEASURE_FIELDS}
+NUMBER_FIELDS: dict[str, Field] = {f.name: f for f in POLICY_FIELDS + COST_FIELDS}
 NUMBER_FIELDS.update({
     "scenario_pct": Field("scenario_pct", "Upside / downside", "%", 0, 100),
     "mom_change_pct": Field("mom_change_pct", "Forecast change exception", "%", 0, 1000),
     "tracking_signal_limit": Field("tracking_signal_limit", "Tracking signal limit", "", 0, 100),
     "item_mape_target": Field("item_mape_target", "Item MAPE target", "%", 0, 1000),
     "bias_limit_pct": Field("bias_limit_pct", "Bias limit", "%", 0, 1000),
+    **{f.name: f for f in MEASURE_FIELDS},
 })
 WEIGHT_NAMES = tuple(f"scenario_weight_{label.lower()}" for label in WEIGHT_LABELS)
 TARGET_NAMES = {f"target_{kpi}_{side}": (kpi, side) for kpi in DEFAULT_TARGETS for side in ("low", "high")}
