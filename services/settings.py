@@ -28,8 +28,8 @@ def candidates_in_force() -> tuple[list[str], str]:
 
     now = tuple(current().forecast_candidates)
     if not now:
-        return list(STANDARD_CANDIDATES), ("The standard set (no company profile has set them); the next forecast "
-                                           "run compares the ticked models.")
+        return list(STANDARD_CANDIDATES), ("The standard set (saving the company profile on /profile sets them from "
+                                           "its demand character); the next forecast run compares the ticked models.")
     return list(now), candidates_note() or "Set on the settings form; the next forecast run compares the ticked models."
 
 
