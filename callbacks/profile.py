@@ -41,6 +41,10 @@ def _uses(p: dict) -> html.Div:
     keys = ("plan_attainment", "days_of_supply", "working_capital_days")
     mine = svc.targets_from(p, dict(settings.targets))
     current_w = tuple(round(float(x), 4) for x in settings.scenario_weights)
+    cands = svc.CANDIDATES.get(p.get("character"), ())
+    settings_cands = tuple(get_service().settings().forecast_candidates)
+    in_force = set(settings_cands) == set(cands)
+    hint = svc.FORECAST_HINTS.get(p.get("character"), svc.FORECAST_HINTS["stable"])
 
     def bound(t) -> str:
         if t is None:
@@ -63,8 +67,12 @@ def _uses(p: dict) -> html.Div:
                            className="item-meta")], id="profile-targets"),
         html.Li(f"Horizon proposed: {months} months ({why}); the settings hold {settings.horizon}.",
                 id="profile-horizon"),
-        html.Li(f"Forecast candidates for {p.get('character', 'stable').replace('_', '-')} demand: "
-                f"{svc.FORECAST_HINTS.get(p.get('character'), svc.FORECAST_HINTS['stable'])}."),
+        html.Li([f"Forecast candidates for {p.get('character', 'stable').replace('_', '-')} demand: "
+                 f"{svc.candidates_text(cands)} ({hint})",
+                 html.Span(" (in force: the next forecast run compares them)" if in_force else
+                           f" (in force now: {svc.candidates_text(settings_cands)}; saving the profile sets them, "
+                           "the settings on /metrics override them)", className="item-meta")],
+                id="profile-candidates", **{"data-value": ",".join(cands)}),
     ])
 
 

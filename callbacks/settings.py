@@ -12,11 +12,11 @@ from callbacks.shell import current_context, state_from_context
 from components.empty import error_state
 from components.plan_workbook import note
 from components.settings_form import settings_form
-from planning.settings_schema import COST_FIELDS, POLICY_FIELDS
 from services import settings as planning_settings
+from services.settings_form import FORM_FIELDS
 
 log = logging.getLogger("sop.settings")
-FIELD_NAMES = [f.name for f in POLICY_FIELDS + COST_FIELDS]
+FIELD_NAMES = [f.name for f in FORM_FIELDS]
 
 
 @callback(Output("metrics-settings", "children"), Input("app-state", "data"))
@@ -24,13 +24,14 @@ def render_settings(_state):
     try:
         settings = planning_settings.current()
         source = planning_settings.in_force()
+        candidates = planning_settings.candidates_in_force()
     except Exception as exc:
         log.exception("settings failed")
         return error_state(f"{type(exc).__name__}: {exc}")
     user = signed_in()
     may_edit = bool(user) and user["role"] in PERMISSIONS["settings"]
     return settings_form(settings, may_edit, user["username"] if user else "Someone who is not signed in",
-                         source)
+                         source, candidates)
 
 
 @callback(
@@ -42,6 +43,7 @@ def render_settings(_state):
     State("metrics-set-w0", "value"), State("metrics-set-w1", "value"), State("metrics-set-w2", "value"),
     State({"type": "metrics-target", "kpi": ALL, "side": ALL}, "value"),
     State({"type": "metrics-target", "kpi": ALL, "side": ALL}, "id"),
+    State("metrics-set-forecast-candidates", "value"),
     prevent_initial_call=True,
 )
 def save_settings(n_clicks, *args):
@@ -50,12 +52,14 @@ def save_settings(n_clicks, *args):
     k = len(FIELD_NAMES)
     values = dict(zip(FIELD_NAMES, args[:k]))
     floor, weights, target_values, target_ids = args[k], list(args[k + 1 : k + 4]), args[k + 4], args[k + 5]
+    candidates = args[k + 6] if len(args) > k + 6 else None  # None: the ticks were not sent (unchanged)
     rows: dict[str, dict] = {}
     for id_, value in zip(target_ids, target_values):
         rows.setdefault(id_["kpi"], {})[id_["side"]] = value
     try:
         user = require("settings")
-        changed, problems = planning_settings.save_form(values, bool(floor), weights, rows, by=user)
+        changed, problems = planning_settings.save_form(values, bool(floor), weights, rows, by=user,
+                                                        candidates=candidates)
     except NotAllowed as exc:
         return note("bad", f"{exc} Nothing was changed.", id="metrics-settings-denied"), no_update
     if problems:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from planning.settings_schema import COST_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field, target_rows
+from planning.forecast import REFERENCES
+from planning.settings_schema import (CANDIDATE_LABELS, COST_FIELDS, MEASURE_FIELDS, POLICY_FIELDS, WEIGHT_LABELS,
+                                      Field, target_rows)
 from planning.model import Settings
 
 
@@ -26,8 +28,21 @@ def _field_row(f: Field, value) -> html.Tr:
     ])
 
 
-def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | None = None) -> html.Div:
-    """KPI targets (low / high), safety stock and overtime, supply option costs, scenario weights."""
+def candidates_checklist(ticked: list[str], note: str) -> html.Div:
+    """The forecast's candidate models as ticks (seasonal naive and the baseline always in, so not untickable)
+    and where the list in force comes from ("from your company profile …")."""
+    return html.Div([
+        dbc.Checklist(id="metrics-set-forecast-candidates", value=list(ticked), className="small",
+                      options=[{"label": label, "value": name, "disabled": name in REFERENCES}
+                               for name, label in CANDIDATE_LABELS.items()]),
+        html.Div(note, className="item-meta mt-1", id="metrics-forecast-candidates-source"),
+    ])
+
+
+def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | None = None,
+                  candidates: tuple[list[str], str] | None = None) -> html.Div:
+    """KPI targets (low / high), safety stock and overtime, supply option costs, scenario weights, the
+    measures' settings and the forecast candidates (`candidates`: the ticked models and where they come from)."""
     targets = html.Table([
         html.Thead(html.Tr([html.Th("KPI"), html.Th("Low"), html.Th("High"), html.Th("Unit")])),
         html.Tbody([
@@ -48,6 +63,9 @@ def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | N
     ), className="table table-sm settings-table mb-0")
     costs = html.Table(html.Tbody([_field_row(f, getattr(settings, f.name)) for f in COST_FIELDS]),
                        className="table table-sm settings-table mb-0")
+    measures = html.Table(html.Tbody([_field_row(f, getattr(settings, f.name)) for f in MEASURE_FIELDS]),
+                          className="table table-sm settings-table mb-0")
+    ticked, cand_note = candidates or (list(settings.forecast_candidates), "")
     weights = html.Table(html.Tbody([
         html.Tr([html.Th(label, scope="row"), html.Td(_number_input(f"metrics-set-w{i}", w, step=0.05)),
                  html.Td("weight", className="item-meta")])
@@ -70,6 +88,10 @@ def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | N
                   "col-xxl-3 col-lg-6"),
             block("Scenario weights", weights, "Scored 0–1 and weighted; saved as shares that add up to 1.",
                   "col-xxl-2 col-lg-6"),
+            block("Measures", measures, "Inventory accuracy: the share of counted items within this tolerance.",
+                  "col-xxl-4 col-lg-6"),
+            block("Forecast candidates", candidates_checklist(ticked, cand_note),
+                  "The models the statistical forecast compares per series on its backtest.", "col-xxl-4 col-lg-6"),
         ], className="row"),
         html.Div([save, html.Span(who_note, className="item-meta ms-3", id="metrics-settings-who")],
                  className="d-flex align-items-center"),

@@ -6,7 +6,7 @@ SPEC.md's Definitions and applies the sheet's rows. The names are the settings f
     safety_days, overtime_pct, safety_stock_floor (true/false), cost_overtime, cost_outsource,
     cost_holding, cost_lost_sales, scenario_pct, scenario_weight_service, scenario_weight_cost,
     scenario_weight_feasibility, mom_change_pct, tracking_signal_limit, item_mape_target,
-    bias_limit_pct, and target_<kpi>_low / target_<kpi>_high for each KPI (blank = no bound)
+    bias_limit_pct, inventory_tolerance_pct, and target_<kpi>_low / target_<kpi>_high for each KPI (blank = no bound)
 
 Names are case-insensitive (spaces and hyphens read as underscores). Every bad row is reported with its
 row and column, and then nothing is stored.
@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from planning.settings_schema import COST_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field
+from planning.settings_schema import COST_FIELDS, MEASURE_FIELDS, POLICY_FIELDS, WEIGHT_LABELS, Field
 from planning.model import DEFAULT_TARGETS, KpiTarget, Settings
 
 SHEET = "settings"
@@ -35,6 +35,7 @@ NUMBER_FIELDS.update({
     "tracking_signal_limit": Field("tracking_signal_limit", "Tracking signal limit", "", 0, 100),
     "item_mape_target": Field("item_mape_target", "Item MAPE target", "%", 0, 1000),
     "bias_limit_pct": Field("bias_limit_pct", "Bias limit", "%", 0, 1000),
+    **{f.name: f for f in MEASURE_FIELDS},
 })
 WEIGHT_NAMES = tuple(f"scenario_weight_{label.lower()}" for label in WEIGHT_LABELS)
 TARGET_NAMES = {f"target_{kpi}_{side}": (kpi, side) for kpi in DEFAULT_TARGETS for side in ("low", "high")}

@@ -44,6 +44,9 @@ How it works (statsforecast's models, fitted per series by this module so that e
    re-estimation that fails keeps the backtest parameters, a forecast with missing months is
    replaced by the next candidate, and only a series left without any candidate falls back to the
    naive forecast; each is said in the series' note (``note_kinds`` reads them back).
+7. A candidate list (``ForecastConfig.candidates``; the product sets it from the company profile's demand
+   character, e.g. Croston, ADIDA and IMAPA for project-based demand) replaces the standard sets: the listed
+   models, seasonal naive and the baseline (the references), and the ensemble of the listed members.
 """
 
 from __future__ import annotations
@@ -61,8 +64,18 @@ BASELINE = "baseline_ma3_trend"
 SNAIVE = "SeasonalNaive"
 DOTM = "DynamicOptimizedTheta"
 CROSTON = "CrostonOptimized"
+ADIDA = "ADIDA"
+IMAPA = "IMAPA"
 SHORT_NAMES = {"AutoETS": "ETS", "AutoARIMA": "ARIMA", "AutoTheta": "Theta", "AutoCES": "CES", DOTM: "DOTM",
-               CROSTON: "Croston", SNAIVE: "SNaive", BASELINE: "baseline"}
+               CROSTON: "Croston", ADIDA: "ADIDA", IMAPA: "IMAPA", SNAIVE: "SNaive", BASELINE: "baseline"}
+# every model a candidate list (ForecastConfig.candidates, the settings' forecast_candidates) may name, in the
+# order ties are broken (simplest first); seasonal naive and the baseline are always candidates: they are
+# the references every model is measured against
+CANDIDATE_MODELS = (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", CROSTON, ADIDA, IMAPA, DOTM, BASELINE)
+REFERENCES = (SNAIVE, BASELINE)
+# the candidates of a small run's standard sets (what an empty candidate list means), for the settings form
+STANDARD_CANDIDATES = (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", CROSTON, BASELINE)
+NO_NATIVE_INTERVALS = (CROSTON, ADIDA, IMAPA)  # intervals from the MASE scale, calibrated
 SMOOTH_MEMBERS = ("AutoETS", "AutoARIMA", "AutoTheta", SNAIVE)  # large runs
 SMOOTH_MEMBERS_SMALL = ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", SNAIVE)  # small runs
 INTERMITTENT_MEMBERS = ("AutoETS", "AutoTheta", SNAIVE)  # intermittent series of large runs
@@ -164,6 +177,9 @@ class ForecastConfig:
     smooth_members_small: tuple[str, ...] = SMOOTH_MEMBERS_SMALL  # small runs (AutoCES is affordable)
     intermittent_members: tuple[str, ...] = INTERMITTENT_MEMBERS  # intermittent series of large runs
     extra_candidates: tuple[str, ...] = ()  # more single candidates (e.g. DOTM, for the bench)
+    # the candidate list (names of CANDIDATE_MODELS; seasonal naive and the baseline are always added); empty:
+    # the standard sets above. Set from the settings' forecast_candidates (the company profile's defaults)
+    candidates: tuple[str, ...] = ()
     # AutoARIMA's search: statsforecast's default (`arima_full`, ~0.35 s a series) in runs of at most
     # `full_search_max` series, where intermittent series get the smooth candidate set (with ARIMA)
     # too; beyond, a narrow stepwise search (`arima`: differencing still chosen by the unit-root
@@ -278,7 +294,19 @@ class _Group:
 
 
 def _group(members: tuple[str, ...], cfg: ForecastConfig, *, arima: bool) -> _Group:
-    """Seasonal naive, the members, ETS/Theta (and ARIMA), the extra candidates and Croston."""
+    """Seasonal naive, the members, ETS/Theta (and ARIMA), the extra candidates and Croston; with a candidate
+    list (`cfg.candidates`), seasonal naive and the list's models (ARIMA only where `arima`), the ensemble of
+    the members on the list (of all of them when fewer than two members are)."""
+    if cfg.candidates:
+        unknown = [c for c in cfg.candidates if c not in CANDIDATE_MODELS]
+        if unknown:
+            raise ValueError(f"unknown forecast candidates: {', '.join(unknown)} (known: "
+                             f"{', '.join(CANDIDATE_MODELS)})")
+        wanted = {SNAIVE, *cfg.candidates} - {BASELINE} - (set() if arima else {"AutoARIMA"})
+        sf = tuple(m for m in CANDIDATE_MODELS if m in wanted)
+        kept = tuple(m for m in members if m in sf)
+        members = kept if len(kept) >= 2 else sf
+        return _Group(sf, members, ensemble_name(members, cfg.combine), cfg.combine)
     core = ("AutoETS", "AutoARIMA", "AutoTheta") if arima else ("AutoETS", "AutoTheta")
     wanted = set(members) | set(core) | set(cfg.extra_candidates) | {SNAIVE, CROSTON}
     order = (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", CROSTON, DOTM, *cfg.extra_candidates)
@@ -289,6 +317,8 @@ def _group(members: tuple[str, ...], cfg: ForecastConfig, *, arima: bool) -> _Gr
 def _model_makers(names: tuple[str, ...], season_length: int, seasonal: bool, cfg: ForecastConfig) -> dict:
     """Unfitted statsforecast model per candidate name (called once per series and fit)."""
     from statsforecast.models import (
+        ADIDA as ADIDAModel,
+        IMAPA as IMAPAModel,
         AutoARIMA,
         AutoCES,
         AutoETS,
@@ -310,6 +340,8 @@ def _model_makers(names: tuple[str, ...], season_length: int, seasonal: bool, cf
         "AutoCES": lambda: AutoCES(season_length=m, alias="AutoCES"),
         DOTM: lambda: DynamicOptimizedTheta(season_length=m, alias=DOTM),
         CROSTON: lambda: CrostonOptimized(alias=CROSTON),
+        ADIDA: lambda: ADIDAModel(alias=ADIDA),
+        IMAPA: lambda: IMAPAModel(alias=IMAPA),
     }
     return {name: make[name] for name in names}
 
@@ -473,7 +505,7 @@ def _predict(model, h: int, y: np.ndarray | None = None, level: bool = True) -> 
     its own fit, or run forward over `y` with its parameters fixed (models without `forward` are refitted
     on `y`: their only parameters are the data's own, like seasonal naive and Croston)."""
     levels = list(LEVELS)
-    with_level = level and getattr(model, "alias", "") != CROSTON  # Croston has no native intervals
+    with_level = level and getattr(model, "alias", "") not in NO_NATIVE_INTERVALS  # Croston & co. have none
     kw = {"level": levels} if with_level else {}
     if y is None:
         res = model.predict(h=h, **kw)

@@ -117,6 +117,9 @@ class Settings:
     scenario_weights: tuple[float, float, float] = (0.4, 0.3, 0.3)
     # inventory accuracy: a count within this % of the recorded quantity is accurate
     inventory_tolerance_pct: float = 2.0
+    # the statistical forecast's candidate models (planning.forecast.CANDIDATE_MODELS names); empty = the
+    # standard sets. Saving the company profile sets them from its demand character (services.profile)
+    forecast_candidates: tuple[str, ...] = ()
     targets: dict[str, KpiTarget] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
 
     @property

@@ -29,7 +29,23 @@ COST_FIELDS = (
     Field("cost_holding", "Holding inventory", "per unit per month"),
     Field("cost_lost_sales", "Lost sales", "per unit"),
 )
+MEASURE_FIELDS = (
+    Field("inventory_tolerance_pct", "Inventory count tolerance", "% of the recorded quantity", 0, 100),
+)
 WEIGHT_LABELS = ("Service", "Cost", "Feasibility")
+# the forecast candidate models the settings form offers (planning.forecast.CANDIDATE_MODELS), with labels
+CANDIDATE_LABELS = {
+    "SeasonalNaive": "Seasonal naive (same month last year)",
+    "AutoETS": "Exponential smoothing (ETS, Holt-Winters)",
+    "AutoARIMA": "ARIMA (seasonal)",
+    "AutoTheta": "Theta",
+    "AutoCES": "Complex exponential smoothing (CES)",
+    "CrostonOptimized": "Croston (intermittent demand)",
+    "ADIDA": "ADIDA (intermittent, aggregated)",
+    "IMAPA": "IMAPA (intermittent, multiple aggregation)",
+    "DynamicOptimizedTheta": "Dynamic optimised Theta",
+    "baseline_ma3_trend": "Baseline (3-month average plus trend)",
+}
 
 
 def target_rows(settings: Settings) -> list[dict[str, Any]]:

@@ -225,13 +225,18 @@ def wait_for(cycle_id: int, timeout: float = 600.0, poll: float = 0.5) -> dict |
     return last_outcome(cycle_id)
 
 
-def backtest_text() -> str:
-    """The selection method in words, for the run's record and the /data page."""
-    from planning.forecast import ForecastConfig
+def backtest_text(candidates: tuple[str, ...] = ()) -> str:
+    """The selection method in words, for the run's record and the /data page (`candidates`: the run's list;
+    empty = the standard sets)."""
+    from planning.forecast import BASELINE, SHORT_NAMES, SNAIVE, ForecastConfig
 
     cfg = ForecastConfig()
     full, short = cfg.full_span // cfg.full_step, cfg.short_span // cfg.short_step
     keep = 1 + cfg.margin
-    return (f"candidates chosen per series by MASE on a {full}-origin rolling backtest ({cfg.full_step} months "
+    listed = ""
+    if candidates:
+        names = [*candidates, *(r for r in (SNAIVE, BASELINE) if r not in candidates)]
+        listed = f" (the settings' list: {', '.join(SHORT_NAMES.get(c, c) for c in names)}, and their ensemble)"
+    return (f"candidates{listed} chosen per series by MASE on a {full}-origin rolling backtest ({cfg.full_step} months "
             f"apart; {short} origins for series shorter than 3 years); the combination is kept unless one model's "
             f"backtest error is below 1/{keep:g} of it")

@@ -56,7 +56,10 @@ def run(args: dict, service=None) -> dict:
         data = service.store.load_company(first["version_id"])
         horizon = service.horizon(data)
         n = int(data.history["item_id"].nunique())
-        config = ForecastConfig(chunk=max(5, -(-n // 20)))  # about 20 progress steps; results do not change
+        # the candidate models of the settings (the company profile's, or the settings form's); empty: the standard
+        candidates = tuple(service.settings().forecast_candidates or ())
+        config = ForecastConfig(chunk=max(5, -(-n // 20)),  # about 20 progress steps; results do not change
+                                candidates=candidates)
         n_jobs = (os.cpu_count() or 1) if n >= 40 else 1  # a pool pays off beyond a few dozen series
         t0 = time.monotonic()
         engine_name = os.environ.get("SOP_FORECAST_ENGINE", "local")
@@ -74,7 +77,8 @@ def run(args: dict, service=None) -> dict:
         say(0.99, "storing the forecast")
         settings = {"horizon": horizon, "metric": result.metric, "seconds": round(seconds, 1), "engine": engine_name,
                     "by": args.get("user"), "series": n, "trigger": args.get("trigger"),
-                    "backtest": backtest_text(), "arima_search": getattr(result, "arima_search", None)}
+                    "backtest": backtest_text(candidates), "arima_search": getattr(result, "arima_search", None),
+                    "candidates": list(candidates)}
         stored = service.land_forecast_run(cycle_id, result.forecast, result.models, settings=settings,
                                            by=str(args.get("user") or "system"), keep_existing=not args.get("force"))
         outcome.update(status="done", run_id=stored["run_id"], stored=stored["stored"], seconds=round(seconds, 1),

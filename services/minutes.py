@@ -1,5 +1,7 @@
 """Minutes of a cycle's executive meeting, as HTML and PDF: the plan version they concern (approved, or the draft
-said as such), agenda, KPIs against targets, the plan by family, constraints with the supply plan's solution
+said as such), agenda, KPIs against targets, the process KPIs as of the cycle (plan stability, cycle time,
+decisions and actions on time, agenda time kept, and the upload measures: the figures of that cycle, or what
+would give them), the plan by family, constraints with the supply plan's solution
 and cost, the financial summary, decisions (with impact) and action items, and the charts as images.
 
 Charts are drawn with matplotlib (PNG) and the PDF is written with fpdf2 in the DejaVu font matplotlib ships,
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from planning.kpis import REGISTRY, kpi_names, target_text
+from planning.kpis import REGISTRY, kpi_names, kpi_status, target_text
 from services import meeting_live
 from services.plan_service import get_service
 
@@ -32,6 +34,7 @@ class Minutes:
     approved: bool
     written: str
     kpis: list[dict] = field(default_factory=list)
+    process: list[dict] = field(default_factory=list)  # the process KPIs of this cycle (name, value, …)
     family_plan: pd.DataFrame | None = None  # family × month consensus units
     constraints: pd.DataFrame | None = None
     finance: dict[str, float] = field(default_factory=dict)
@@ -79,7 +82,42 @@ def build(cycle: str | None = None) -> Minutes:
         _from_plan(m, plan)
     else:  # an earlier cycle: its approved snapshot (units) and its KPI history point
         _from_snapshot(m, store, int(chosen["id"]), period)
+    m.process = process_rows(period)
     return m
+
+
+# the KPIs measured per cycle from the records (services.process_kpis.history), in the minutes' order
+PROCESS_KPIS = ("plan_stability", "cycle_time", "decisions_on_time", "actions_on_time", "agenda_time_kept",
+                "inventory_accuracy", "production_attainment")
+WHY_MISSING = {  # what a cycle without the figure lacked (the registry's `needs` says how to get it)
+    "plan_stability": "needs this cycle's approved plan and the previous cycle's",
+    "cycle_time": "the cycle's plan is not approved yet",
+    "decisions_on_time": "no decision recorded in this cycle, or its plan is not approved yet",
+    "actions_on_time": "no action item recorded in this cycle, or its plan is not approved yet",
+    "agenda_time_kept": "the meeting's agenda was not timed",
+}
+
+
+def process_rows(period: str) -> list[dict]:
+    """The process KPIs of cycle `period` from the records (each cycle's own figure, as /metrics' history has
+    it): name, label, value (None when the cycle has none), unit, target, status, and why it is missing."""
+    from services.process_kpis import history
+
+    svc = get_service()
+    settings = svc.plan_settings()
+    hist = history(settings=settings)
+    mine = hist[hist["cycle_period"].astype(str) == period]
+    rows = []
+    for name in PROCESS_KPIS:
+        spec = REGISTRY[name]
+        t = settings.targets.get(name, spec.default_target)
+        value = mine.loc[mine["name"] == name, "value"]
+        v = float(value.iloc[0]) if len(value) else None
+        missing = "" if v is not None else "; ".join(x for x in (WHY_MISSING.get(name, ""), spec.needs) if x)
+        rows.append({"key": name, "name": spec.label, "value": v, "unit": spec.unit,
+                     "target": target_text(t.low, t.high, spec.unit),
+                     "status": kpi_status(v, t) if v is not None else "", "missing": missing})
+    return rows
 
 
 def _from_plan(m: Minutes, plan) -> None:
@@ -121,12 +159,14 @@ def _from_snapshot(m: Minutes, store, version_id: int, period: str) -> None:
         m.charts = {CHART_DEMAND: _line_png(m.family_plan.T, CHART_DEMAND, "Units")}
     hist = store.kpi_history()
     point = hist[hist["cycle_period"] == period]
+    settings = get_service().plan_settings()
     for name in kpi_names():
         spec = REGISTRY[name]
-        value = point.loc[point["name"] == name, "value"]
-        if len(value):
-            m.kpis.append({"name": spec.label, "value": float(value.iloc[0]), "unit": spec.unit, "status": "",
-                           "target": ""})
+        value = point.loc[point["name"] == name, "value"].dropna()
+        if len(value) and name not in PROCESS_KPIS:  # those have their own table, computed from the records
+            t = settings.targets.get(name, spec.default_target)  # judged against today's targets
+            m.kpis.append({"name": spec.label, "value": float(value.iloc[0]), "unit": spec.unit,
+                           "status": kpi_status(float(value.iloc[0]), t), "target": target_text(t.low, t.high, spec.unit)})
 
 
 def _line_png(frame: pd.DataFrame, title: str, ylabel: str, zero_line: bool = False) -> bytes:
@@ -221,6 +261,11 @@ def _rows(m: Minutes) -> dict[str, tuple[list[str], list[list[str]]]]:
     tables["KPIs against targets"] = (["KPI", "Value", "Target", "Status"],
                                       [[k["name"], _num(k["value"], k["unit"]), k["target"], (k["status"] or "").replace("_", " ")]
                                        for k in m.kpis])
+    tables[f"Process KPIs of cycle {m.cycle}"] = (
+        ["KPI", "Value", "Target", "Status", "How measured / what would give it"],
+        [[k["name"], _num(k["value"], k["unit"]) if k["value"] is not None else "—", k["target"],
+          (k["status"] or "").replace("_", " "), k["missing"] or REGISTRY[k["key"]].description]
+         for k in m.process])
     if m.family_plan is not None and len(m.family_plan):
         months = list(m.family_plan.columns)[:6]
         tables["The plan by family (consensus units, first six months)"] = (
@@ -292,6 +337,7 @@ def _font_path(name: str = "DejaVuSans.ttf") -> str:
 # relative column widths of the wide tables in the PDF (the typed text gets the room)
 PDF_WIDTHS = {"Decisions": (8, 7, 26, 14, 7, 8, 6, 14, 8, 5), "Action items": (40, 10, 9, 7, 8, 12),
               "Risks and contingencies": (30, 8, 8, 30, 10, 8)}
+PROCESS_WIDTHS = (16, 7, 9, 7, 45)
 
 
 def to_pdf(m: Minutes) -> bytes:
@@ -315,7 +361,8 @@ def to_pdf(m: Minutes) -> bytes:
         if not rows:
             pdf.multi_cell(0, 5, "None recorded.", new_x="LMARGIN", new_y="NEXT")
             continue
-        with pdf.table(text_align="LEFT", line_height=4.5, col_widths=PDF_WIDTHS.get(title)) as table:
+        widths = PROCESS_WIDTHS if title.startswith("Process KPIs") else PDF_WIDTHS.get(title)
+        with pdf.table(text_align="LEFT", line_height=4.5, col_widths=widths) as table:
             table.row(head)
             for r in rows:
                 table.row([str(c) for c in r])

@@ -7,9 +7,13 @@ Uses:
 - the objectives' targets set KPI targets: service level → plan attainment ≥ target; inventory days →
   days of supply and working capital days ≤ target;
 - the horizon is proposed from the cycle frequency and the maturity level reached (12–18 months standard,
-  24 from level 4 up), and the industry character names the forecast candidates to prefer.
-Saving a profile writes the weights and targets into the settings ("from your company profile"); they stay
-overridable on /metrics and /pre-sop.
+  24 from level 4 up);
+- the industry character picks the statistical forecast's candidate models (`CANDIDATES`): seasonal and
+  promotional demand the seasonal models, project-based demand the intermittent-demand models (Croston, ADIDA,
+  IMAPA), stable demand the level and trend models.
+Saving a profile writes the weights, targets and forecast candidates into the settings ("from your company
+profile"); they stay overridable on /metrics (and the weights on /pre-sop). The next forecast run uses the
+candidates (services.forecast_worker).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from planning.forecast import ADIDA, BASELINE, CROSTON, IMAPA, SHORT_NAMES, SNAIVE
 from planning.model import KpiTarget, Settings
 
 PROCESSES = {"informal": "Informal (conversations, no fixed meeting)", "spreadsheet": "Spreadsheets",
@@ -36,6 +41,21 @@ FORECAST_HINTS = {
     "promotional": "seasonal models, with promotions entered as demand adjustments",
     "project_based": "intermittent-demand models (Croston) and order-backed adjustments",
 }
+
+# the forecast candidates each industry character gives (planning.forecast.CANDIDATE_MODELS names; seasonal
+# naive and the baseline, the references, are always among them)
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "stable": ("AutoETS", "AutoTheta", SNAIVE, BASELINE),
+    "seasonal": (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", BASELINE),
+    "promotional": (SNAIVE, "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", BASELINE),
+    "project_based": (CROSTON, ADIDA, IMAPA, SNAIVE, "AutoETS", "AutoTheta", BASELINE),
+}
+
+
+def candidates_text(names: tuple[str, ...] | list[str]) -> str:
+    """'Croston, ADIDA, IMAPA, SNaive, …' (the short names), or 'the standard set' for an empty list."""
+    return ", ".join(SHORT_NAMES.get(n, n) for n in names) if names else "the standard set"
+
 
 SAMPLE_PROFILE: dict[str, Any] = {
     "process": "spreadsheet", "frequency": "monthly",
@@ -170,7 +190,8 @@ def save_profile(raw: dict[str, Any], *, by: str) -> dict[str, Any]:
     svc.store.save_company_profile(clean, by=by)
     settings: Settings = svc.settings()
     new = dataclasses.replace(settings, scenario_weights=weights_from(clean),
-                              targets=targets_from(clean, dict(settings.targets)))
+                              targets=targets_from(clean, dict(settings.targets)),
+                              forecast_candidates=CANDIDATES[clean["character"]])
     if new != settings:
         svc.store.save_settings(new, by=by, source=f"from the company profile, saved by {by}")
     return clean
@@ -189,6 +210,19 @@ def weights_note() -> str:
     if now != w:
         return ""
     return (f"Weights from your company profile (service {w[0]:g}, cost {w[1]:g}, feasibility {w[2]:g}); "
+            "change them here to override.")
+
+
+def candidates_note() -> str:
+    """'… from your company profile (project-based demand) …' when the forecast candidates in force are the saved
+    profile's, else ''."""
+    from services.plan_service import get_service
+
+    svc = get_service()
+    stored = svc.store.company_profile()
+    if stored is None or set(svc.settings().forecast_candidates) != set(CANDIDATES.get(stored.get("character"), ())):
+        return ""
+    return (f"Forecast candidates from your company profile ({CHARACTERS[stored['character']].lower()}); "
             "change them here to override.")
 
 

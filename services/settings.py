@@ -21,14 +21,26 @@ def in_force() -> dict[str, Any]:
     return get_service().store.settings_info()
 
 
+def candidates_in_force() -> tuple[list[str], str]:
+    """(the forecast models the next run compares, where they come from) for the settings form."""
+    from planning.forecast import STANDARD_CANDIDATES
+    from services.profile import candidates_note
+
+    now = tuple(current().forecast_candidates)
+    if not now:
+        return list(STANDARD_CANDIDATES), ("The standard set (saving the company profile on /profile sets them from "
+                                           "its demand character); the next forecast run compares the ticked models.")
+    return list(now), candidates_note() or "Set on the settings form; the next forecast run compares the ticked models."
+
+
 def save_form(values: dict[str, Any], floor: bool, weights: list[Any], targets: dict[str, dict], *,
-              by: str) -> tuple[bool, list[str]]:
+              by: str, candidates: list[Any] | None = None) -> tuple[bool, list[str]]:
     """Validate the settings form and store it for the current data. Returns (changed, problems): with
     problems nothing is stored; (False, []) when the form equals what is stored."""
     settings = current()
     labels = {r["name"]: r["label"] for r in target_rows(settings)}
     rows = [{**row, "name": name, "label": labels.get(name, name)} for name, row in targets.items()]
-    new, problems = read_settings_form(settings, values, bool(floor), weights, rows)
+    new, problems = read_settings_form(settings, values, bool(floor), weights, rows, candidates)
     if new is None:
         return False, problems
     if new == settings:

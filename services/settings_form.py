@@ -1,6 +1,7 @@
 """Reading the settings form: the typed values become a new `Settings`, or a list of problems that each name
 the field (nothing is stored then). KPI targets are a low and a high bound; a blank bound is no bound, but
-every KPI keeps at least one."""
+every KPI keeps at least one. The forecast candidates are a list of models (seasonal naive and the baseline always
+among them); ticking the list in force again keeps it as it is (its order and where it came from)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import math
 from typing import Any
 
 from planning.model import DEFAULT_TARGETS, KpiTarget, Settings
-from planning.settings_schema import COST_FIELDS, POLICY_FIELDS, WEIGHT_LABELS
+from planning.forecast import CANDIDATE_MODELS, REFERENCES, STANDARD_CANDIDATES
+from planning.settings_schema import COST_FIELDS, MEASURE_FIELDS, POLICY_FIELDS, WEIGHT_LABELS
+
+FORM_FIELDS = POLICY_FIELDS + COST_FIELDS + MEASURE_FIELDS  # the number fields of the form, by name
 
 
 def _number(value: Any) -> float | None:
@@ -24,13 +28,34 @@ def _number(value: Any) -> float | None:
     return number
 
 
+def read_candidates(current: Settings, ticked: list[Any] | None) -> tuple[tuple[str, ...], list[str]]:
+    """The forecast candidates from the form's ticks (None: not on the form, unchanged) and the problems."""
+    now = tuple(current.forecast_candidates)
+    if ticked is None:
+        return now, []
+    names = {str(t) for t in ticked}
+    unknown = sorted(names - set(CANDIDATE_MODELS))
+    if unknown:
+        return now, [f"Forecast candidates: there is no model “{unknown[0]}”."]
+    if not names - set(REFERENCES):
+        return now, ["Forecast candidates: tick at least one model besides seasonal naive and the baseline."]
+    names |= set(REFERENCES)  # the references every model is measured against
+    if names == set(now or STANDARD_CANDIDATES):
+        return now, []
+    return tuple(m for m in CANDIDATE_MODELS if m in names), []
+
+
 def read_settings_form(current: Settings, values: dict[str, Any], floor: bool, weights: list[Any],
-                       targets: list[dict[str, Any]]) -> tuple[Settings | None, list[str]]:
-    """The new settings from the form, or (None, problems). `values` holds the policy and cost fields by
-    name, `weights` the three scenario weights, `targets` rows of name / low / high."""
+                       targets: list[dict[str, Any]], candidates: list[Any] | None = None
+                       ) -> tuple[Settings | None, list[str]]:
+    """The new settings from the form, or (None, problems). `values` holds the policy, cost and measure fields
+    by name, `weights` the three scenario weights, `targets` rows of name / low / high, `candidates` the ticked
+    forecast models (None: unchanged)."""
     problems: list[str] = []
     changes: dict[str, Any] = {"safety_stock_floor": bool(floor)}
-    for f in POLICY_FIELDS + COST_FIELDS:
+    changes["forecast_candidates"], bad = read_candidates(current, candidates)
+    problems += bad
+    for f in FORM_FIELDS:
         try:
             number = _number(values.get(f.name))
         except (TypeError, ValueError):

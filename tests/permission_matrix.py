@@ -176,7 +176,7 @@ def calls(action_of_workbook: str = "demand") -> dict[str, dict]:
 def settings_args() -> tuple:
     from callbacks.settings import FIELD_NAMES
 
-    return (1, *([1] * len(FIELD_NAMES)), True, 1, 1, 1, [5], [{"kpi": "mape", "side": "high"}])
+    return (1, *([1] * len(FIELD_NAMES)), True, 1, 1, 1, [5], [{"kpi": "mape", "side": "high"}], ["AutoETS"])
 
 
 def store_fingerprint(store) -> str:

@@ -52,7 +52,7 @@ def test_settings_callback_refuses_a_demand_planner(request_as):
 
     request_as("dana", "demand_planner")
     values = [1] * len(FIELD_NAMES)
-    message, state = save_settings(1, *values, True, 1, 1, 1, [5], [{"kpi": "mape", "side": "high"}])
+    message, state = save_settings(1, *values, True, 1, 1, 1, [5], [{"kpi": "mape", "side": "high"}], ["AutoETS"])
     text = str(message)
     assert "dana (Demand planner) may not change settings; that needs: Administrator." in text
     assert "Nothing was changed." in text

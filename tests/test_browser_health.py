@@ -1,6 +1,7 @@
 """Process health in a real browser: the KPI table names every KPI of the registry (a figure, or what to upload);
 the maturity assessment is answered, survives a reload and draws this cycle against the previous one on the
-radar; the company profile's objectives change the default scenario weights on 4 Pre-S&OP."""
+radar; the company profile's objectives change the default scenario weights on 4 Pre-S&OP and its demand character
+the forecast candidates on the settings form."""
 
 from __future__ import annotations
 
@@ -108,6 +109,8 @@ def test_profile_objectives_set_the_weights_on_pre_sop(new_page, server):
                              ("inventory", "top")):
         page.click(f"#profile-prio-{objective}")
         page.locator("[role=option]").filter(has_text=label).first.click()
+    page.click("#profile-character")  # the demand character picks the forecast candidates
+    page.locator("[role=option]").filter(has_text="Project-based").first.click()
     page.click("#profile-save")
     wait_text(page, "#profile-msg", "saved")
     # service 1 + 0 + 0, cost 1 + 3 + 3, feasibility 2: 0.1 / 0.7 / 0.2
@@ -120,6 +123,15 @@ def test_profile_objectives_set_the_weights_on_pre_sop(new_page, server):
         settings = store.get_settings()
     assert settings.targets["plan_attainment"].low == 95.0  # the service objective's target
     assert settings.targets["days_of_supply"].high == 45.0  # the inventory objective's target
+    assert settings.forecast_candidates == ("CrostonOptimized", "ADIDA", "IMAPA", "SeasonalNaive", "AutoETS",
+                                            "AutoTheta", "baseline_ma3_trend")
+    wait_text(page, "#profile-candidates", "(in force")
+    assert "Croston, ADIDA, IMAPA" in page.inner_text("#profile-candidates")
+
+    page.goto("/metrics")  # the settings form shows them ticked, from the profile, to override there
+    wait_text(page, "#metrics-forecast-candidates-source", "from your company profile (project-based)")
+    ticked = page.eval_on_selector_all("#metrics-set-forecast-candidates input:checked", "els => els.map(e => e.value)")
+    assert set(ticked) == set(settings.forecast_candidates)
 
     page.goto("/pre-sop")
     wait_value(page, "#presop-w-service")

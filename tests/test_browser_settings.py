@@ -37,10 +37,20 @@ def test_a_tighter_mape_target_turns_the_dashboard_card(new_page, server, store)
     tighter = round(mape / 2, 1)
     target_input(page, "mape", "high").fill(str(tighter))
     page.fill("#metrics-set-cost_lost_sales", "120")
+    # the inventory accuracy KPI's tolerance and the forecast candidates are on the same form
+    assert page.input_value("#metrics-set-inventory_tolerance_pct") == "2"
+    page.fill("#metrics-set-inventory_tolerance_pct", "5")
+    assert "standard set" in page.inner_text("#metrics-forecast-candidates-source")
+    page.locator("#metrics-set-forecast-candidates label", has_text="IMAPA").click()
     page.click("#metrics-settings-save")
     page.wait_for_selector("#metrics-settings-saved")
     saved = store.get_settings()
     assert saved.targets["mape"].high == pytest.approx(tighter) and saved.cost_lost_sales == 120
+    assert saved.inventory_tolerance_pct == 5
+    assert saved.forecast_candidates == ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES",
+                                         "CrostonOptimized", "IMAPA", "baseline_ma3_trend")
+    page.wait_for_function("() => document.querySelector('#metrics-forecast-candidates-source')"
+                           ".innerText.includes('settings form')")
     # the KPI table on the same page follows at once
     page.wait_for_function("t => document.querySelector('#metrics-kpi-table').innerText.includes(t)",
                            arg=f"{tighter:g}")
@@ -61,11 +71,13 @@ def test_a_bad_form_is_refused_whole(new_page, server, store):
     target_input(page, "capacity_utilization", "low").fill("95")  # above the high bound, 90
     page.fill("#metrics-set-overtime_pct", "140")
     page.fill("#metrics-set-cost_holding", "")
+    page.fill("#metrics-set-inventory_tolerance_pct", "-1")
     page.click("#metrics-settings-save")
     problems = page.wait_for_selector("#metrics-settings-problems").inner_text()
     assert "Capacity utilization: the low bound (95) is above the high bound (90)" in problems
     assert "Overtime available (% of capacity) must be between 0 and 100; it is 140." in problems
     assert "Holding inventory (per unit per month) is empty." in problems
+    assert "Inventory count tolerance (% of the recorded quantity) must be between 0 and 100; it is -1." in problems
     assert "nothing was changed" in page.inner_text("#metrics-settings-refused")
     assert store.get_settings() == before
 

@@ -218,3 +218,21 @@ def test_a_pool_of_workers_gives_the_same_forecast(run: ForecastRun) -> None:
                                   config=ForecastConfig(chunk=1))
     pd.testing.assert_frame_equal(pooled.forecast, run.forecast)
     pd.testing.assert_frame_equal(pooled.models, run.models)
+
+
+def test_a_candidate_list_replaces_the_standard_sets() -> None:
+    """ForecastConfig.candidates: the listed models plus the references (seasonal naive, the baseline), the
+    ensemble of the listed members (all of them when fewer than two are members); unknown names refused."""
+    from planning.forecast import _group, _path
+
+    cfg = ForecastConfig(candidates=("CrostonOptimized", "IMAPA", "AutoETS", "AutoTheta"))
+    _, smooth, inter = _path(cfg, small=True)
+    assert smooth.sf_names == ("SeasonalNaive", "AutoETS", "AutoTheta", "CrostonOptimized", "IMAPA")
+    assert smooth.names[-2:] == ["baseline_ma3_trend", "Ensemble(ETS,Theta,SNaive)"]
+    few = _group(("AutoETS", "AutoARIMA"), ForecastConfig(candidates=("ADIDA",)), arima=True)
+    assert few.sf_names == ("SeasonalNaive", "ADIDA") and few.ensemble == "Ensemble(SNaive,ADIDA)"
+    no_arima = _group(("AutoETS", "AutoARIMA", "AutoTheta"),
+                      ForecastConfig(candidates=("AutoARIMA", "AutoETS")), arima=False)
+    assert "AutoARIMA" not in no_arima.sf_names
+    with pytest.raises(ValueError, match="unknown forecast candidates: Prophet"):
+        _group((), ForecastConfig(candidates=("Prophet",)), arima=True)

@@ -3,6 +3,9 @@ weights, targets and horizon proposal; the sample company's seeds written once."
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
 from planning import maturity as mm
@@ -111,3 +114,57 @@ def test_the_save_callbacks_refuse_other_roles(request_as):
     request_as("fay", "facilitator")
     msg, saved = save(1, *([None] * len(STATES)), 0)
     assert "fay (Facilitator) may not edit the company profile" in str(msg) and saved is no_update
+
+
+def test_a_project_based_profile_puts_the_intermittent_models_into_the_next_forecast_run(db_url, tmp_path,
+                                                                                          monkeypatch) -> None:
+    """Saving the profile sets the forecast candidates from the demand character; the worker's next run (a real
+    statistical forecast of four sample items, two of them intermittent) compares those and chooses among them."""
+    from data.sample import sample_company
+    from planning.forecast import ADIDA, BASELINE, CROSTON, IMAPA, SNAIVE
+    from services import forecast_worker
+    from services.forecast_jobs import backtest_text
+    from tests.store_fixtures import new_service
+
+    svc = new_service(db_url)
+    monkeypatch.setattr("services.plan_service.get_service", lambda: svc)
+    full = sample_company()
+    keep = ["ELC-101", "OUT-111", "APL-112", "KIT-112"]  # a smooth item and three intermittent ones
+    items = full.items[full.items["item_id"].isin(keep)].reset_index(drop=True)
+    small = full.with_(items=items, history=full.history[full.history["item_id"].isin(keep)],
+                       capacity=full.capacity[full.capacity["family"].isin(items["family"])],
+                       adjustments=full.adjustments.iloc[0:0])
+    svc.store.save_dataset(small, source="four items")
+    assert svc.settings().forecast_candidates == ()  # the standard sets until a profile says otherwise
+
+    profile.save_profile({**profile.SAMPLE_PROFILE, "character": "project_based"}, by="admin")
+    listed = (CROSTON, ADIDA, IMAPA, SNAIVE, "AutoETS", "AutoTheta", BASELINE)
+    assert svc.settings().forecast_candidates == listed
+    assert profile.candidates_note().startswith("Forecast candidates from your company profile (project-based)")
+
+    args = {"token": "p1", "cycle_id": svc.state().cycle_id, "user": "admin", "trigger": "manual", "force": True,
+            "cache_dir": str(tmp_path)}
+    out = forecast_worker.run(args, service=svc)
+    assert out["status"] == "done", out
+    models = svc.store.forecast_models()
+    assert sorted(models["item_id"]) == sorted(keep)
+    ensemble = "Ensemble(ETS,Theta,SNaive)"  # the standard ensemble's members that are on the list
+    allowed = set(listed) | {ensemble}
+    assert set(models["model"]) <= allowed, set(models["model"])
+    assert set(models["runner_up"]) <= allowed
+    # the run's record names the list it compared (the /data page shows the method)
+    settings = json.loads(svc.store.forecast_run(out["run_id"])["settings_json"])
+    assert tuple(settings["candidates"]) == listed
+    assert settings["backtest"] == backtest_text(listed)
+    assert "Croston, ADIDA, IMAPA, SNaive, ETS, Theta, baseline" in settings["backtest"]
+    assert "ARIMA" not in settings["backtest"]
+    # the same run with every candidate's forecast kept: Croston, ADIDA and IMAPA were compared on the backtest
+    from planning.forecast import ForecastConfig, statistical_forecast
+
+    again = statistical_forecast(small.history, svc.horizon(small), return_candidates=True,
+                                 config=ForecastConfig(candidates=svc.settings().forecast_candidates))
+    compared = again.candidates.groupby("model")["error"].apply(lambda e: e.notna().any())
+    assert set(compared.index) == allowed and compared[[CROSTON, ADIDA, IMAPA]].all()
+    pd.testing.assert_frame_equal(again.models[["item_id", "model"]], models[["item_id", "model"]]
+                                  .sort_values("item_id", ignore_index=True))
+    svc.store.engine.dispose()

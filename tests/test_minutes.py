@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from data.sample import sample_meeting_records
 from services import minutes
 from services.plan_service import PlanService
 from tests.store_fixtures import new_service
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def svc(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[PlanService]:
     service = new_service(db_url)
     monkeypatch.setattr("services.minutes.get_service", lambda: service)
+    monkeypatch.setattr("services.plan_service.get_service", lambda: service)  # the process KPIs' records
     yield service
     service.store.engine.dispose()
 
@@ -68,6 +70,20 @@ def test_the_headless_command_writes_both_files(tmp_path: Path, seeded_sqlite: P
     assert (out / "minutes.html").exists() and (out / "minutes.pdf").exists()
     text = "\n".join(p.extract_text() for p in PdfReader(str(out / "minutes.pdf")).pages)
     assert "cycle 2025-12" in text and "approved" in text
+    # the process KPIs as of that past cycle; agenda time kept worked out by hand from the sample's agenda:
+    # planned minutes of the timed items / the larger of their real and planned minutes
+    agenda = sample_meeting_records()["agenda"]
+    timed = agenda[(agenda["cycle_period"] == "2025-12") & agenda["actual_seconds"].notna()]
+    planned, real = timed["planned_minutes"].sum(), timed["actual_seconds"].sum() / 60
+    kept = f"{100 * planned / max(planned, real):.1f} %"
+    page = (out / "minutes.html").read_text()
+    page = page[page.index("Process KPIs of cycle 2025-12"):]
+    row = page[page.index("<td>Agenda time kept</td>"):].split("</tr>")[0]
+    assert f"<td>{kept}</td>" in row and "<td>target ≥ 90 %</td>" in row
+    assert "Process KPIs of cycle 2025-12" in text and kept in text
+    for label in ("Plan stability", "Cycle time", "Decisions made on time", "Action items done on time"):
+        assert f"<td>{label}</td><td>—" not in page, label  # each has its figure for that cycle
+    assert "upload an inventory_count table" in page  # a KPI without its data says what would give it
     bad = subprocess.run([sys.executable, "-m", "planning", "minutes", "--cycle", "2031-01", "--out", str(out)],
                          cwd=ROOT, env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "there is no cycle 2031-01" in bad.stderr

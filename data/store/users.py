@@ -175,6 +175,8 @@ def settings_from_json(raw: str | None) -> Settings:
         values["targets"] = targets
     if "scenario_weights" in values:
         values["scenario_weights"] = tuple(values["scenario_weights"])
+    if "forecast_candidates" in values:
+        values["forecast_candidates"] = tuple(str(c) for c in values["forecast_candidates"] or ())
     return Settings(**values)
 
 
