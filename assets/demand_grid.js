@@ -430,12 +430,6 @@
             + " font-weight: 700; }",
         ".demand-kpi .v { font-size: 1.45rem; font-weight: 700; font-variant-numeric: tabular-nums; }",
         ".demand-kpi .s { font-size: .82rem; color: #6c7a89; }",
-        ".demand-msg { border-left: 4px solid #3498db; background: #eef5fb; color: #2c3e50;"
-            + " padding: .45rem .8rem;"
-            + " border-radius: .3rem; margin-bottom: .5rem; font-size: .92rem; }",
-        ".demand-msg-error { border-left-color: #e74c3c; background: #fbe5e2; }",
-        ".demand-msg-conflict { border-left-color: #f39c12; background: #fdf1dc; }",
-        ".demand-msg-info { border-left-color: #95a5a6; background: #f3f5f7; }",
         ".demand-saving { margin: -.2rem 0 .3rem; }",
     ].join("\n");
 

@@ -20,8 +20,7 @@ from callbacks.auth import NotAllowed, require
 from callbacks.shell import current_context, state_from_context
 from components import formats
 from components.empty import empty_state
-from components.layout import Col, summary_table
-from components.plan_workbook import note
+from components.layout import Col, outcome, summary_table
 from components.shell import cycle_badge
 from services import meeting, meeting_live, minutes, queries, versions
 from services.edits import EditError
@@ -219,7 +218,7 @@ def _presenting(deck_style) -> bool:
 
 
 def _note(kind: str, text, id: str) -> html.Div:
-    return note(kind, text, id=id)
+    return outcome(kind, text, id=id)
 
 
 # ---------------------------------------------------------------------------- agenda edits and the timer

@@ -20,6 +20,22 @@ def page_header(title: str, subtitle: str | None = None, id: str | None = None, 
     )
 
 
+OUTCOME_ICONS = {"ok": "bi-check-circle-fill", "info": "bi-info-circle", "warn": "bi-exclamation-circle",
+                 "conflict": "bi-people-fill", "bad": "bi-x-octagon-fill"}
+
+
+def outcome(kind: str, *children, id: str | None = None, data_kind: str | None = None) -> html.Div:
+    """The one-line answer to an action (saved, refused, conflicting, for information): an icon and the text
+    on a band coloured by status. kind: ok | info | warn | conflict | bad. `data_kind` (default: kind) is the
+    `data-kind` attribute tests and scripts read."""
+    body = [c for child in children for c in (child if isinstance(child, (list, tuple)) else [child])]
+    attrs = {"data-kind": data_kind or kind, "role": "alert" if kind in ("bad", "conflict") else "status"}
+    if id:
+        attrs["id"] = id
+    return html.Div([html.I(className=f"bi {OUTCOME_ICONS[kind]} me-2"), *body], className=f"outcome outcome-{kind}",
+                    **attrs)
+
+
 def panel(title: str, children=None, subtitle: str | None = None, id: str | None = None,
           className: str = "") -> html.Section:
     """A white card with a title; `id` goes on the body so callbacks can fill it."""

@@ -12,7 +12,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components import formats
-from components.layout import Col, panel, summary_table
+from components.layout import Col, outcome, panel, summary_table
 
 HIDDEN = {"display": "none"}
 SHOWN = {"display": "flex"}
@@ -123,12 +123,8 @@ def issues_block(issues, filename: str) -> html.Div:
 
 
 def note(kind: str, text, id: str | None = None) -> html.Div:
-    """A one-line outcome: kind ok | info | bad."""
-    icon = {"ok": "bi-check-circle-fill text-success", "info": "bi-info-circle text-secondary",
-            "bad": "bi-x-octagon-fill text-danger"}[kind]
-    kwargs = {"id": id} if id else {}
-    body = list(text) if isinstance(text, (list, tuple)) else [text]  # one flat list of children
-    return html.Div([html.I(className=f"bi {icon} me-2"), *body], className=f"workbook-note-{kind}", **kwargs)
+    """A one-line outcome: kind ok | info | bad (components.layout.outcome)."""
+    return outcome(kind, text, id=id)
 
 
 def count_text(n: int) -> str:

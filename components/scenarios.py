@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from components import formats
 from components.charts import style
-from components.layout import Col, summary_table
+from components.layout import Col, outcome, summary_table
 
 SCORING_HELP = (
     "Each compared plan is scored from 0 to 1 three ways. Service: its fill rate (units shipped ÷ units "
@@ -166,7 +166,11 @@ def recommendation(name: str, reasons: str, weights) -> html.Div:
     ], id="presop-recommendation", className="alert alert-success py-2 mb-2", **{"data-scenario": name})
 
 
-def message(text, color: str, id: str | None = None) -> dbc.Alert:
-    kw = {"id": id} if id else {}
-    return dbc.Alert(text, color=color, className="py-2 mb-0", **kw)
+OUTCOME_OF_COLOR = {"success": "ok", "info": "info", "secondary": "info", "light": "info", "warning": "warn",
+                    "danger": "bad"}
+
+
+def message(text, color: str, id: str | None = None) -> html.Div:
+    """A one-line outcome named by Bootstrap colour (success, info, warning, danger): components.layout.outcome."""
+    return outcome(OUTCOME_OF_COLOR.get(color, "info"), text, id=id)
 
