@@ -255,3 +255,67 @@ def value_of(rows: list[dict], row_id: str, period: str) -> float | None:
         if row.get("row_id", row.get("id")) == row_id:
             return row.get(period)
     return None
+
+
+def demand_paste(client: Client, rev: dict, cells: list[tuple[str, str, str]], nonce: str,
+                 reason: str) -> tuple[str, str, dict | None]:
+    """Paste a block into the demand grid seen at `rev` (cells: row_id, period, text), as the browser sends
+    it: one change of several cells. (saved|conflict|error|info, message, new rev)."""
+    call = copy.deepcopy(client.demand.edit_call)
+    body = call["body"]
+    action = {"kind": "paste", "nonce": nonce,
+              "cells": [{"row_id": r, "period": p, "text": t} for r, p, t in cells]}
+    _set(body["inputs"], "demand-action", "data", action)
+    _set(body["state"], "demand-grid-rev", "data", rev)
+    _set(body["state"], "app-state", "data", {"version": rev.get("version"), "revision": rev.get("revision")})
+    _set(body["state"], "demand-reason", "value", reason)
+    status, answer = client.post(call["path"], body)
+    if status != 200 or not answer:
+        return "error", f"HTTP {status}", None
+    res = answer["response"]
+    msg = _prop(res, "demand-message", "children") or {}
+    kind = (msg.get("props") or {}).get("data-kind", "error") if isinstance(msg, dict) else "error"
+    return kind, json.dumps(msg)[:400], _prop(res, "demand-grid-rev", "data")
+
+
+def capacity_paste(client: Client, key: list, cells: list[tuple[str, str, float]],
+                   reason: str) -> tuple[str, str, list | None]:
+    """Paste a block into the capacity grid seen at grid key `key` (cells: family, period, value): the grid
+    reports every changed cell in one cellValueChanged, stored as one change."""
+    call = copy.deepcopy(client.supply.edit_call)
+    body = call["body"]
+    changes = [{"rowId": f"family:{f}", "colId": p, "value": v, "oldValue": None} for f, p, v in cells]
+    _set(body["inputs"], "supply-capacity-grid", "cellValueChanged", changes)
+    _set(body["state"], "supply-reason", "value", reason)
+    _set(body["state"], "app-state", "data", {"version": key[2], "revision": key[3]})
+    _set(body["state"], "supply-grid-key", "data", key)
+    status, answer = client.post(call["path"], body)
+    if status != 200 or not answer:
+        return "error", f"HTTP {status}", None
+    res = answer["response"]
+    msg = _prop(res, "supply-edit-msg", "children") or {}
+    color = (msg.get("props") or {}).get("color") if isinstance(msg, dict) else None
+    return {"success": "saved", "warning": "conflict"}.get(color, "error"), json.dumps(msg)[:600], \
+        _prop(res, "supply-grid-key", "data")
+
+
+def upload(client: Client, files: dict[str, bytes]) -> tuple[str, str]:
+    """Drop files on /data's upload box: (ok|refused|denied|error, the report's text)."""
+    import base64
+
+    call = find_by_input(client.calls, "data-upload", "contents")
+    body = call["body"]
+    names = list(files)
+    _set(body["inputs"], "data-upload", "contents",
+         ["data:text/csv;base64," + base64.b64encode(files[n]).decode() for n in names])
+    _set(body["state"], "data-upload", "filename", names)
+    _set(body["state"], "data-keep-settings", "value", [])
+    body["changedPropIds"] = ["data-upload.contents"]
+    status, answer = client.post(call["path"], body)
+    if status != 200 or not answer:
+        return "error", f"HTTP {status}"
+    text = json.dumps(_prop(answer["response"], "data-upload-report", "children"))
+    for kind in ("ok", "refused", "denied", "error"):
+        if f'"data-report-{kind}"' in text:
+            return kind, text[:600]
+    return "error", text[:600]
