@@ -8,9 +8,11 @@ on PostgreSQL when TEST_DATABASE_URL is set. Figures are appended to test-artifa
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -35,6 +37,7 @@ pytest.importorskip("gunicorn")
 
 USERS = {"cr-d1": "demand_planner", "cr-d2": "demand_planner", "cr-s1": "supply_planner", "cr-admin": "admin"}
 BLOCK = 6  # months per pasted block
+ROUNDS = int(os.environ.get("SOP_CRASH_ROUNDS", "1"))  # kills per test
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -125,90 +128,100 @@ def _record(line: str) -> None:
         f.write(line + "\n")
 
 
+def _burst_then_kill(server: Gunicorn, url: str) -> dict:
+    """Three planners paste blocks as fast as the server answers; SIGKILL once six are stored."""
+    base = server.base
+    calls = dependencies(base)
+    first = Client(base, calls)
+    first.sign_in("cr-d1")
+    rows, rev = first.demand.read(first.post)
+    families = sorted(r["family"] for r in rows if str(r["row_id"]).startswith("family:"))
+    periods = list(rev["horizon"])[:BLOCK]
+    engine = _engine(url)
+    with engine.connect() as conn:
+        draft = _draft(conn)
+    engine.dispose()
+    acked: list[str] = []  # reasons of the changes the server answered as stored
+    failed: list[str] = []
+    unanswered = Counter()
+    lock = threading.Lock()
+    stop = threading.Event()
+    tag = uuid.uuid4().hex[:6]
+
+    def writer(who: str, family: str) -> None:
+        client = Client(base, calls)
+        client.sign_in(who)
+        supply = USERS[who] == "supply_planner"
+        _rows, view = (client.supply if supply else client.demand).read(client.post)
+        n = 0
+        while not stop.is_set():
+            reason = f"{'cap' if supply else 'dem'} {who} {tag} {n}"
+            try:
+                if supply:
+                    cells = [(family, p, 500.0 + n + i) for i, p in enumerate(periods[: BLOCK - 2])]
+                    answer, text, new = capacity_paste(client, view, cells, reason)
+                else:
+                    cells = [(f"family:{family}", p, str(1000 + n + i)) for i, p in enumerate(periods)]
+                    answer, text, new = demand_paste(client, view, cells, nonce=reason, reason=reason)
+            except requests.RequestException:
+                with lock:
+                    unanswered[who] += 1  # killed while this change was on its way: stored whole or not at all
+                return
+            with lock:
+                (acked if answer == "saved" else failed).append(reason if answer == "saved" else f"{reason}: {text}")
+            view = new or view
+            n += 1
+
+    threads = [threading.Thread(target=writer, args=(w, f)) for w, f in
+               (("cr-d1", families[0]), ("cr-d2", families[1]), ("cr-s1", families[-1]))]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 240
+    while len(acked) < 6 and time.monotonic() < deadline and not failed:
+        time.sleep(0.05)
+    time.sleep(random.Random().uniform(0.0, 1.5))
+    server.kill9()
+    stop.set()
+    for t in threads:
+        t.join(60)
+    assert failed == [], failed[:3]
+    assert len(acked) >= 6, "the burst never got going"
+    return {"draft": draft, "acked": acked, "unanswered": sum(unanswered.values())}
+
+
 def test_kill_the_web_server_during_an_edit_burst(database, tmp_path):
+    """SOP_CRASH_ROUNDS bursts (default 1), each ended by SIGKILL and checked after a restart."""
     kind, url = database
     server = Gunicorn(url, tmp_path)
-    base = server.start()
+    server.start()
+    totals = Counter()
     try:
-        calls = dependencies(base)
-        first = Client(base, calls)
-        first.sign_in("cr-d1")
-        rows, rev = first.demand.read(first.post)
-        families = sorted(r["family"] for r in rows if str(r["row_id"]).startswith("family:"))
-        periods = list(rev["horizon"])[:BLOCK]
-        engine = _engine(url)
-        with engine.connect() as conn:
-            draft = _draft(conn)
-        engine.dispose()
-        acked: list[str] = []  # reasons of the changes the server answered as stored
-        failed: list[str] = []
-        unanswered = Counter()
-        lock = threading.Lock()
-        stop = threading.Event()
-
-        def writer(who: str, family: str) -> None:
-            client = Client(base, calls)
-            client.sign_in(who)
-            if USERS[who] == "supply_planner":
-                _rows, view = client.supply.read(client.post)
-            else:
-                _rows, view = client.demand.read(client.post)
-            n = 0
-            while not stop.is_set():
-                reason = f"{'cap' if USERS[who] == 'supply_planner' else 'dem'} {who} {n}"
-                try:
-                    if USERS[who] == "supply_planner":
-                        cells = [(family, p, 500.0 + n + i) for i, p in enumerate(periods[: BLOCK - 2])]
-                        answer, text, new = capacity_paste(client, view, cells, reason)
-                    else:
-                        cells = [(f"family:{family}", p, str(1000 + n + i)) for i, p in enumerate(periods)]
-                        answer, text, new = demand_paste(client, view, cells, nonce=reason, reason=reason)
-                except requests.RequestException:
-                    with lock:
-                        unanswered[who] += 1  # killed while this change was on its way: stored whole or not at all
-                    return
-                with lock:
-                    (acked if answer == "saved" else failed).append(reason if answer == "saved" else f"{reason}: {text}")
-                view = new or view
-                n += 1
-
-        threads = [threading.Thread(target=writer, args=(w, f)) for w, f in
-                   (("cr-d1", families[0]), ("cr-d2", families[1]), ("cr-s1", families[-1]))]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 240
-        while len(acked) < 6 and time.monotonic() < deadline and not failed:
-            time.sleep(0.1)
-        time.sleep(random.Random().uniform(0.0, 1.5))
-        server.kill9()
-        stop.set()
-        for t in threads:
-            t.join(60)
-        assert failed == [], failed[:3]
-        assert len(acked) >= 6, "the burst never got going"
-
-        problems = _store_checks(url)
-        rows_after, revision, whole = _changes_since(url, draft["id"], draft["revision"])
-        stored = {r[3] for r in rows_after}
-        missing = [r for r in acked if r not in stored]
-        server.start()  # the same database, as after a reboot
-        demand_rows, supply_rows = _serves_the_plan(base := server.base, "cr-d2")
-        last = {}
-        for rev_, _b, grid, _reason, family, period, value in sorted(rows_after):
-            last[(grid, family, period)] = value
-        shown_wrong = [(k, v, value_of(demand_rows if k[0] == "demand" else supply_rows, f"family:{k[1]}", k[2]))
-                       for k, v in last.items()]
-        shown_wrong = [x for x in shown_wrong if x[2] is None or abs(float(x[2]) - x[1]) > 0.5]
-        _record(f"web server killed (SIGKILL, gunicorn master + 2 workers, {kind}) during an edit burst: "
-                f"{len(acked)} changes answered stored, {len(stored)} in the store "
-                f"({len(stored) - len(acked)} of {sum(unanswered.values())} in flight), 0 in part, "
-                f"revision {draft['revision']}→{revision} one per change, checks {'ok' if not problems else problems}, "
-                f"plan served after restart on {base}")
-        assert problems == [], problems
-        assert whole == [], whole[:3]
-        assert missing == [], missing[:3]
-        assert len(stored) <= len(acked) + sum(unanswered.values())
-        assert shown_wrong == [], shown_wrong[:3]
+        for _round in range(ROUNDS):
+            burst = _burst_then_kill(server, url)
+            draft, acked = burst["draft"], burst["acked"]
+            problems = _store_checks(url)
+            rows_after, revision, whole = _changes_since(url, draft["id"], draft["revision"])
+            stored = {r[3] for r in rows_after}
+            missing = [r for r in acked if r not in stored]
+            server.start()  # the same database, as after a reboot
+            demand_rows, supply_rows = _serves_the_plan(server.base, "cr-d2")
+            last = {}
+            for _rev, _b, grid, _reason, family, period, value in sorted(rows_after):
+                last[(grid, family, period)] = value
+            shown = [(k, v, value_of(demand_rows if k[0] == "demand" else supply_rows, f"family:{k[1]}", k[2]))
+                     for k, v in last.items()]
+            shown_wrong = [x for x in shown if x[2] is None or abs(float(x[2]) - x[1]) > 0.5]
+            assert problems == [], problems
+            assert whole == [], whole[:3]
+            assert missing == [], missing[:3]
+            assert len(stored) <= len(acked) + burst["unanswered"]
+            assert shown_wrong == [], shown_wrong[:3]
+            totals.update(acked=len(acked), stored=len(stored), in_flight=burst["unanswered"],
+                          revisions=revision - draft["revision"])
+        _record(f"web server killed (SIGKILL of gunicorn master + 2 workers, {kind}) during an HTTP edit burst, "
+                f"{ROUNDS} time(s): {totals['acked']} changes answered stored, {totals['stored']} in the store "
+                f"({totals['stored'] - totals['acked']} of {totals['in_flight']} in flight), 0 in part, "
+                f"{totals['revisions']} revisions, one per change; integrity ok, the plan served after each restart")
     finally:
         server.stop()
         server.keep_log(f"crash-burst-{kind}")
@@ -241,71 +254,83 @@ def _csv_rows(path: Path) -> int:
     return len([line for line in path.read_text().splitlines()[1:] if line.strip()])
 
 
+def _upload_then_kill(server: Gunicorn, files: dict[str, bytes]) -> dict:
+    """An administrator uploads again and again; SIGKILL somewhere inside the upload after the first."""
+    client = Client(server.base, dependencies(server.base))
+    client.sign_in("cr-admin")
+    took: list[float] = []
+    failed: list[str] = []
+    counts = Counter()
+    started = threading.Event()
+
+    def loop() -> None:
+        while True:
+            t0 = time.monotonic()
+            started.set()
+            try:
+                answer, text = upload(client, files)
+            except requests.RequestException:
+                counts["unanswered"] += 1
+                return
+            if answer != "ok":
+                failed.append(text)
+                return
+            started.clear()
+            counts["acked"] += 1
+            took.append(time.monotonic() - t0)
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    deadline = time.monotonic() + 300
+    while not took and time.monotonic() < deadline and not failed:
+        time.sleep(0.05)
+    assert took, f"no upload was answered: {failed}"
+    started.wait(60)  # the next upload is on its way: kill somewhere inside it
+    time.sleep(random.Random().uniform(0.2, 0.95) * took[0])
+    server.kill9()
+    thread.join(60)
+    assert failed == [], failed[:1]
+    return {"acked": counts["acked"], "unanswered": counts["unanswered"], "took": took[0]}
+
+
 def test_kill_the_web_server_during_an_upload(database, tmp_path):
+    """SOP_CRASH_ROUNDS upload loops (default 1), each ended by SIGKILL and checked after a restart."""
     kind, url = database
-    before = _datasets(url)
     folder = seed_example_dir()
     files = {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv"))}
     expected = {"items": _csv_rows(folder / "items.csv"), "history": _csv_rows(folder / "history.csv"),
                 "capacity": _csv_rows(folder / "capacity.csv"), "base_versions": 1}
     server = Gunicorn(url, tmp_path)
-    base = server.start()
+    server.start()
+    totals, took = Counter(), []
     try:
-        client = Client(base, dependencies(base))
-        client.sign_in("cr-admin")
-        took = []
-        acked, unanswered, failed = 0, 0, []
-        started = threading.Event()
+        for _round in range(ROUNDS):
+            before = _datasets(url)
+            done = _upload_then_kill(server, files)
+            problems = _store_checks(url)
+            after = _datasets(url)
+            new = {k: v for k, v in after.items() if k not in before}
+            partial = {k: v for k, v in new.items() if v != expected}
+            server.start()
+            demand_rows, _supply = _serves_the_plan(server.base, "cr-d1")
+            engine = _engine(url)
+            try:
+                from data.store import Store
 
-        def loop() -> None:
-            nonlocal acked, unanswered
-            while True:
-                t0 = time.monotonic()
-                started.set()
-                try:
-                    answer, text = upload(client, files)
-                except requests.RequestException:
-                    unanswered += 1
-                    return
-                if answer != "ok":
-                    failed.append(text)
-                    return
-                acked += 1
-                took.append(time.monotonic() - t0)
-                started.clear()
-
-        thread = threading.Thread(target=loop)
-        thread.start()
-        deadline = time.monotonic() + 300
-        while not took and time.monotonic() < deadline and not failed:
-            time.sleep(0.1)
-        assert took, f"no upload was answered: {failed}"
-        started.wait(60)  # the next upload is on its way: kill somewhere inside it
-        time.sleep(random.Random().uniform(0.2, 0.9) * took[0])
-        server.kill9()
-        thread.join(60)
-        assert failed == [], failed[:1]
-
-        problems = _store_checks(url)
-        after = _datasets(url)
-        new = {k: v for k, v in after.items() if k not in before}
-        partial = {k: v for k, v in new.items() if v != expected}
-        server.start()
-        demand_rows, _supply = _serves_the_plan(server.base, "cr-d1")
-        engine = _engine(url)
-        from data.store import Store
-
-        current = Store(engine).plan_state()
-        engine.dispose()
-        _record(f"web server killed (SIGKILL, {kind}) during an HTTP upload ({took[0]:.1f} s each): {acked} "
-                f"uploads answered stored, {len(new)} datasets stored ({len(new) - acked} of {unanswered} in "
-                f"flight), {len(partial)} in part, checks {'ok' if not problems else problems}, plan served after "
-                "restart")
-        assert problems == [], problems
-        assert partial == {}, partial
-        assert acked <= len(new) <= acked + unanswered
-        assert current["dataset_id"] == max(after), (current, max(after))  # the newest upload is the plan's
-        assert demand_rows
+                current = Store(engine).plan_state()
+            finally:
+                engine.dispose()
+            assert problems == [], problems
+            assert partial == {}, partial
+            assert done["acked"] <= len(new) <= done["acked"] + done["unanswered"]
+            assert current["dataset_id"] == max(after), (current, max(after))  # the newest upload is the plan's
+            assert demand_rows
+            totals.update(acked=done["acked"], stored=len(new), in_flight=done["unanswered"])
+            took.append(done["took"])
+        _record(f"web server killed (SIGKILL, {kind}) during an HTTP upload ({min(took):.1f}-{max(took):.1f} s "
+                f"each), {ROUNDS} time(s): {totals['acked']} uploads answered stored, {totals['stored']} datasets "
+                f"stored ({totals['stored'] - totals['acked']} of {totals['in_flight']} in flight), 0 in part; "
+                "integrity ok, the plan served after each restart")
     finally:
         server.stop()
         server.keep_log(f"crash-upload-{kind}")
