@@ -8,9 +8,10 @@ import logging
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
 
-from callbacks.common import load_plan
+from callbacks.common import editing, load_plan
 from components import charts, formats
 from components.demand_grid import parse_row_id
 from components.empty import empty_state
@@ -82,8 +83,8 @@ def kpi_strip(plan) -> list:
     ]
 
 
-def summary_tables(svc) -> list:
-    summary = svc.adjustment_summary()
+def summary_tables(svc, version_id: int | None = None) -> list:
+    summary = svc.adjustment_summary(version_id)
     if summary["by_owner"].empty:
         return [
             empty_state(
@@ -117,23 +118,26 @@ def summary_tables(svc) -> list:
     Output("demand-audit-family", "options"),
     Output("demand-audit-owner", "options"),
     Input("app-state", "data"),
+    Input("demand-grid-rev", "data"),
+    Input("app-scenario", "data"),
     State("demand-chart-family", "value"),
 )
-def render_overview(_state, family):
-    loaded = load_plan()
+def render_overview(_state, _rev, selected, family):
+    vid = _version(selected)
+    loaded = load_plan(vid)
     if loaded.result is None:
         return [], "", [], None, [], []
     plan = loaded.result
     families = sorted(plan.consensus["family"].unique())
     svc = plan_service.get_service()
-    trail = svc.audit_trail()
+    trail = svc.audit_trail(vid)
     trail = trail[trail["kind"] == "adjustment"]
     owners = sorted(o for o in trail["owner"].fillna("").unique() if o)
     audit_families = sorted(f for f in trail["family"].fillna("").unique() if f)
     value = family if family in families else (families[0] if families else None)
     return (
         kpi_strip(plan),
-        summary_tables(svc),
+        summary_tables(svc, vid),
         families,
         value,
         [{"label": f, "value": f} for f in audit_families],
@@ -211,12 +215,15 @@ def family_figure(plan, family: str, ly: pd.DataFrame) -> go.Figure:
     Output("demand-family-chart", "figure"),
     Input("app-state", "data"),
     Input("demand-chart-family", "value"),
+    Input("demand-grid-rev", "data"),
+    Input("app-scenario", "data"),
 )
-def render_chart(_state, family):
+def render_chart(_state, family, _rev=None, selected=None):
+    vid = _version(selected)
     if not family:
         return charts.empty_figure("Consensus vs statistical vs last year", "Choose a family")
     try:
-        state, plan = snapshot()
+        state, plan = snapshot(version_id=vid)
     except Exception as exc:
         return charts.empty_figure("Consensus vs statistical vs last year", f"No plan: {exc}")
     if family not in set(plan.consensus["family"]):
@@ -285,12 +292,15 @@ def audit_rows(
     Input("demand-audit-family", "value"),
     Input("demand-audit-owner", "value"),
     Input("demand-audit-type", "value"),
+    Input("demand-grid-rev", "data"),
+    Input("app-scenario", "data"),
 )
-def render_audit(_state, family, owner, kind):
+def render_audit(_state, family, owner, kind, _rev=None, selected=None):
+    vid = _version(selected)
     svc = plan_service.get_service()
     try:
-        trail = svc.audit_trail()
-        plan = svc.current_plan()
+        trail = svc.audit_trail(vid)
+        plan = svc.current_plan(vid)
     except Exception as exc:
         log.exception("audit trail")
         return [], f"The audit trail could not be read: {exc}"
@@ -301,3 +311,11 @@ def render_audit(_state, family, owner, kind):
     return rows, shown + (f", {undone} undone" if undone else "") + " · newest first"
 
 
+def _version(selected) -> int | None:
+    """The scenario being edited (None: the plan). The grid's revision (`demand-grid-rev`) moves with every
+    change the grid shows, which is how these follow a scenario's edits; the plan's follow `app-state` (and
+    choosing or leaving a scenario, `app-scenario`), so for the plan the grid's revision alone is skipped."""
+    vid = editing(selected)[0]
+    if vid is None and set(ctx.triggered_prop_ids.values()) == {"demand-grid-rev"}:
+        raise PreventUpdate
+    return vid
