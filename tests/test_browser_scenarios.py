@@ -43,9 +43,15 @@ def wait_recommendation(page, name: str) -> None:
         arg=name)
 
 
-def create(page, name: str, *, family=None, pct=None, start=None, capacity_cost=None, lost_cost=None) -> str:
+def create(page, name: str, *, family=None, pct=None, start=None, capacity_cost=None, lost_cost=None,
+           price_family=None, price_pct=None, outsource_cap=None) -> str:
     settle(page)
     fill(page, "presop-new-name", name)
+    if price_family:
+        choose(page, "presop-price-family", price_family)
+        fill(page, "presop-price-pct", price_pct)
+    if outsource_cap is not None:
+        fill(page, "presop-cost-outcap", outsource_cap)
     if family:
         choose(page, "presop-cap-family", family)
         fill(page, "presop-cap-pct", pct)
@@ -192,11 +198,28 @@ def _edit_walk(page, server):
 
         page.goto("/pre-sop")
         page.wait_for_selector("#presop-recommendation")
-        create(page, "Grid what-if")  # made and chosen for editing
+        # made with a price rise and no outsourcing, and chosen for editing
+        text = create(page, "Grid what-if", price_family=fam, price_pct=10, outsource_cap=0)
+        assert f"price +10 % on {fam}" in text and "outsourcing capped at 0 %" in text
         page.wait_for_selector("#shell-scenario-band:not([hidden])")
         from services.scenario_plans import list_scenarios
 
         vid = next(int(s["id"]) for s in list_scenarios(svc) if s["name"] == "Grid what-if")
+        assert svc.plan_settings(vid).outsource_cap_pct == 0
+        rev = svc.current_plan(vid).financials.groupby("family")["revenue_unconstrained"].sum()
+        base_rev = draft.financials.groupby("family")["revenue_unconstrained"].sum()
+        assert rev[fam] == pytest.approx(1.1 * base_rev[fam], rel=1e-6)
+        # compared side by side: its revenue is above the base's
+        page.wait_for_function("() => { const t = document.querySelector('#presop-compare-table');"
+                               " return t && t.textContent.includes('Grid what-if'); }")
+        heads = page.eval_on_selector_all("#presop-compare-table th", "ths => ths.map(t => t.textContent.trim())")
+        col = f"v{heads.index('Grid what-if') - 1}"
+
+        def revenue(c: str) -> float:
+            return float(page.get_attribute(f'#presop-compare-table tr[data-key="revenue"] td[data-col="{c}"]',
+                                            "data-value"))
+
+        assert revenue(col) > revenue("v0")
 
         # /demand: the band, the grid says it shows the scenario; an edit goes to the scenario only
         page.goto("/demand")
