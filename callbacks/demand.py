@@ -230,9 +230,10 @@ def render_grid(app_state, show_stat, selected, rev):
         except Exception as exc:
             log.exception("scenario grid")
             return [], no_update, None, "", message("error", f"The scenario could not be read: {exc}")
-        if ctx.triggered_id == "app-state" and rev and rev.get("stat") == with_stat and (
+        if ctx.triggered_id in ("app-state", "app-scenario") and rev and rev.get("stat") == with_stat and (
                 rev.get("version"), rev.get("revision")) == (sstate.version_id, sstate.revision):
-            return no_update, no_update, no_update, no_update, no_update  # the plan moved, not the scenario
+            # the plan moved, not the scenario; or this page's own change of the scenario: rows are sent
+            return no_update, no_update, no_update, no_update, no_update
     loaded = load_plan(vid)
     if loaded.result is None:
         return (
@@ -270,6 +271,7 @@ def render_grid(app_state, show_stat, selected, rev):
     Output("app-state", "data", allow_duplicate=True),
     Output("demand-message", "children"),
     Output("demand-ack", "data"),
+    Output("app-scenario", "data", allow_duplicate=True),
     Input("demand-action", "data"),
     State("demand-grid-rev", "data"),
     State("app-state", "data"),
@@ -294,7 +296,7 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
     kind = action.get("kind")
     keep = no_update
     if kind == "notice":
-        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack
+        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack, keep
     with_stat = bool(show_stat)
     reason = (reason or "").strip() or DEFAULT_REASON
     svc = plan_service.get_service()
@@ -303,12 +305,12 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
         # the grid shows the plan while a scenario was chosen (in another tab): never edit what is not shown
         return keep, keep, keep, keep, message(
             "conflict", f"Scenario {_name} is now the one being edited; reload the page to edit it. "
-            "Nothing was changed."), ack
+            "Nothing was changed."), ack, keep
     try:
         state, plan = snapshot(svc, vid)
     except Exception as exc:  # the page says why; nothing was stored
         log.exception("demand action: plan unavailable")
-        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack
+        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack, keep
     before = plan_rows(state, plan, with_stat)
     before_by_id = {r["row_id"]: r for r in before}
     cells = action.get("cells") or []
@@ -334,11 +336,11 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
             step = svc.undo if kind == "undo" else svc.redo
             done = step(by=user, kind="adjustment", others=may_undo_others(who["role"]), version_id=vid)
         else:
-            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack
+            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack, keep
     except NotAllowed as exc:
-        return restore, keep, keep, keep, message("conflict", str(exc)), ack
+        return restore, keep, keep, keep, message("conflict", str(exc)), ack, keep
     except EditError as exc:
-        return restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack
+        return restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack, keep
     except ConflictError as exc:
         state, plan = snapshot(svc, vid)
         rows = plan_rows(state, plan, with_stat)
@@ -356,6 +358,7 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
                 "if it is still needed.",
             ),
             ack,
+            keep if vid is None else {"id": vid, "revision": state.revision},
         )
     new_state, new_plan = snapshot(svc, vid)
     after = plan_rows(new_state, new_plan, with_stat)
@@ -368,14 +371,16 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
         text = [f"{verb.capitalize()}: {what}."]
     app = keep if vid is not None else \
         {**(app_state or {}), "version": new_state.version_id, "revision": new_state.revision}
+    # in a scenario, its new revision (not `app-state`, the draft's) is what the rest of the page follows
+    moved = keep if vid is None else {"id": vid, "revision": new_state.revision}
     if vid is not None:
         text = [f"Scenario {_name}: ", *text]
     rev_out = grid_rev(new_state, new_plan, with_stat)
     if changed is None or (rev or {}).get("revision") != state.revision:
         # others changed the plan since this grid was drawn: send every row, so the grid never claims a
         # revision whose changes it does not show
-        return keep, after, rev_out, app, message("saved", *text), ack
-    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack
+        return keep, after, rev_out, app, message("saved", *text), ack, moved
+    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack, moved
 
 
 clientside_callback(

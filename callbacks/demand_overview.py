@@ -8,8 +8,7 @@ import logging
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, ctx, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, State, callback, html, no_update
 
 from callbacks.common import editing, load_plan
 from components import charts, formats
@@ -118,12 +117,11 @@ def summary_tables(svc, version_id: int | None = None) -> list:
     Output("demand-audit-family", "options"),
     Output("demand-audit-owner", "options"),
     Input("app-state", "data"),
-    Input("demand-grid-rev", "data"),
     Input("app-scenario", "data"),
     State("demand-chart-family", "value"),
 )
-def render_overview(_state, _rev, selected, family):
-    vid = _version(selected)
+def render_overview(_state, selected, family):
+    vid = editing(selected)[0]
     loaded = load_plan(vid)
     if loaded.result is None:
         return [], "", [], None, [], []
@@ -215,11 +213,10 @@ def family_figure(plan, family: str, ly: pd.DataFrame) -> go.Figure:
     Output("demand-family-chart", "figure"),
     Input("app-state", "data"),
     Input("demand-chart-family", "value"),
-    Input("demand-grid-rev", "data"),
     Input("app-scenario", "data"),
 )
-def render_chart(_state, family, _rev=None, selected=None):
-    vid = _version(selected)
+def render_chart(_state, family, selected=None):
+    vid = editing(selected)[0]
     if not family:
         return charts.empty_figure("Consensus vs statistical vs last year", "Choose a family")
     try:
@@ -292,11 +289,10 @@ def audit_rows(
     Input("demand-audit-family", "value"),
     Input("demand-audit-owner", "value"),
     Input("demand-audit-type", "value"),
-    Input("demand-grid-rev", "data"),
     Input("app-scenario", "data"),
 )
-def render_audit(_state, family, owner, kind, _rev=None, selected=None):
-    vid = _version(selected)
+def render_audit(_state, family, owner, kind, selected=None):
+    vid = editing(selected)[0]
     svc = plan_service.get_service()
     try:
         trail = svc.audit_trail(vid)
@@ -310,12 +306,3 @@ def render_audit(_state, family, owner, kind, _rev=None, selected=None):
     shown = f"{len(rows)} of {total} adjustments" if (family or owner or kind) else f"{total} adjustments"
     return rows, shown + (f", {undone} undone" if undone else "") + " · newest first"
 
-
-def _version(selected) -> int | None:
-    """The scenario being edited (None: the plan). The grid's revision (`demand-grid-rev`) moves with every
-    change the grid shows, which is how these follow a scenario's edits; the plan's follow `app-state` (and
-    choosing or leaving a scenario, `app-scenario`), so for the plan the grid's revision alone is skipped."""
-    vid = editing(selected)[0]
-    if vid is None and set(ctx.triggered_prop_ids.values()) == {"demand-grid-rev"}:
-        raise PreventUpdate
-    return vid
