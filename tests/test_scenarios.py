@@ -281,3 +281,31 @@ def test_outsourcing_cap_in_a_scenario_turns_outsourcing_into_other_options(seed
     if opts.loc["outsource", "lost_sales"] > 0.5:
         assert "outsourcing capped at 0 %" in opts.loc["outsource", "reason"]
     assert "up to 0 %" in opts.loc["outsource", "what"]
+
+
+def test_cli_scenario_prices_table(seed, tmp_path):
+    """A scenario folder with a `prices` table: Electronics +10 % from the first month; the headless compute
+    writes Electronics' revenue 10 % above the input's, others unchanged; a bad row is refused at its row and
+    column with nothing computed."""
+    from tests.engine_fixtures import SEED_DIR
+
+    months = sorted(seed.forecast["period"].unique())
+    good = tmp_path / "dearer"
+    good.mkdir()
+    (good / "prices.csv").write_text(f"family,period_from,change\nElectronics,{months[0]},+10%\n")
+    base_out, out = tmp_path / "base", tmp_path / "out"
+    assert _cli("compute", str(SEED_DIR), "--out", str(base_out)).returncode == 0
+    done = _cli("compute", str(SEED_DIR), "--scenario", str(good), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    b = pd.read_csv(base_out / "financials.csv").groupby("family")["revenue_unconstrained"].sum()
+    g = pd.read_csv(out / "financials.csv").groupby("family")["revenue_unconstrained"].sum()
+    assert g["Electronics"] == pytest.approx(1.1 * b["Electronics"])
+    assert g.drop("Electronics").to_numpy() == pytest.approx(b.drop("Electronics").to_numpy())
+    bad = tmp_path / "bad_prices"
+    bad.mkdir()
+    (bad / "prices.csv").write_text(f"family,period_from,change\nElectronics,{months[0]},+10%\n"
+                                    "Nowhere,2025-01,5%\nElectronics,Jan,5%\n")
+    refused = _cli("compute", str(SEED_DIR), "--scenario", str(bad), "--out", str(tmp_path / "b"))
+    assert refused.returncode == 2
+    assert "Nowhere" in refused.stderr and "row 3" in refused.stderr and "row 4" in refused.stderr
+    assert not (tmp_path / "b" / "financials.csv").exists()
