@@ -473,7 +473,9 @@ class PlanService:
             out = self.store.undo_last(self._scenario_id(version_id), by=by, kind=kind,
                                        owner=None if others else by, expected_revision=expected_revision)
         except LookupError as e:
-            raise EditError(str(e)) from None
+            text = str(e)
+            raise EditError(text.replace("in this draft", "in this scenario") if version_id is not None
+                            else text) from None
         return f"undid {describe_change(out['rows'])}"
 
     def redo(self, *, by: str, kind: str | None = None, others: bool = True,
