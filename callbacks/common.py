@@ -26,12 +26,13 @@ class Loaded:
     error: str | None = None
 
 
-def load_plan() -> Loaded:
-    """The cached plan of the current version (a page that only reads never recomputes)."""
+def load_plan(version_id: int | None = None) -> Loaded:
+    """The cached plan of the current version (or of the named scenario `version_id`; a page that only reads
+    never recomputes)."""
     from services import plan_service
 
     try:
-        return Loaded(plan_service.current_plan())
+        return Loaded(plan_service.current_plan(version_id))
     except Exception as exc:  # shown on the page with what to do next
         log.exception("current_plan failed")
         return Loaded(None, f"{type(exc).__name__}: {exc}")
@@ -42,3 +43,19 @@ def per_plan_state(name: str, compute: Callable[[], object]):
     from services import plan_service
 
     return plan_service.get_service().derived(name, compute)
+
+
+def editing(selected) -> tuple[int | None, str | None]:
+    """(id, name) of the scenario being edited (`app-scenario`), or (None, None) for the plan: an id that is
+    no longer a scenario of this cycle counts as the plan."""
+    vid = selected.get("id") if isinstance(selected, dict) else None
+    if not vid:
+        return None, None
+    from services.scenario_plans import scenario_name
+
+    try:
+        name = scenario_name(int(vid))
+    except Exception:  # the store cannot be read: the plan, as the band shows
+        log.exception("scenario being edited")
+        return None, None
+    return (int(vid), name) if name else (None, None)

@@ -17,7 +17,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from dash.exceptions import PreventUpdate
 
 from callbacks.auth import NotAllowed, require_user
-from callbacks.common import load_plan
+from callbacks.common import editing, load_plan
 from components import formats
 from components.layout import outcome
 from components.demand_grid import column_defs, grid_rows, parse_row_id, rows_changed
@@ -53,13 +53,14 @@ def _cached(cache: OrderedDict, key):
         return cache.get(key)
 
 
-def snapshot(svc=None):
-    """(state, plan) of the current draft, read so that the plan belongs to the state."""
+def snapshot(svc=None, version_id: int | None = None):
+    """(state, plan) of the current draft (or of the named scenario `version_id`), read so that the plan
+    belongs to the state."""
     svc = svc or plan_service.get_service()
     for _ in range(3):
-        state = svc.state()
-        plan = svc.current_plan()
-        if svc.state() == state:
+        state = svc.state(version_id)
+        plan = svc.current_plan(version_id)
+        if svc.state(version_id) == state:
             return state, plan
     return state, plan
 
@@ -204,14 +205,27 @@ def to_edits(cells: list[dict]) -> list[dict]:
     Output("demand-load-error", "children"),
     Input("app-state", "data"),
     Input("demand-show-stat", "value"),
+    Input("app-scenario", "data"),
     State("demand-grid-rev", "data"),
 )
-def render_grid(app_state, show_stat, rev):
-    """All rows, when the page opens or the plan moved (someone else's change, an upload, an approval)."""
+def render_grid(app_state, show_stat, selected, rev):
+    """All rows, when the page opens or the plan moved (someone else's change, an upload, an approval), or
+    when a scenario is chosen for editing (its rows) or left (the plan's)."""
     with_stat = bool(show_stat)
-    if ctx.triggered_id == "app-state" and shows(rev, app_state, with_stat):
+    vid, name = editing(selected)
+    if ctx.triggered_id == "app-state" and vid is None and shows(rev, app_state, with_stat):
         return no_update, no_update, no_update, no_update, no_update  # this page's own change: rows are sent
-    loaded = load_plan()
+    if vid is not None:
+        try:
+            sstate = plan_service.get_service().state(vid)
+        except Exception as exc:
+            log.exception("scenario grid")
+            return [], no_update, None, "", message("error", f"The scenario could not be read: {exc}")
+        if ctx.triggered_id in ("app-state", "app-scenario") and rev and rev.get("stat") == with_stat and (
+                rev.get("version"), rev.get("revision")) == (sstate.version_id, sstate.revision):
+            # the plan moved, not the scenario; or this page's own change of the scenario: rows are sent
+            return no_update, no_update, no_update, no_update, no_update
+    loaded = load_plan(vid)
     if loaded.result is None:
         return (
             [],
@@ -224,7 +238,7 @@ def render_grid(app_state, show_stat, rev):
                 html.A("Go to 1 Data", href="/data"),
             ),
         )
-    state, plan = snapshot()
+    state, plan = snapshot(version_id=vid)
     horizon = list(plan.horizon)
     rows = plan_rows(state, plan, with_stat)
     cols = no_update if rev and rev.get("horizon") == horizon else column_defs(horizon)
@@ -235,6 +249,9 @@ def render_grid(app_state, show_stat, rev):
         if horizon
         else ""
     )
+    if vid is not None:
+        subtitle = [html.Span(f"Scenario {name}", className="demand-scenario-tag", id="demand-scenario-tag",
+                              **{"data-scenario": name}), f" · {subtitle}"]
     return rows, cols, grid_rev(state, plan, with_stat), subtitle, ""
 
 
@@ -245,11 +262,13 @@ def render_grid(app_state, show_stat, rev):
     Output("app-state", "data", allow_duplicate=True),
     Output("demand-message", "children"),
     Output("demand-ack", "data"),
+    Output("app-scenario", "data", allow_duplicate=True),
     Input("demand-action", "data"),
     State("demand-grid-rev", "data"),
     State("app-state", "data"),
     State("demand-reason", "value"),
     State("demand-show-stat", "value"),
+    State("app-scenario", "data"),
     prevent_initial_call=True,
     running=[
         (
@@ -259,23 +278,30 @@ def render_grid(app_state, show_stat, rev):
         )
     ],
 )
-def act(action, rev, app_state, reason, show_stat):
-    """One change from the browser: a typed cell, a pasted block, a fill, undo or redo."""
+def act(action, rev, app_state, reason, show_stat, selected=None):
+    """One change from the browser: a typed cell, a pasted block, a fill, undo or redo. With a scenario being
+    edited, the change (and undo/redo) goes to that scenario only; the plan and `app-state` stay as they are."""
     if not action or not action.get("kind"):
         raise PreventUpdate  # a store announcing itself, not a change
     ack = {"nonce": action.get("nonce")}
     kind = action.get("kind")
     keep = no_update
     if kind == "notice":
-        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack
+        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack, keep
     with_stat = bool(show_stat)
     reason = (reason or "").strip() or DEFAULT_REASON
     svc = plan_service.get_service()
+    vid, _name = editing(selected)
+    if vid is not None and (rev or {}).get("version") not in (None, vid):
+        # the grid shows the plan while a scenario was chosen (in another tab): never edit what is not shown
+        return keep, keep, keep, keep, message(
+            "conflict", f"Scenario {_name} is now the one being edited; reload the page to edit it. "
+            "Nothing was changed."), ack, keep
     try:
-        state, plan = snapshot(svc)
+        state, plan = snapshot(svc, vid)
     except Exception as exc:  # the page says why; nothing was stored
         log.exception("demand action: plan unavailable")
-        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack
+        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack, keep
     before = plan_rows(state, plan, with_stat)
     before_by_id = {r["row_id"]: r for r in before}
     cells = action.get("cells") or []
@@ -293,22 +319,24 @@ def act(action, rev, app_state, reason, show_stat):
                 owner=user,
                 source=SOURCES[kind],
                 seen=seen,
+                version_id=vid,
             )
         elif kind in ("undo", "redo"):
             if rev and rev.get("version") != state.version_id:
                 raise ConflictError(MOVED)
             step = svc.undo if kind == "undo" else svc.redo
-            done = step(by=user, kind="adjustment", others=may_undo_others(who["role"]))
+            done = step(by=user, kind="adjustment", others=may_undo_others(who["role"]), version_id=vid)
         else:
-            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack
+            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack, keep
     except NotAllowed as exc:
-        return restore, keep, keep, keep, message("conflict", str(exc)), ack
+        return restore, keep, keep, keep, message("conflict", str(exc)), ack, keep
     except EditError as exc:
-        return restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack
+        return restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack, keep
     except ConflictError as exc:
-        state, plan = snapshot(svc)
+        state, plan = snapshot(svc, vid)
         rows = plan_rows(state, plan, with_stat)
-        new_state = {**(app_state or {}), "version": state.version_id, "revision": state.revision}
+        new_state = keep if vid is not None else \
+            {**(app_state or {}), "version": state.version_id, "revision": state.revision}
         what = "Your change was not saved" if kind in SOURCES else f"{str(kind).capitalize()} was not done"
         return (
             keep,
@@ -321,8 +349,9 @@ def act(action, rev, app_state, reason, show_stat):
                 "if it is still needed.",
             ),
             ack,
+            keep if vid is None else {"id": vid, "revision": state.revision},
         )
-    new_state, new_plan = snapshot(svc)
+    new_state, new_plan = snapshot(svc, vid)
     after = plan_rows(new_state, new_plan, with_stat)
     changed = rows_changed(before, after, touched)
     after_by_id = {r["row_id"]: r for r in after}
@@ -331,13 +360,18 @@ def act(action, rev, app_state, reason, show_stat):
     else:
         verb, _, what = done.partition(" ")
         text = [f"{verb.capitalize()}: {what}."]
-    app = {**(app_state or {}), "version": new_state.version_id, "revision": new_state.revision}
+    app = keep if vid is not None else \
+        {**(app_state or {}), "version": new_state.version_id, "revision": new_state.revision}
+    # in a scenario, its new revision (not `app-state`, the draft's) is what the rest of the page follows
+    moved = keep if vid is None else {"id": vid, "revision": new_state.revision}
+    if vid is not None:
+        text = [f"Scenario {_name}: ", *text]
     rev_out = grid_rev(new_state, new_plan, with_stat)
     if changed is None or (rev or {}).get("revision") != state.revision:
         # others changed the plan since this grid was drawn: send every row, so the grid never claims a
         # revision whose changes it does not show
-        return keep, after, rev_out, app, message("saved", *text), ack
-    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack
+        return keep, after, rev_out, app, message("saved", *text), ack, moved
+    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack, moved
 
 
 clientside_callback(

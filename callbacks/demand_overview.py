@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html, no_update
 
-from callbacks.common import load_plan
+from callbacks.common import editing, load_plan
 from components import charts, formats
 from components.demand_grid import parse_row_id
 from components.empty import empty_state
@@ -82,8 +82,8 @@ def kpi_strip(plan) -> list:
     ]
 
 
-def summary_tables(svc) -> list:
-    summary = svc.adjustment_summary()
+def summary_tables(svc, version_id: int | None = None) -> list:
+    summary = svc.adjustment_summary(version_id)
     if summary["by_owner"].empty:
         return [
             empty_state(
@@ -117,23 +117,25 @@ def summary_tables(svc) -> list:
     Output("demand-audit-family", "options"),
     Output("demand-audit-owner", "options"),
     Input("app-state", "data"),
+    Input("app-scenario", "data"),
     State("demand-chart-family", "value"),
 )
-def render_overview(_state, family):
-    loaded = load_plan()
+def render_overview(_state, selected, family):
+    vid = editing(selected)[0]
+    loaded = load_plan(vid)
     if loaded.result is None:
         return [], "", [], None, [], []
     plan = loaded.result
     families = sorted(plan.consensus["family"].unique())
     svc = plan_service.get_service()
-    trail = svc.audit_trail()
+    trail = svc.audit_trail(vid)
     trail = trail[trail["kind"] == "adjustment"]
     owners = sorted(o for o in trail["owner"].fillna("").unique() if o)
     audit_families = sorted(f for f in trail["family"].fillna("").unique() if f)
     value = family if family in families else (families[0] if families else None)
     return (
         kpi_strip(plan),
-        summary_tables(svc),
+        summary_tables(svc, vid),
         families,
         value,
         [{"label": f, "value": f} for f in audit_families],
@@ -211,12 +213,14 @@ def family_figure(plan, family: str, ly: pd.DataFrame) -> go.Figure:
     Output("demand-family-chart", "figure"),
     Input("app-state", "data"),
     Input("demand-chart-family", "value"),
+    Input("app-scenario", "data"),
 )
-def render_chart(_state, family):
+def render_chart(_state, family, selected=None):
+    vid = editing(selected)[0]
     if not family:
         return charts.empty_figure("Consensus vs statistical vs last year", "Choose a family")
     try:
-        state, plan = snapshot()
+        state, plan = snapshot(version_id=vid)
     except Exception as exc:
         return charts.empty_figure("Consensus vs statistical vs last year", f"No plan: {exc}")
     if family not in set(plan.consensus["family"]):
@@ -285,12 +289,14 @@ def audit_rows(
     Input("demand-audit-family", "value"),
     Input("demand-audit-owner", "value"),
     Input("demand-audit-type", "value"),
+    Input("app-scenario", "data"),
 )
-def render_audit(_state, family, owner, kind):
+def render_audit(_state, family, owner, kind, selected=None):
+    vid = editing(selected)[0]
     svc = plan_service.get_service()
     try:
-        trail = svc.audit_trail()
-        plan = svc.current_plan()
+        trail = svc.audit_trail(vid)
+        plan = svc.current_plan(vid)
     except Exception as exc:
         log.exception("audit trail")
         return [], f"The audit trail could not be read: {exc}"
@@ -299,5 +305,4 @@ def render_audit(_state, family, owner, kind):
     undone = sum(r["status"] == "undone" for r in rows)
     shown = f"{len(rows)} of {total} adjustments" if (family or owner or kind) else f"{total} adjustments"
     return rows, shown + (f", {undone} undone" if undone else "") + " · newest first"
-
 

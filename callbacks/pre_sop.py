@@ -132,19 +132,21 @@ def _weights(*values) -> tuple[float, float, float] | None:
     Output("presop-dem-start", "options"),
     Output("presop-dem-end", "options"),
     Output("presop-cap-start", "options"),
+    Output("presop-price-family", "options"),
+    Output("presop-price-start", "options"),
     Input("app-state", "data"),
     Input("presop-scn-refresh", "data"),
 )
 def render_scenario_lists(_state, _refresh):
     loaded = load_plan()
     if loaded.result is None:
-        return (error_state(loaded.error or ""),) + ([],) * 10
+        return (error_state(loaded.error or ""),) + ([],) * 12
     listed = scenario_plans.list_scenarios()
     named = [{"label": s["name"], "value": str(s["id"])} for s in listed]
     families = [{"label": f, "value": f} for f in sorted(loaded.result.family_plan["family"].unique())]
     months = [{"label": p, "value": p} for p in loaded.result.horizon]
     return (scenario_list(listed), named, named, scenario_plans.options(), scenario_plans.default_selection(),
-            families, families, families, months, months, months)
+            families, families, families, months, months, months, families, months)
 
 
 @callback(
@@ -207,9 +209,10 @@ QUICK_STATES = [State("presop-dem-family", "value"), State("presop-dem-pct", "va
                 State("presop-cost-otpct", "value")]
 
 
-def _costs(ot, out, hold, lost, otpct) -> dict:
+def _costs(ot, out, hold, lost, otpct, outcap=None) -> dict:
     return {k: v for k, v in {"cost_overtime": ot, "cost_outsource": out, "cost_holding": hold,
-                              "cost_lost_sales": lost, "overtime_pct": otpct}.items() if v not in (None, "")}
+                              "cost_lost_sales": lost, "overtime_pct": otpct,
+                              "outsource_cap_pct": outcap}.items() if v not in (None, "")}
 
 
 @callback(
@@ -224,14 +227,20 @@ def _costs(ot, out, hold, lost, otpct) -> dict:
     *QUICK_STATES,
     State("app-scenario", "data"),
     State("presop-scn-refresh", "data"),
+    State("presop-price-family", "value"),
+    State("presop-price-pct", "value"),
+    State("presop-price-start", "value"),
+    State("presop-cost-outcap", "value"),
     prevent_initial_call=True,
 )
 def make_scenario(_create, _add, name, desc, parent, dfam, dpct, dstart, dend, cfam, cpct, cstart, capcost,
-                  ot, out, hold, lost, otpct, editing, refresh):
+                  ot, out, hold, lost, otpct, editing, refresh, pfam=None, ppct=None, pstart=None, outcap=None):
     if not (_create or _add):
         return no_update, no_update, no_update
     demand, capacity = _quick(dfam, dpct, dstart, dend, cfam, cpct, cstart)
-    costs = _costs(ot, out, hold, lost, otpct)
+    costs = _costs(ot, out, hold, lost, otpct, outcap)
+    prices = [{"level": "family", "key": pfam, "type": "percentage", "value": ppct, "start": pstart}] \
+        if pfam and ppct not in (None, "") else []
     try:
         user = require("scenario")
         if ctx.triggered_id == "presop-add-change":
@@ -239,15 +248,19 @@ def make_scenario(_create, _add, name, desc, parent, dfam, dpct, dstart, dend, c
             if not vid:
                 raise EditError("no scenario is being edited: choose one and press Edit first")
             text = scenario_plans.change(int(vid), by=user, demand=demand, capacity=capacity, settings=costs,
-                                         capacity_cost=capcost if capcost not in (None, "") else None)
+                                         capacity_cost=capcost if capcost not in (None, "") else None,
+                                         prices=prices)
             return message(text, "success", "presop-new-ok"), (refresh or 0) + 1, no_update
         vid = scenario_plans.create(name or "", by=user, description=desc or "",
                                     parent=int(parent) if parent else None, demand=demand, capacity=capacity,
-                                    settings=costs, capacity_cost=capcost or 0)
+                                    settings=costs, capacity_cost=capcost or 0, prices=prices)
     except (NotAllowed, EditError) as exc:
         return message(f"{exc} Nothing was stored.", "danger", "presop-new-refused"), no_update, no_update
     made = [f"demand {d['pct']:+g} % on {d['family']}" for d in demand]
     made += [f"capacity {c['pct']:+g} % on {c['family']} from {c['start'] or 'the first month'}" for c in capacity]
+    made += [f"price {float(p['value']):+g} % on {p['key']} from {p['start'] or 'the first month'}" for p in prices]
+    if "outsource_cap_pct" in costs:
+        made.append(f"outsourcing capped at {float(costs['outsource_cap_pct']):g} % of capacity")
     text = f"Scenario “{(name or '').strip()}” created" + (f" ({'; '.join(made)})" if made else "") + \
         ". It is now the one being edited; compare it below."
     return message(text, "success", "presop-new-ok"), (refresh or 0) + 1, {"id": vid}

@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, html,
 
 from callbacks.auth import PERMISSIONS, NotAllowed, require_user, signed_in
 from services.permissions import may_undo_others
-from callbacks.common import current_user, load_plan
+from callbacks.common import current_user, editing, load_plan
 from callbacks.views import supply_solution
 from components import charts, formats
 from components.empty import empty_state, error_state
@@ -138,14 +138,14 @@ def _option_split(r: dict) -> str:
         ("lost sales", "cost_lost_sales")) if k in r)
 
 
-def options_table(result):
+def options_table(result, version_id: int | None = None):
     """The supply options each alone against the optimized plan (computed on request, once per plan state):
     what each does, its units, its cost by option, whether it closes the gap and why (in words), and the
     optimized plan's cost by option beneath."""
     from services import plan_service
 
     svc = plan_service.get_service()
-    opts = svc.supply_options() if hasattr(svc, "supply_options") else result.supply_cost_by_option
+    opts = svc.supply_options(version_id) if hasattr(svc, "supply_options") else result.supply_cost_by_option
     if opts is None or opts.empty:
         return empty_state("Not compared", "The option comparison was not computed for this plan.",
                            icon="bi-calculator")
@@ -169,12 +169,12 @@ def options_table(result):
     ])
 
 
-def audit_table(limit: int = 10):
+def audit_table(limit: int = 10, version_id: int | None = None):
     """The latest capacity changes of the plan (service.audit_trail(), kind 'capacity'), one line per
     family-month of a change (resources summed)."""
     from services import plan_service
 
-    trail = plan_service.get_service().audit_trail()
+    trail = plan_service.get_service().audit_trail(version_id)
     cap = trail[trail["kind"] == "capacity"]
     if cap.empty:
         return empty_state("No capacity changes yet",
@@ -197,11 +197,11 @@ def audit_table(limit: int = 10):
     return summary_table("supply-audit-table", cols, lines.to_dict("records"), "key")
 
 
-def state_key() -> list | None:
+def state_key(version_id: int | None = None) -> list | None:
     from services import plan_service
 
     try:
-        return list(dataclasses.astuple(plan_service.get_service().state()))
+        return list(dataclasses.astuple(plan_service.get_service().state(version_id)))
     except Exception:
         return None
 
@@ -237,15 +237,17 @@ def _can_edit() -> bool:
     Output("supply-undo", "disabled"),
     Output("supply-redo", "disabled"),
     Input("app-state", "data"),
+    Input("app-scenario", "data"),
     State("supply-grid-key", "data"),
     State("supply-inventory-family", "value"),
     prevent_initial_call="initial_duplicate",
 )
-def render_supply(_state, grid_key, family):
-    """Everything on the page from the current plan. The grids are only sent when they show another
-    plan state than the current one (an edit already sent them)."""
-    key = state_key()  # read before the plan: the grids never claim a newer state than they show
-    loaded = load_plan()
+def render_supply(_state, selected, grid_key, family):
+    """Everything on the page from the current plan (from the scenario being edited, when one is). The grids
+    are only sent when they show another plan state than the current one (an edit already sent them)."""
+    vid, _name = editing(selected)
+    key = state_key(vid)  # read before the plan: the grids never claim a newer state than they show
+    loaded = load_plan(vid)
     if loaded.result is None:
         empty = charts.empty_figure("Supply", "No plan")
         err = error_state(loaded.error or "")
@@ -265,7 +267,7 @@ def render_supply(_state, grid_key, family):
     plan = plan_rows(r)
     # a row per family and month: scroll inside 420 px, or just the rows' height when they are few
     plan_style = {"width": "100%", "height": f"{min(420, 54 + 37 * len(plan))}px"}
-    return (*grids, heatmap(r), plan, plan_style, options_table(r), audit_table(),
+    return (*grids, heatmap(r), plan, plan_style, options_table(r, vid), audit_table(version_id=vid),
             [{"label": f, "value": f} for f in families],
             family if family in families else next(iter(families), None), note, not can_edit, not can_edit)
 
@@ -300,9 +302,10 @@ clientside_callback(
     Output("supply-inventory-chart", "figure"),
     Input("supply-inventory-family", "value"),
     Input("supply-inventory-family", "options"),  # sent by render_supply: follows each plan change after it
+    State("app-scenario", "data"),
 )
-def render_inventory(family, _options):
-    loaded = load_plan()
+def render_inventory(family, _options, selected=None):
+    loaded = load_plan(editing(selected)[0])
     if loaded.result is None or not family:
         return charts.empty_figure("Inventory projection", "Choose a family")
     inv = loaded.result.inventory
@@ -330,22 +333,28 @@ def _message(text, color: str, icon: str) -> dbc.Alert:
     Output("supply-grid-key", "data", allow_duplicate=True),
     Output("app-state", "data", allow_duplicate=True),
     Output("supply-edit-msg", "children"),
+    Output("app-scenario", "data", allow_duplicate=True),
     Input("supply-capacity-grid", "cellValueChanged"),
     Input("supply-undo", "n_clicks"),
     Input("supply-redo", "n_clicks"),
     State("supply-reason", "value"),
     State("app-state", "data"),
     State("supply-grid-key", "data"),
+    State("app-scenario", "data"),
     prevent_initial_call=True,
 )
-def change_capacity(changes, _undo, _redo, reason, app_state, grid_key):
+def change_capacity(changes, _undo, _redo, reason, app_state, grid_key, selected=None):
     """A typed capacity edit, or undo/redo of the caller's last capacity change, stored through the plan
     service in one transaction. An edit answers with the grids at once (the engine's family plan of the new
     capacity); the heatmap, supply plan and charts follow through `app-state`. A refused change stores
     nothing and the grid shows the stored values again. Conflicts follow the service's one rule: an edit
-    made on a stale view of its cells is refused, naming who changed them; other cells never block."""
+    made on a stale view of its cells is refused, naming who changed them; other cells never block.
+
+    With a scenario being edited, the edit (and undo/redo) goes to the scenario only: the draft and `app-state`
+    stay; the rest of the page follows the scenario's new revision through `app-scenario`."""
     from services.plan_service import ConflictError, EditError, get_service
 
+    vid = editing(selected)[0]
     svc = get_service()
     app_state = app_state or {}
     trigger = ctx.triggered_id
@@ -353,7 +362,7 @@ def change_capacity(changes, _undo, _redo, reason, app_state, grid_key):
     # act only on a real edit or click.
     if (trigger == "supply-capacity-grid" and not changes) or (trigger == "supply-undo" and not _undo) \
             or (trigger == "supply-redo" and not _redo):
-        return no_update, no_update, no_update, no_update, no_update
+        return _scenario_answer(vid, (no_update, no_update, no_update, no_update, no_update))
     seen = view_of(grid_key, app_state)
     try:
         user = require_user("capacity_edit")
@@ -362,25 +371,26 @@ def change_capacity(changes, _undo, _redo, reason, app_state, grid_key):
                       "text": c.get("value", c.get("newValue"))}
                      for c in (changes or []) if c.get("colId")]
             if not cells:
-                return no_update, no_update, no_update, no_update, no_update
-            before = svc.current_plan()
-            svc.apply_capacity_edits(cells, reason=reason or "", owner=user["username"], seen=seen)
-            key = state_key()
+                return _scenario_answer(vid, (no_update, no_update, no_update, no_update, no_update))
+            before = svc.current_plan(vid)
+            svc.apply_capacity_edits(cells, reason=reason or "", owner=user["username"], seen=seen, version_id=vid)
+            key = state_key(vid)
             # Quick answer for the grids: a capacity change moves no demand, so the engine's family plan of
             # the stored capacity and the unchanged demand is the new plan's (the rest follows via app-state).
             horizon = list(before.horizon)
-            fp = family_plan(before.family_plan[["family", "period", "demand"]], svc.effective_capacity(),
-                             horizon, svc.plan_settings())
+            fp = family_plan(before.family_plan[["family", "period", "demand"]], svc.effective_capacity(vid),
+                             horizon, svc.plan_settings(vid))
             msg = _message(saved_text(before.family_plan, fp, cells, reason), "success", "bi-check2-circle")
-            return (capacity_rows(fp, horizon), gap_rows(fp, horizon), key, app_state_for(key, app_state),
-                    msg)
+            return _scenario_answer(vid, (capacity_rows(fp, horizon), gap_rows(fp, horizon), key,
+                                          app_state_for(key, app_state), msg))
         redo = trigger == "supply-redo"
         others = may_undo_others(user["role"])
-        done = (svc.redo if redo else svc.undo)(by=user["username"], kind="capacity", others=others)
+        done = (svc.redo if redo else svc.undo)(by=user["username"], kind="capacity", others=others,
+                                                version_id=vid)
     except (EditError, ConflictError, NotAllowed) as e:
         conflict = isinstance(e, ConflictError)
-        key = state_key()
-        after = load_plan().result
+        key = state_key(vid)
+        after = load_plan(vid).result
         text = str(e).strip()
         if not isinstance(e, NotAllowed):  # those start with a user name
             text = text[:1].upper() + text[1:]
@@ -391,19 +401,28 @@ def change_capacity(changes, _undo, _redo, reason, app_state, grid_key):
                        "applies." if conflict else f"{text} Nothing was stored.",
                        "warning" if conflict else "danger", "bi-exclamation-triangle")
         if after is None:
-            return no_update, no_update, no_update, no_update, msg
+            return _scenario_answer(vid, (no_update, no_update, no_update, no_update, msg))
         h = list(after.horizon)
-        return (capacity_rows(after.family_plan, h), gap_rows(after.family_plan, h), key,
-                app_state_for(key, app_state) if conflict else no_update, msg)
-    key = state_key()
-    after = load_plan().result
+        return _scenario_answer(vid, (capacity_rows(after.family_plan, h), gap_rows(after.family_plan, h), key,
+                                      app_state_for(key, app_state) if conflict else no_update, msg))
+    key = state_key(vid)
+    after = load_plan(vid).result
     if after is None:
-        return no_update, no_update, no_update, app_state_for(key, app_state), _message(
-            "Stored, but the plan could not be recomputed.", "danger", "bi-x-octagon")
+        return _scenario_answer(vid, (no_update, no_update, no_update, app_state_for(key, app_state), _message(
+            "Stored, but the plan could not be recomputed.", "danger", "bi-x-octagon")))
     h = list(after.horizon)
     msg = _message(done[:1].upper() + done[1:] + ".", "info", "bi-arrow-counterclockwise")
-    return (capacity_rows(after.family_plan, h), gap_rows(after.family_plan, h), key,
-            app_state_for(key, app_state), msg)
+    return _scenario_answer(vid, (capacity_rows(after.family_plan, h), gap_rows(after.family_plan, h), key,
+                                  app_state_for(key, app_state), msg))
+
+
+def _scenario_answer(vid: int | None, out: tuple) -> tuple:
+    """change_capacity's answer plus `app-scenario`: in a scenario, `app-state` (the draft's ids) stays and the
+    scenario's new revision refreshes the rest of the page."""
+    if vid is None or out[4] is no_update:
+        return (*out, no_update)
+    key = state_key(vid)
+    return (*out[:3], no_update, out[4], {"id": vid, "revision": key[3] if key else None})
 
 
 def view_of(grid_key: list | None, app_state: dict) -> dict:

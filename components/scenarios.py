@@ -34,7 +34,8 @@ def _dd(id: str, placeholder: str = "", clearable: bool = True) -> dcc.Dropdown:
 
 
 def scenario_form() -> html.Div:
-    """Name, description, where from; quick changes of demand and capacity; option cost overrides."""
+    """Name, description, where from; quick changes of demand, capacity and price; option cost and cap
+    overrides."""
     return html.Div([
         dbc.Row([
             _field("Name", dbc.Input(id="presop-new-name", placeholder="e.g. Second shift", size="sm"), 3),
@@ -55,6 +56,12 @@ def scenario_form() -> html.Div:
             _field("From month", _dd("presop-cap-start", "first"), 3),
             _field("Cost per unit added", _num("presop-cost-capacity", "0"), 3),
         ]),
+        html.Div("Price change (from a month on; revenue and margin only)", className="small fw-semibold"),
+        dbc.Row([
+            _field("Family", _dd("presop-price-family", "family"), 3),
+            _field("Change %", _num("presop-price-pct", "+10"), 2),
+            _field("From month", _dd("presop-price-start", "first"), 3),
+        ]),
         html.Div("Option costs and caps (empty = the plan's)", className="small fw-semibold"),
         dbc.Row([
             _field("Overtime / unit", _num("presop-cost-overtime"), 2),
@@ -62,6 +69,7 @@ def scenario_form() -> html.Div:
             _field("Holding / unit / month", _num("presop-cost-holding"), 3),
             _field("Lost sales / unit", _num("presop-cost-lost"), 2),
             _field("Overtime cap % of capacity", _num("presop-cost-otpct"), 3),
+            _field("Outsourcing cap % of capacity (empty = none)", _num("presop-cost-outcap"), 4),
         ]),
         html.Div([
             dbc.Button([html.I(className="bi bi-plus-lg me-1"), "Create scenario"], id="presop-new-create",

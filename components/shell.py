@@ -162,8 +162,8 @@ def scenario_band() -> html.Div:
             html.I(className="bi bi-bezier2 me-2"),
             html.Span("Scenario "),
             html.Strong("", id="shell-scenario-name", className="mx-1"),
-            html.Span(" is being edited (changes go to 4 Pre-S&OP › Make or change a scenario; the plan is not "
-                      "touched until it is promoted).", className="me-3 small"),
+            html.Span(" is being edited: the 2 Demand and 3 Supply grids show it and their changes, undo and redo "
+                      "go to it; the plan is not touched until it is promoted.", className="me-3 small"),
             dcc.Link("Open it", href="/pre-sop", className="text-white me-3 small"),
             html.Button("Back to the plan", id="shell-scenario-back", n_clicks=0,
                         className="btn btn-sm btn-light py-0"),

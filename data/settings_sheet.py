@@ -4,7 +4,7 @@ Settings belong to the company's data: an upload (and the headless command) star
 SPEC.md's Definitions and applies the sheet's rows. The names are the settings form's fields:
 
     safety_days, overtime_pct, safety_stock_floor (true/false), cost_overtime, cost_outsource,
-    cost_holding, cost_lost_sales, scenario_pct, scenario_weight_service, scenario_weight_cost,
+    cost_holding, cost_lost_sales, outsource_cap_pct (blank = no cap), scenario_pct, scenario_weight_service, scenario_weight_cost,
     scenario_weight_feasibility, mom_change_pct, tracking_signal_limit, item_mape_target,
     bias_limit_pct, inventory_tolerance_pct, and target_<kpi>_low / target_<kpi>_high for each KPI (blank = no bound)
 
@@ -39,7 +39,8 @@ NUMBER_FIELDS.update({
 })
 WEIGHT_NAMES = tuple(f"scenario_weight_{label.lower()}" for label in WEIGHT_LABELS)
 TARGET_NAMES = {f"target_{kpi}_{side}": (kpi, side) for kpi in DEFAULT_TARGETS for side in ("low", "high")}
-NAMES = (*NUMBER_FIELDS, "safety_stock_floor", *WEIGHT_NAMES, *TARGET_NAMES)
+OUTSOURCE_CAP = "outsource_cap_pct"  # % of capacity per family-month; blank or "none" = no cap
+NAMES = (*NUMBER_FIELDS, "safety_stock_floor", OUTSOURCE_CAP, *WEIGHT_NAMES, *TARGET_NAMES)
 
 
 def _canonical(name: Any) -> str:
@@ -77,6 +78,17 @@ def read_settings_rows(rows: pd.DataFrame) -> tuple[dict[str, Any], list[tuple[i
                 out[name] = text.lower() in TRUE
             else:
                 problems.append((row, "value", f"safety_stock_floor must be true or false, not “{text}”."))
+            continue
+        if name == OUTSOURCE_CAP:
+            try:
+                cap = None if text.lower() in ("", "none") else _number(text)
+            except ValueError:
+                problems.append((row, "value", f"{name}: “{text}” is not a number (blank or none = no cap)."))
+                continue
+            if cap is not None and not 0 <= cap <= 1000:
+                problems.append((row, "value", f"{name} (% of capacity) must be between 0 and 1000; it is {cap:g}."))
+                continue
+            out[name] = cap
             continue
         if name in TARGET_NAMES:
             kpi, side = TARGET_NAMES[name]
@@ -138,6 +150,7 @@ def settings_rows(settings: Settings) -> pd.DataFrame:
     """The settings as the sheet's name/value rows (for exports and for documenting the format)."""
     rows: list[tuple[str, Any]] = [(n, getattr(settings, n)) for n in NUMBER_FIELDS]
     rows.append(("safety_stock_floor", "true" if settings.safety_stock_floor else "false"))
+    rows.append((OUTSOURCE_CAP, "" if settings.outsource_cap_pct is None else settings.outsource_cap_pct))
     rows += list(zip(WEIGHT_NAMES, settings.scenario_weights))
     for name, (kpi, side) in TARGET_NAMES.items():
         t = settings.targets.get(kpi, DEFAULT_TARGETS[kpi])

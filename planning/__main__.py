@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     compute.add_argument("--cycle", type=_cycle, help="first month of the plan (YYYY-MM); default: after the history")
     compute.add_argument("--horizon", type=int, default=18, help="months to plan when no forecast is given")
     compute.add_argument("--scenario", type=Path, help="a scenario (workbook or folder: adjustments, capacity, "
-                                                       "settings; all optional) to compute instead of the input")
+                                                       "settings, prices; all optional) to compute instead of the "
+                                                       "input")
     compare = sub.add_parser("compare", help="compute the input and scenarios together; write them side by side "
                                              "with their scores")
     compare.add_argument("source", type=Path, help="an .xlsx workbook or a folder of CSV files")

@@ -100,7 +100,7 @@ def supply_side(
         family_plan=fam_plan,
         supply_plan=supply,
         inventory=inventory_plan(supply, safety, opening),
-        financials=financials(consensus, items, supply, settings),
+        financials=financials(consensus, items, supply, settings, data.prices),
         options=options,
     )
 

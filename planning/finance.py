@@ -32,13 +32,43 @@ def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame) -> pd.Series:
     return weighted.reindex(plain.index).fillna(plain)
 
 
+PRICE_COLUMNS = ["level", "key", "period_from", "type", "value"]
+PRICE_TYPES = ("percentage", "additive", "absolute")
+
+
+def apply_price_changes(work: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+    """The unit price of each row of `work` (item_id, family, period, unit_price) after the price changes,
+    in order: each hits the item (level 'item') or every item of the family (level 'family') from month
+    `period_from` on, by `value` % ('percentage'), by `value` money per unit ('additive') or to `value`
+    ('absolute'). Never below 0."""
+    price = work["unit_price"].astype(float).to_numpy().copy()
+    item = work["item_id"].astype(str).to_numpy()
+    fam = work["family"].astype(str).to_numpy()
+    period = work["period"].astype(str).to_numpy()
+    for r in prices[PRICE_COLUMNS].itertuples(index=False):
+        hit = (item if r.level == "item" else fam) == str(r.key)
+        hit &= period >= str(r.period_from or "")
+        v = float(r.value)
+        if r.type == "percentage":
+            price[hit] *= 1.0 + v / 100.0
+        elif r.type == "additive":
+            price[hit] += v
+        else:
+            price[hit] = v
+    return pd.Series(np.maximum(price, 0.0), index=work.index)
+
+
 def financials(
-    consensus: pd.DataFrame, items: pd.DataFrame, supply: pd.DataFrame, settings: Settings
+    consensus: pd.DataFrame, items: pd.DataFrame, supply: pd.DataFrame, settings: Settings,
+    prices: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """financials.csv: per family and month, in money (columns FINANCE_COLUMNS)."""
+    """financials.csv: per family and month, in money (columns FINANCE_COLUMNS). `prices`: price changes
+    (PRICE_COLUMNS, a scenario's) applied in order to the items' unit prices (see `apply_price_changes`)."""
     work = consensus[["item_id", "family", "period", "consensus"]].merge(
         items[["item_id", "unit_price", "unit_cost"]], on="item_id", how="left"
     )
+    if prices is not None and len(prices):
+        work["unit_price"] = apply_price_changes(work, prices)
     work["rev"] = work["consensus"] * work["unit_price"]
     work["std_cost"] = work["consensus"] * work["unit_cost"]
     money = work.groupby(["family", "period"], as_index=False)[["rev", "std_cost"]].sum()

@@ -59,6 +59,9 @@ class CompanyData:
     # the company's own settings from its optional `settings` sheet (typed overrides of `Settings`
     # fields; see data/settings_sheet.py); empty when the data has none
     settings: dict = field(default_factory=dict)
+    # a scenario's price changes (planning.finance.PRICE_COLUMNS: level item|family, key, period_from,
+    # type percentage|additive|absolute, value), applied in order to the items' unit prices; None = none
+    prices: pd.DataFrame | None = None
 
     def with_(self, **changes) -> "CompanyData":
         return replace(self, **changes)
@@ -106,6 +109,8 @@ class Settings:
     cost_outsource: float = 20.0
     cost_holding: float = 5.0
     cost_lost_sales: float = 100.0
+    # outsourcing per family-month at most this % of its regular capacity (None = no cap)
+    outsource_cap_pct: float | None = None
     safety_stock_floor: bool = False
     # exceptions
     mom_change_pct: float = 20.0

@@ -5,6 +5,8 @@ A `Scenario` is what changes against the data it starts from, all optional:
 - `capacity` rows (family, period, capacity_units[, resource]) that replace the rows of the same family and
   period (all of that family-month's resources);
 - `settings`: overrides of `Settings` fields (option costs, the overtime cap, ...);
+- `prices`: price changes (per item or family, by %, by money per unit or to a price, from a month on),
+  applied to the items' unit prices in the plan's money (revenue, margin);
 - `capacity_cost`: money per unit of capacity added over the data's own (what a second shift costs; the
   capacity is bought whether used or not, so it is a fixed cost outside the least-cost supply plan).
 
@@ -31,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from planning.cycle import compute_plan, history_view
+from planning.finance import PRICE_COLUMNS
 from planning.model import ADJUSTMENT_COLUMNS, CompanyData, Settings, empty_adjustments
 from planning.result import PlanResult
 
@@ -44,6 +47,7 @@ class Scenario:
     capacity: pd.DataFrame | None = None
     settings: dict = field(default_factory=dict)
     capacity_cost: float = 0.0
+    prices: pd.DataFrame | None = None  # price changes (planning.finance.PRICE_COLUMNS), after the data's own
     description: str = ""
     kind: str = "scenario"  # scenario | outlook (built-in upside/downside: demand outlooks, not choices)
 
@@ -63,6 +67,9 @@ def apply_scenario(data: CompanyData, settings: Settings, sc: Scenario) -> tuple
         out = out.with_(adjustments=both.astype({"seq": "int64", "value": "float64"}))
     if sc.capacity is not None and len(sc.capacity):
         out = out.with_(capacity=replace_capacity(data.capacity, sc.capacity))
+    if sc.prices is not None and len(sc.prices):
+        own = [data.prices] if data.prices is not None and len(data.prices) else []
+        out = out.with_(prices=pd.concat([*own, sc.prices[PRICE_COLUMNS]], ignore_index=True))
     if sc.settings:
         changes = dict(sc.settings)
         if "targets" in changes:  # targets merge KPI by KPI, as in the settings sheet

@@ -75,11 +75,13 @@ def _solve(
     allow: dict[str, bool],
     lost_cap: np.ndarray | None = None,
     soft_floor: float | None = None,
+    out_cap: np.ndarray | None = None,
 ) -> np.ndarray:
     """Solve the family LPs; arrays are families × months. Returns families × months × 6
     (regular, overtime, outsource, lost, inventory, below the floor).
 
-    `lost_cap` bounds lost sales per family-month (default: the demand). With `soft_floor`
+    `lost_cap` bounds lost sales per family-month (default: the demand), `out_cap` outsourcing (default: no
+    bound). With `soft_floor`
     (a penalty per unit-month) inventory may stay below `inv_floor`; the shortfall is the sixth
     variable, costed at that penalty (zero and unused otherwise)."""
     n_f, n_t = demand.shape
@@ -117,7 +119,8 @@ def _solve(
     upper = np.concatenate([
         cap.reshape(-1),
         ot_cap.reshape(-1) if allow.get("overtime", True) else np.zeros(n),
-        np.full(n, np.inf) if allow.get("outsource", True) else np.zeros(n),
+        (np.full(n, np.inf) if out_cap is None else np.maximum(out_cap.reshape(-1), 0.0))
+        if allow.get("outsource", True) else np.zeros(n),
         d if lost_cap is None else np.minimum(d, np.maximum(lost_cap.reshape(-1), 0.0)),
         np.full(n, np.inf),
         np.full(n, np.inf) if soft_floor is not None else np.zeros(n),
@@ -191,8 +194,9 @@ def supply_plan(
     if lost_cap is not None:
         cap_lost = (plan[["family", "period"]].merge(lost_cap, on=["family", "period"], how="left")["lost_sales"]
                     .fillna(0.0).to_numpy(float).reshape(shape))
+    out_cap = None if settings.outsource_cap_pct is None else cap * float(settings.outsource_cap_pct) / 100.0
     x = _solve(demand, cap, ot_cap, open_units, floor, costs, allow=allow, lost_cap=cap_lost,
-               soft_floor=soft_floor)
+               soft_floor=soft_floor, out_cap=out_cap)
     out = plan[["family", "period", "demand", "capacity"]].copy()
     for k, name in enumerate(["regular", "overtime", "outsource", "lost_sales", "inventory_end"]):
         out[name] = x[:, :, k].reshape(-1)
@@ -291,6 +295,9 @@ def option_comparison(
             alone = supply_plan(fp, capacity, opening, settings, safety_stock=safety_stock, allow=allow,
                                 lost_cap=bare[["family", "period", "lost_sales"]], soft_floor=penalty)
         rows.append(_option_row(name, alone, settings, info, opening))
+        if name == "outsource" and settings.outsource_cap_pct is not None:
+            rows[-1]["what"] = (f"Regular capacity plus outsourcing up to {settings.outsource_cap_pct:g} % of "
+                                "capacity, nothing built ahead")
     rows.append(_option_row("optimized", optimal, settings, info, opening))
     best = rows[-1]["cost"]
     for row in rows[:-1]:
@@ -367,6 +374,10 @@ def option_reason(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataF
                              f"short {_units(short)}")
             elif name == "overtime":
                 parts.append(f"{where}: no overtime allowed (0 % of capacity)")
+            elif name == "outsource" and settings.outsource_cap_pct is not None:
+                cap_units = r.capacity * float(settings.outsource_cap_pct) / 100.0
+                parts.append(f"{where}: outsourcing capped at {settings.outsource_cap_pct:g} % of capacity = "
+                             f"{_units(cap_units)} units, short {_units(short)}")
             elif name == "build_ahead":
                 if spare < 0.5:
                     parts.append(f"{where}: no spare capacity in the months before")

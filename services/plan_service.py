@@ -109,6 +109,11 @@ class PlanService:
             with self._lock:
                 _remember(self._base, bkey, base, HISTORY_CACHE_SIZE)
         data = apply_changes(base, *self.store.load_changes(state.version_id))
+        prices = self.store.scenario_extras(state.version_id)["prices"]
+        if prices:  # a named scenario's price changes
+            from planning.finance import PRICE_COLUMNS
+
+            data = data.with_(prices=pd.DataFrame(prices).reindex(columns=PRICE_COLUMNS))
         settings = self.store.version_settings(state.version_id)
         hkey = (state.dataset_id, state.cycle_id)
         with self._lock:
@@ -457,29 +462,40 @@ class PlanService:
     # ------------------------------------------------------------------ undo / redo
 
     def undo(self, *, by: str, kind: str | None = None, others: bool = True,
-             expected_revision: int | None = None) -> str:
-        """Undo the last change (a whole batch) of the current draft.
+             expected_revision: int | None = None, version_id: int | None = None) -> str:
+        """Undo the last change (a whole batch) of the current draft (with `version_id`, of that named
+        scenario: its own changes only, never the draft's).
 
         `kind` ('adjustment' | 'capacity') limits it to that kind of change: the demand page undoes demand
         adjustments, the supply page capacity changes. Without `others`, only the caller's own changes.
         """
         try:
-            out = self.store.undo_last(by=by, kind=kind, owner=None if others else by,
-                                       expected_revision=expected_revision)
+            out = self.store.undo_last(self._scenario_id(version_id), by=by, kind=kind,
+                                       owner=None if others else by, expected_revision=expected_revision)
         except LookupError as e:
-            raise EditError(str(e)) from None
+            text = str(e)
+            raise EditError(text.replace("in this draft", "in this scenario") if version_id is not None
+                            else text) from None
         return f"undid {describe_change(out['rows'])}"
 
     def redo(self, *, by: str, kind: str | None = None, others: bool = True,
-             expected_revision: int | None = None) -> str:
+             expected_revision: int | None = None, version_id: int | None = None) -> str:
         """Redo the most recently undone change (of `kind`; the caller's own without `others`), unless
         newer changes have been made since."""
         try:
-            out = self.store.redo_last(by=by, kind=kind, owner=None if others else by,
-                                       expected_revision=expected_revision)
+            out = self.store.redo_last(self._scenario_id(version_id), by=by, kind=kind,
+                                       owner=None if others else by, expected_revision=expected_revision)
         except LookupError as e:
             raise EditError(str(e)) from None
         return f"redid {describe_change(out['rows'])}"
+
+    def _scenario_id(self, version_id: int | None) -> int | None:
+        """`version_id` when it is a named scenario (None: the draft); any other version is refused."""
+        if version_id is None:
+            return None
+        if self.store.get_version(int(version_id))["kind"] != "scenario":
+            raise EditError("undo and redo act on the draft plan or on a named scenario")
+        return int(version_id)
 
     # ------------------------------------------------------------------ audit
 

@@ -125,13 +125,15 @@ def _number(value: Any, what: str) -> float:
 def create(name: str, *, by: str, description: str = "", owner: str | None = None,
            parent: int | None = None, demand: list[dict[str, Any]] | None = None,
            capacity: list[dict[str, Any]] | None = None, settings: dict[str, Any] | None = None,
-           capacity_cost: float = 0.0, service: PlanService | None = None) -> int:
+           capacity_cost: float = 0.0, prices: list[dict[str, Any]] | None = None,
+           service: PlanService | None = None) -> int:
     """Store a named scenario made from the draft (or scenario `parent`) with quick changes, and return its id.
 
     demand: [{family, pct, start, end}] (% on a family from month `start` to `end`, both optional = the
     horizon); capacity: [{family, pct, start, end?}] (% on a family's capacity from `start` on); settings:
     overrides of option costs and caps (cost_overtime, cost_outsource, cost_holding, cost_lost_sales,
-    overtime_pct); capacity_cost: money per unit of capacity added. Changes are stored as one audited
+    overtime_pct, outsource_cap_pct); capacity_cost: money per unit of capacity added; prices: price changes
+    (see `check_prices`), applied to the plan's money in the scenario only. Changes are stored as one audited
     change of the scenario (reason names the scenario); the draft is never touched.
     """
     svc = _svc(service)
@@ -147,13 +149,20 @@ def create(name: str, *, by: str, description: str = "", owner: str | None = Non
     source = svc.current_plan(parent)
     checked_d, checked_c = _check_quick(source, demand, capacity)
     overrides = _check_settings(settings or {})
+    checked_p = check_prices(source, prices)
     cost = _number(capacity_cost or 0, "the cost of added capacity")
     if cost < 0:
         raise EditError("the cost of added capacity cannot be negative")
+    if parent is not None:  # made from another scenario: its option costs, caps and prices first
+        inherited = svc.store.scenario_extras(parent)
+        overrides = {**inherited["settings"], **overrides}
+        checked_p = inherited["prices"] + checked_p
+        cost = cost or inherited["capacity_cost"]
     import json
 
     meta = {"description": (description or "").strip(), "owner": (owner or by).strip(),
-            "settings_json": json.dumps({"settings": overrides, "capacity_cost": cost}, sort_keys=True)}
+            "settings_json": json.dumps({"settings": overrides, "capacity_cost": cost, "prices": checked_p},
+                                        sort_keys=True)}
     version = svc.store.create_scenario(name, parent_id=parent, by=by, meta=meta)
     vid = int(version["id"])
     if checked_d or checked_c:
@@ -207,30 +216,74 @@ def _store_quick(svc: PlanService, vid: int, name: str, checked_d: list, checked
 
 def change(version_id: int, *, by: str, demand: list[dict[str, Any]] | None = None,
            capacity: list[dict[str, Any]] | None = None, settings: dict[str, Any] | None = None,
-           capacity_cost: float | None = None, service: PlanService | None = None) -> str:
-    """Add quick changes to a stored scenario (and/or change its option costs): what was done, in words."""
+           capacity_cost: float | None = None, prices: list[dict[str, Any]] | None = None,
+           service: PlanService | None = None) -> str:
+    """Add quick changes to a stored scenario (and/or change its option costs and caps, add price changes):
+    what was done, in words."""
     svc = _svc(service)
     v = svc.store.get_version(version_id)
     if v["kind"] != "scenario":
         raise EditError("only a named scenario can be changed here; the plan is edited on 2 Demand and 3 Supply")
     d, c = _check_quick(svc.current_plan(version_id), demand, capacity)
     overrides = _check_settings(settings or {})
+    new_prices = check_prices(svc.current_plan(version_id), prices)
     done = []
     if d or c:
         _store_quick(svc, version_id, v["name"], d, c, by)
         done.append(f"{len(d)} demand and {len(c)} capacity change(s)")
-    if overrides or capacity_cost is not None:
+    if overrides or capacity_cost is not None or new_prices:
         current = svc.store.scenario_extras(version_id)
         merged = {**current["settings"], **overrides}
-        svc.store.set_scenario_extras(version_id, settings=merged, capacity_cost=capacity_cost, by=by)
-        done.append("option costs")
+        svc.store.set_scenario_extras(version_id, settings=merged, capacity_cost=capacity_cost, by=by,
+                                      prices=current["prices"] + new_prices if new_prices else None)
+        if overrides or capacity_cost is not None:
+            done.append("option costs and caps")
+        done += [price_text(p) for p in new_prices]
     if not done:
-        raise EditError("nothing to change: give a demand or capacity change, or an option cost")
+        raise EditError("nothing to change: give a demand, capacity or price change, or an option cost or cap")
     return f"{v['name']}: " + " and ".join(done) + " stored."
 
 
 SETTING_LIMITS = {"cost_overtime": (0, None), "cost_outsource": (0, None), "cost_holding": (0, None),
-                  "cost_lost_sales": (0, None), "overtime_pct": (0, 100), "safety_days": (0, 365)}
+                  "cost_lost_sales": (0, None), "overtime_pct": (0, 100), "safety_days": (0, 365),
+                  "outsource_cap_pct": (0, 1000)}
+PRICE_TYPES = {"percentage": "%", "additive": "per unit", "absolute": "price"}
+
+
+def check_prices(source: PlanResult, prices: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Price changes [{level: item|family, key, start, type: percentage|additive|absolute, value}] checked
+    against a plan (known item or family, a month of the plan, a number; a price never below 0), as stored
+    rows (planning.finance.PRICE_COLUMNS)."""
+    out = []
+    items = set(source.consensus["item_id"].astype(str))
+    families = set(source.consensus["family"].astype(str))
+    horizon = list(source.horizon)
+    for n, p in enumerate(prices or [], start=1):
+        level = str(p.get("level") or "family")
+        key = str(p.get("key") or "")
+        if level not in ("item", "family"):
+            raise EditError(f"price change {n}: a price changes for an item or a family, not “{level}”")
+        if key not in (items if level == "item" else families):
+            raise EditError(f"price change {n}: there is no {level} “{key}” in the plan")
+        kind = str(p.get("type") or "percentage")
+        if kind not in PRICE_TYPES:
+            raise EditError(f"price change {n}: the change is a percentage, an amount per unit or a new price, "
+                            f"not “{kind}”")
+        value = _number(p.get("value"), f"price change {n}")
+        if kind == "percentage" and value <= -100:
+            raise EditError(f"price change {n}: a price cannot fall by 100 % or more")
+        if kind == "absolute" and value < 0:
+            raise EditError(f"price change {n}: a price cannot be negative")
+        start = _periods_between(horizon, p.get("start"), None)[0]
+        out.append({"level": level, "key": key, "period_from": start, "type": kind, "value": value})
+    return out
+
+
+def price_text(p: dict[str, Any]) -> str:
+    """'price +10 % on Electronics from 2026-04' and the like."""
+    v = p["value"]
+    what = {"percentage": f"{v:+g} %", "additive": f"{v:+,.2f} per unit", "absolute": f"to {v:,.2f}"}[p["type"]]
+    return f"price {what} on {p['key']} from {p['period_from']}"
 
 
 def _check_settings(settings: dict[str, Any]) -> dict[str, float]:
@@ -401,6 +454,9 @@ def promote(version_id: int, *, by: str, service: PlanService | None = None) -> 
            zip(diff.index, diff["before"], diff["after"])]
     extras = svc.store.scenario_extras(version_id)
     if not adj and not cap and not extras["settings"]:
+        if extras["prices"]:
+            raise EditError(f"scenario {name} changes prices only; prices come with the data (items' unit "
+                            "prices), so there is nothing to promote to the draft")
         raise EditError(f"scenario {name} is the same as the draft: nothing to promote")
     if adj or cap:
         svc.store.add_changes(state.version_id, adj, cap)
@@ -411,7 +467,8 @@ def promote(version_id: int, *, by: str, service: PlanService | None = None) -> 
         svc.store.save_settings(dataclasses.replace(current, **extras["settings"]), by=by, source=reason)
     svc.store.mark_promoted(version_id, by=by, to=state.version_id)
     return (f"{name} promoted to the draft: {len(adj)} demand change(s), {len(cap)} capacity change(s)"
-            + (", its option costs" if extras["settings"] else "") + "; undo on /demand or /supply reverts it.")
+            + (", its option costs" if extras["settings"] else "") + "; undo on /demand or /supply reverts it."
+            + (" Its price changes stay in the scenario: prices come with the data." if extras["prices"] else ""))
 
 
 def save_weights(weights: tuple[float, float, float], *, by: str, service: PlanService | None = None) -> bool:

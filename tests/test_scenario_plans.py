@@ -150,3 +150,74 @@ def test_grid_edits_of_a_scenario_leave_the_draft_and_are_promoted(svc: PlanServ
     # the replayed grid edit keeps its own reason after the promotion's
     trail = svc.audit_trail()
     assert trail["reason"].astype(str).str.contains("promoted from scenario Grid: what if").any()
+
+
+def test_price_change_and_outsourcing_cap_in_a_stored_scenario(svc: PlanService) -> None:
+    """Price +10 % on a family from the first month: the scenario's revenue of that family is 10 % higher, the
+    draft's is unchanged; an outsourcing cap of 0 leaves the scenario without outsourcing; both are compared."""
+    plan = svc.current_plan()
+    fam = plan.family_plan["family"].iloc[0]
+    base_rev = plan.financials.groupby("family")["revenue_unconstrained"].sum()
+    vid = scenario_plans.create("Dearer", by="admin", service=svc, settings={"outsource_cap_pct": 0},
+                                prices=[{"level": "family", "key": fam, "type": "percentage", "value": 10}])
+    scen = svc.current_plan(vid)
+    # revenue before lost sales (demand × price): the outsourcing cap may move lost sales, the price alone moves this
+    rev = scen.financials.groupby("family")["revenue_unconstrained"].sum()
+    assert rev[fam] == pytest.approx(1.1 * base_rev[fam], rel=1e-6)
+    assert rev.drop(fam).to_numpy() == pytest.approx(base_rev.drop(fam).to_numpy())
+    assert scen.supply_plan["outsource"].sum() == pytest.approx(0)
+    draft_rev = svc.current_plan().financials.groupby("family")["revenue_unconstrained"].sum()
+    pd.testing.assert_series_equal(draft_rev, base_rev)
+    cmp = scenario_plans.compare([str(vid)], service=svc)
+    table = cmp.table.set_index("metric")
+    assert float(table.loc["revenue", "Dearer Δ"]) > 0 and float(table.loc["cost_outsource", "Dearer"]) == 0
+    # added later, and refused when wrong (nothing stored)
+    text = scenario_plans.change(vid, by="admin", service=svc,
+                                 prices=[{"level": "family", "key": fam, "type": "additive", "value": -1,
+                                          "start": plan.horizon[2]}])
+    assert f"on {fam} from {plan.horizon[2]}" in text
+    assert len(svc.store.scenario_extras(vid)["prices"]) == 2
+    with pytest.raises(EditError, match="no family"):
+        scenario_plans.change(vid, by="admin", service=svc, prices=[{"key": "Nowhere", "value": 5}])
+    with pytest.raises(EditError, match="100 %"):
+        scenario_plans.change(vid, by="admin", service=svc, prices=[{"key": fam, "value": -100}])
+    assert len(svc.store.scenario_extras(vid)["prices"]) == 2
+    # a scenario made from it keeps its prices and cap
+    child = scenario_plans.create("Dearer still", by="admin", service=svc, parent=vid)
+    assert svc.plan_settings(child).outsource_cap_pct == 0
+    assert len(svc.store.scenario_extras(child)["prices"]) == 2
+
+
+def test_grid_edit_and_undo_inside_a_scenario_leave_the_draft(svc: PlanService) -> None:
+    """An edit of a demand cell with a scenario being edited changes the scenario's consensus, not the draft's;
+    undo in the scenario reverts that edit only (the draft's own later change stays, and the draft's undo
+    never reaches into the scenario)."""
+    plan = svc.current_plan()
+    fam, p, q = plan.family_plan["family"].iloc[0], plan.horizon[1], plan.horizon[2]
+
+    def fam_demand(vid, period):
+        fp = svc.current_plan(vid).family_plan.set_index(["family", "period"])
+        return float(fp.loc[(fam, period), "demand"])
+
+    before_p, before_q = fam_demand(None, p), fam_demand(None, q)
+    vid = scenario_plans.create("What if", by="admin", service=svc)
+    svc.apply_edits([{"level": "family", "key": fam, "period": p, "text": "+10%"}], reason="scenario edit",
+                    owner="admin", version_id=vid)
+    assert fam_demand(vid, p) == pytest.approx(before_p * 1.1)
+    assert fam_demand(None, p) == pytest.approx(before_p)
+    # the draft gets its own change after the scenario's
+    svc.apply_edits([{"level": "family", "key": fam, "period": q, "text": "+5%"}], reason="draft edit",
+                    owner="admin")
+    done = svc.undo(by="admin", kind="adjustment", version_id=vid)
+    assert done.startswith("undid")
+    assert fam_demand(vid, p) == pytest.approx(before_p)
+    assert fam_demand(None, q) == pytest.approx(before_q * 1.05)  # the draft's change is untouched
+    with pytest.raises(EditError, match="nothing.*to undo in this scenario"):
+        svc.undo(by="admin", kind="adjustment", version_id=vid)  # the scenario's copied rows are not its changes
+    svc.redo(by="admin", kind="adjustment", version_id=vid)
+    assert fam_demand(vid, p) == pytest.approx(before_p * 1.1)
+    svc.undo(by="admin", kind="adjustment")  # the draft's undo: its own change only
+    assert fam_demand(None, q) == pytest.approx(before_q)
+    assert fam_demand(vid, p) == pytest.approx(before_p * 1.1)
+    with pytest.raises(EditError):
+        svc.undo(by="admin", kind="adjustment", version_id=svc.state().version_id)

@@ -188,3 +188,124 @@ def test_cli_compare_writes_table_and_scores(scenario_dirs, tmp_path):
     assert (tmp_path / "recommendation.txt").read_text().strip()
     bad = _cli("compare", str(SEED_DIR), "--scenario", str(scenario_dirs / "bad"), "--out", str(tmp_path / "b"))
     assert bad.returncode == 2 and "Nowhere" in bad.stderr
+
+
+def test_price_rise_on_a_family_raises_its_revenue_by_ten_percent(seed):
+    """A scenario's price +10 % on one family from its first month: that family's revenue (and nothing else's)
+    is 10 % higher; units, supply and the base plan are unchanged."""
+    settings = Settings()
+    horizon = sorted(seed.forecast["period"].unique())
+    prices = pd.DataFrame([{"level": "family", "key": "Electronics", "period_from": horizon[0],
+                            "type": "percentage", "value": 10.0}])
+    base_before = compute_plan(seed, settings).financials.copy()
+    res = compute_scenarios(seed, settings, [Scenario("Dearer", prices=prices)])
+    base, dear = res[BASE].financials, res["Dearer"].financials
+    pd.testing.assert_frame_equal(base.reset_index(drop=True), base_before.reset_index(drop=True))
+    by = dear.groupby("family")["revenue"].sum() / base.groupby("family")["revenue"].sum()
+    assert by["Electronics"] == pytest.approx(1.10)
+    assert by.drop("Electronics").to_numpy() == pytest.approx(1.0)
+    # margin rises by exactly the extra revenue (costs do not move)
+    dm = dear["gross_margin"].sum() - base["gross_margin"].sum()
+    assert dm == pytest.approx(0.1 * base.loc[base["family"] == "Electronics", "revenue"].sum())
+    pd.testing.assert_frame_equal(res["Dearer"].supply_plan, res[BASE].supply_plan)
+    # from a later month on only: the months before keep their price
+    later = pd.DataFrame([{"level": "family", "key": "Electronics", "period_from": horizon[1],
+                           "type": "percentage", "value": 10.0}])
+    d, s = apply_scenario(seed, settings, Scenario("Later", prices=later))
+    fin = compute_plan(d, s).financials.set_index(["family", "period"])["revenue"]
+    b = base.set_index(["family", "period"])["revenue"]
+    assert fin[("Electronics", horizon[0])] == pytest.approx(b[("Electronics", horizon[0])])
+    assert fin[("Electronics", horizon[1])] == pytest.approx(1.1 * b[("Electronics", horizon[1])])
+
+
+def test_price_change_types_item_and_value():
+    from planning.finance import apply_price_changes
+
+    work = pd.DataFrame({"item_id": ["A", "A", "B", "B"], "family": ["F", "F", "F", "F"],
+                         "period": ["2025-01", "2025-02", "2025-01", "2025-02"], "unit_price": [10.0, 10.0, 20.0, 20.0]})
+    changes = pd.DataFrame([
+        {"level": "item", "key": "A", "period_from": "2025-02", "type": "absolute", "value": 12.0},
+        {"level": "family", "key": "F", "period_from": "2025-01", "type": "additive", "value": -1.0},
+    ])
+    assert apply_price_changes(work, changes).tolist() == [9.0, 11.0, 19.0, 19.0]
+
+
+def test_outsourcing_cap_hand_solved():
+    """Demand 90 then 130 on capacity 100, no overtime, outsourcing 20, holding 5, lost sales 100.
+
+    No cap: 10 built ahead in January (held one month: 50) and 20 outsourced in February (400) = 450.
+    Cap 0 %: the 10 built ahead still, the other 20 are lost (2,000) = 2,050.
+    Cap 5 % of capacity (5 units a month): January outsources its 5 too and holds 15 (100 + 75), February
+    outsources 5 (100) and loses the last 10 (1,000) = 1,275 (outsourcing held a month, 25, beats losing, 100)."""
+    from planning.supply import family_plan, supply_plan
+    from tests.engine_fixtures import capacity
+
+    periods = ["2025-01", "2025-02"]
+    cap = capacity([("F", p, 100) for p in periods])
+
+    def solve(cap_pct):
+        s = Settings(overtime_pct=0.0, outsource_cap_pct=cap_pct)
+        fp = family_plan(pd.DataFrame({"family": "F", "period": periods, "demand": [90.0, 130.0]}), cap, periods, s)
+        return supply_plan(fp, cap, pd.Series({"F": 0.0}), s)
+
+    free = solve(None)
+    assert list(free["outsource"]) == pytest.approx([0, 20]) and free["lost_sales"].sum() == pytest.approx(0)
+    assert free["cost"].sum() == pytest.approx(450)
+    none = solve(0.0)
+    assert none["outsource"].sum() == pytest.approx(0)
+    assert list(none["inventory_end"]) == pytest.approx([10, 0])
+    assert list(none["lost_sales"]) == pytest.approx([0, 20]) and none["cost"].sum() == pytest.approx(2050)
+    five = solve(5.0)
+    assert list(five["outsource"]) == pytest.approx([5, 5]) and list(five["inventory_end"]) == pytest.approx([15, 0])
+    assert five["lost_sales"].sum() == pytest.approx(10) and five["cost"].sum() == pytest.approx(1275)
+
+
+def test_outsourcing_cap_in_a_scenario_turns_outsourcing_into_other_options(seed):
+    """The seed company's plan with outsourcing made cheaper than overtime: capped at 0 in a scenario, the
+    scenario uses no outsourcing and pays more (overtime, building ahead or lost sales instead); the option
+    table says why outsourcing alone cannot close the gap."""
+    settings = Settings(cost_outsource=10.0, overtime_pct=0.0)
+    res = compute_scenarios(seed, settings, [Scenario("No outsourcing", settings={"outsource_cap_pct": 0.0})])
+    base, capped = res[BASE].supply_plan, res["No outsourcing"].supply_plan
+    assert base["outsource"].sum() > 0
+    assert capped["outsource"].sum() == pytest.approx(0)
+    assert capped["cost"].sum() > base["cost"].sum()
+    covered = capped["inventory_end"].sum() + capped["lost_sales"].sum()
+    assert covered > 0
+    rows = compare_rows(seed, settings, res, [Scenario("No outsourcing", settings={"outsource_cap_pct": 0.0})])
+    assert rows[1]["cost_outsource"] == 0 and rows[1]["total_cost"] > rows[0]["total_cost"]
+    from planning.cycle import compare_supply_options
+
+    d, s = apply_scenario(seed, settings, Scenario("x", settings={"outsource_cap_pct": 0.0}))
+    opts = compare_supply_options(d, res["No outsourcing"], s).set_index("option")
+    if opts.loc["outsource", "lost_sales"] > 0.5:
+        assert "outsourcing capped at 0 %" in opts.loc["outsource", "reason"]
+    assert "up to 0 %" in opts.loc["outsource", "what"]
+
+
+def test_cli_scenario_prices_table(seed, tmp_path):
+    """A scenario folder with a `prices` table: Electronics +10 % from the first month; the headless compute
+    writes Electronics' revenue 10 % above the input's, others unchanged; a bad row is refused at its row and
+    column with nothing computed."""
+    from tests.engine_fixtures import SEED_DIR
+
+    months = sorted(seed.forecast["period"].unique())
+    good = tmp_path / "dearer"
+    good.mkdir()
+    (good / "prices.csv").write_text(f"family,period_from,change\nElectronics,{months[0]},+10%\n")
+    base_out, out = tmp_path / "base", tmp_path / "out"
+    assert _cli("compute", str(SEED_DIR), "--out", str(base_out)).returncode == 0
+    done = _cli("compute", str(SEED_DIR), "--scenario", str(good), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    b = pd.read_csv(base_out / "financials.csv").groupby("family")["revenue_unconstrained"].sum()
+    g = pd.read_csv(out / "financials.csv").groupby("family")["revenue_unconstrained"].sum()
+    assert g["Electronics"] == pytest.approx(1.1 * b["Electronics"])
+    assert g.drop("Electronics").to_numpy() == pytest.approx(b.drop("Electronics").to_numpy())
+    bad = tmp_path / "bad_prices"
+    bad.mkdir()
+    (bad / "prices.csv").write_text(f"family,period_from,change\nElectronics,{months[0]},+10%\n"
+                                    "Nowhere,2025-01,5%\nElectronics,Jan,5%\n")
+    refused = _cli("compute", str(SEED_DIR), "--scenario", str(bad), "--out", str(tmp_path / "b"))
+    assert refused.returncode == 2
+    assert "Nowhere" in refused.stderr and "row 3" in refused.stderr and "row 4" in refused.stderr
+    assert not (tmp_path / "b" / "financials.csv").exists()

@@ -23,10 +23,12 @@ SETTING_NAMES = {f.name for f in dataclasses.fields(Settings)} - {"targets", "sc
 
 
 def scenario_extras(raw: str | None) -> dict[str, Any]:
-    """{"settings": {name: value}, "capacity_cost": float} of a stored settings_json."""
+    """{"settings": {name: value}, "capacity_cost": float, "prices": [price change rows]} of a stored
+    settings_json (price changes: planning.finance.PRICE_COLUMNS, in order)."""
     out = json.loads(raw) if raw else {}
     return {"settings": {k: v for k, v in (out.get("settings") or {}).items() if k in SETTING_NAMES},
-            "capacity_cost": float(out.get("capacity_cost") or 0.0)}
+            "capacity_cost": float(out.get("capacity_cost") or 0.0),
+            "prices": list(out.get("prices") or [])}
 
 
 class ScenariosMixin:
@@ -63,9 +65,10 @@ class ScenariosMixin:
             return _frame(conn.execute(stmt))
 
     def set_scenario_extras(self, version_id: int, *, settings: dict[str, Any] | None = None,
-                            capacity_cost: float | None = None, by: str = "admin",
-                            expected_revision: int | None = None) -> int:
-        """Change a scenario's setting overrides and/or added-capacity cost (one transaction, revision + 1)."""
+                            capacity_cost: float | None = None, prices: list[dict[str, Any]] | None = None,
+                            by: str = "admin", expected_revision: int | None = None) -> int:
+        """Change a scenario's setting overrides, added-capacity cost and/or price changes (one transaction,
+        revision + 1)."""
         with self._write() as conn:
             v = self._version(conn, version_id)
             if v["kind"] != "scenario":
@@ -77,6 +80,8 @@ class ScenariosMixin:
                 extras["settings"] = {k: v for k, v in settings.items() if k in SETTING_NAMES}
             if capacity_cost is not None:
                 extras["capacity_cost"] = float(capacity_cost)
+            if prices is not None:
+                extras["prices"] = list(prices)
             revision = self._bump(conn, version_id, expected_revision)
             text = json.dumps(extras, sort_keys=True)
             done = conn.execute(scenario_meta.update().where(scenario_meta.c.version_id == version_id)
