@@ -13,6 +13,8 @@ least inventory and the least non-regular supply (just in time, regular shifts f
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -64,6 +66,10 @@ def overtime_limits(capacity: pd.DataFrame, plan: pd.DataFrame, settings: Settin
     return merged["ot_units"].fillna(0.0).to_numpy(float)
 
 
+CHUNK_FAMILIES = 16  # families per LP: the families never interact, and HiGHS grows faster than linearly
+LP_STATS: dict[str, float] = {"solves": 0, "seconds": 0.0, "family_months": 0}  # read by bench/recompute.py
+
+
 def _solve(
     demand: np.ndarray,
     cap: np.ndarray,
@@ -81,7 +87,34 @@ def _solve(
 
     `lost_cap` bounds lost sales per family-month (default: the demand). With `soft_floor`
     (a penalty per unit-month) inventory may stay below `inv_floor`; the shortfall is the sixth
-    variable, costed at that penalty (zero and unused otherwise)."""
+    variable, costed at that penalty (zero and unused otherwise).
+
+    Families never share a constraint, so they are solved in blocks of CHUNK_FAMILIES: the same
+    optimum as one block-diagonal LP, in time linear in the number of families (one LP of all
+    families grows much faster: 200 families 1 s, 800 families 18 s)."""
+    n_f = demand.shape[0]
+    parts = []
+    for lo in range(0, n_f, CHUNK_FAMILIES):
+        sl = slice(lo, min(lo + CHUNK_FAMILIES, n_f))
+        parts.append(_solve_block(demand[sl], cap[sl], ot_cap[sl], opening[sl], inv_floor[sl], costs, allow=allow,
+                                  lost_cap=None if lost_cap is None else lost_cap[sl], soft_floor=soft_floor))
+    return np.concatenate(parts, axis=0) if parts else np.zeros((0, demand.shape[1], 6))
+
+
+def _solve_block(
+    demand: np.ndarray,
+    cap: np.ndarray,
+    ot_cap: np.ndarray,
+    opening: np.ndarray,
+    inv_floor: np.ndarray,
+    costs: np.ndarray,
+    *,
+    allow: dict[str, bool],
+    lost_cap: np.ndarray | None = None,
+    soft_floor: float | None = None,
+) -> np.ndarray:
+    """One block of families of `_solve`: the least-cost plan, then at that cost (family by family) the
+    plan with the least inventory and the least non-regular supply."""
     n_f, n_t = demand.shape
     n = n_f * n_t
     # variable blocks: [regular | overtime | outsource | lost | inventory | below floor], each family-major
@@ -126,18 +159,24 @@ def _solve(
                             np.zeros(n)])
     cost = np.repeat(np.append(costs, soft_floor or 0.0), n)
     bounds = np.column_stack([lower, upper])
+    t0 = time.perf_counter()
     first = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if first.status != 0:
         raise ValueError(f"supply plan LP failed: {first.message}")
-    # tie-break at the optimal cost: least inventory, then least non-regular supply
-    best = float(first.fun)
-    cap_row = sp.csr_matrix(cost)
-    a2 = cap_row if a_ub is None else sp.vstack([a_ub, cap_row], format="csr")
-    b2 = np.array([best + max(1e-6, 1e-9 * abs(best))]) if b_ub is None else np.append(
-        b_ub, best + max(1e-6, 1e-9 * abs(best))
-    )
+    # tie-break at the optimal cost: least inventory, then least non-regular supply. Each family's cost is
+    # held at its own optimum (one sparse row per family): the same set of plans as the total cost held at
+    # the total optimum, since no family can go below its own optimum, and far easier for the solver
+    fam_of_var = np.tile(np.repeat(np.arange(n_f), n_t), blocks)
+    best = np.bincount(fam_of_var, weights=cost * first.x, minlength=n_f)
+    cap_rows = sp.csr_matrix((cost, (fam_of_var, np.arange(blocks * n))), shape=(n_f, blocks * n))
+    limit = best + np.maximum(1e-6, 1e-9 * np.abs(best))
+    a2 = cap_rows if a_ub is None else sp.vstack([a_ub, cap_rows], format="csr")
+    b2 = limit if b_ub is None else np.concatenate([b_ub, limit])
     secondary = np.repeat(np.array([0.0, 1.0, 1.0, 1.0, 2.0, 0.0]), n)
     second = linprog(secondary, A_ub=a2, b_ub=b2, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    LP_STATS["solves"] += 2
+    LP_STATS["seconds"] += time.perf_counter() - t0
+    LP_STATS["family_months"] += n
     x = second.x if second.status == 0 else first.x
     x = np.clip(x, lower, upper)
     return np.round(x.reshape(blocks, n_f, n_t).transpose(1, 2, 0), 6)
