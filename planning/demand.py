@@ -130,7 +130,8 @@ def compose_consensus(
         use["_fam"] = fam[usable].astype(int)
         use["_col"] = col[usable].astype(int)
         use["_item"] = is_item[usable]
-        created = pd.to_datetime(use["created_at"], errors="coerce") if "created_at" in use else pd.NaT
+        created = (pd.to_datetime(use["created_at"], errors="coerce", cache=False) if "created_at" in use
+                   else pd.NaT)
         use["_created"] = created
         use = use.sort_values(["_created", "seq"], na_position="last", kind="stable")
         use["_rank"] = use.groupby(["_fam", "_col"]).cumcount()
@@ -161,7 +162,11 @@ def compose_consensus(
                 totals[f, c] = new_t
                 changed = np.zeros((n_fam, n_per), dtype=bool)
                 changed[f, c] = True
-                x = np.where(changed[fam_of_item], spread_pro_rata(x, totals, fam_of_item), x)
+                # only the items of the families adjusted at this rank are spread (the same sums, in the same
+                # order, as over the whole matrix: each family's total is its own items' sum)
+                rows = np.flatnonzero(np.isin(fam_of_item, np.unique(f)))
+                part, groups = x[rows], fam_of_item[rows]
+                x[rows] = np.where(changed[groups], spread_pro_rata(part, totals, groups), part)
                 before[idx[on_fam]] = old_t
                 after[idx[on_fam]] = new_t
         adj["before"] = np.round(before, ROUND_DECIMALS)

