@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planning.accuracy import accuracy_table, measured_history
-from planning.demand import compose_consensus, family_demand
+from planning.demand import compose_consensus, consensus_grid, family_demand
 from planning.exceptions import find_exceptions
 from planning.finance import financials
 from planning.kpis import KpiInputs, compute_kpis, history_kpi_values
@@ -146,12 +146,17 @@ def compute_plan(
     """
     settings = settings or Settings()
     items = data.items
-    horizon = plan_horizon(data, settings, horizon_start)
+    memo = memo if memo is not None else {}
+    hzkey = ("horizon", id(data.forecast), id(data.history), settings.horizon, horizon_start)
+    horizon = _recall(memo, hzkey, (data.forecast, data.history))
+    if horizon is None:
+        horizon = plan_horizon(data, settings, horizon_start)
+        memo[hzkey] = ((data.forecast, data.history), horizon)
+    horizon = list(horizon)
     hv = history if history is not None else history_view(data, horizon_start)
     history = data.history
     if horizon_start:
         history = history[history["period"] < horizon_start]
-    memo = memo if memo is not None else {}
     # keys name objects by id; each entry keeps the objects it was made from and is used only when they are
     # the very same objects (an id can be reused once an object is gone)
     fkey = ("forecast", id(data.forecast), id(items), tuple(horizon))
@@ -171,11 +176,16 @@ def compute_plan(
                                                                 how="inner")
         memo[fkey] = ((data.forecast, items), fc)
     statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
+    gkey = ("grid", fkey)
+    grid = _recall(memo, gkey, (data.forecast, items))
+    if grid is None:
+        grid = consensus_grid(statistical, items, horizon)
+        memo[gkey] = ((data.forecast, items), grid)
 
     ckey = ("consensus", fkey, id(data.adjustments))
     composed = _recall(memo, ckey, (data.forecast, items, data.adjustments))
     if composed is None:
-        composed = compose_consensus(statistical, items, data.adjustments, horizon)
+        composed = compose_consensus(statistical, items, data.adjustments, horizon, grid=grid)
         memo[ckey] = ((data.forecast, items, data.adjustments), composed)
     consensus = composed.consensus
     side = supply_side(consensus, data, horizon, settings, with_options=with_options)
@@ -188,10 +198,15 @@ def compute_plan(
     kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,
                        side.financials, settings, hv.measured)
     kpis = compute_kpis(kpi_in, hv.kpi_values)
-    forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
+    okey = ("forecast_out", fkey)
+    forecast = _recall(memo, okey, (data.forecast, items))
+    if forecast is None:
+        forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
+        forecast = forecast.sort_values(["item_id", "period"]).reset_index(drop=True)
+        memo[okey] = ((data.forecast, items), forecast)
     return PlanResult(
         horizon=horizon,
-        forecast=forecast.sort_values(["item_id", "period"]).reset_index(drop=True),
+        forecast=forecast.copy(),
         consensus=consensus,
         family_plan=side.family_plan,
         supply_plan=side.supply_plan,

@@ -80,7 +80,20 @@ def spread_pro_rata(parts: np.ndarray, new_total, groups: np.ndarray | None = No
     return np.where(positive, parts * factor, equal)
 
 
-def _grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]):
+@dataclass(frozen=True)
+class ConsensusGrid:
+    """The statistical forecast as a matrix items × horizon (items sorted by family) and the consensus
+    table's key columns: what depends on the forecast and the items alone, so a caller can keep it
+    while only the adjustments change (`compose_consensus(..., grid=)`)."""
+
+    item_ids: np.ndarray
+    families: np.ndarray
+    fam_of_item: np.ndarray
+    matrix: np.ndarray
+    keys: pd.DataFrame  # item_id, family, period in the consensus table's row order
+
+
+def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]) -> ConsensusGrid:
     """Items sorted by family, their family index and the statistical matrix items × horizon."""
     order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
     item_ids = order["item_id"].to_numpy(dtype=object)
@@ -90,14 +103,24 @@ def _grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]):
     keep = (rows >= 0) & (cols >= 0)
     matrix = np.zeros((len(item_ids), len(horizon)))
     np.add.at(matrix, (rows[keep], cols[keep]), np.nan_to_num(statistical["statistical"].to_numpy(float)[keep]))
-    return item_ids, families, fam_of_item, matrix
+    n_per = len(horizon)
+    keys = pd.DataFrame({
+        "item_id": np.repeat(item_ids, n_per),
+        "family": np.repeat(families[fam_of_item], n_per),
+        "period": np.tile(np.asarray(horizon, dtype=object), len(item_ids)),
+    })
+    matrix.setflags(write=False)
+    return ConsensusGrid(item_ids, families, fam_of_item, matrix, keys)
 
 
 def compose_consensus(
-    statistical: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str]
+    statistical: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str],
+    *, grid: ConsensusGrid | None = None,
 ) -> ConsensusResult:
-    """Apply `adjustments` to the statistical forecast (item_id, period, statistical)."""
-    item_ids, families, fam_of_item, stat = _grid(statistical, items, horizon)
+    """Apply `adjustments` to the statistical forecast (item_id, period, statistical); `grid` is
+    `consensus_grid(statistical, items, horizon)` when the caller already has it."""
+    g = grid if grid is not None else consensus_grid(statistical, items, horizon)
+    item_ids, families, fam_of_item, stat = g.item_ids, g.families, g.fam_of_item, g.matrix
     x = stat.copy()
     n_fam, n_per = len(families), len(horizon)
     fam_starts = np.searchsorted(fam_of_item, np.arange(n_fam))
@@ -174,26 +197,39 @@ def compose_consensus(
         adj["applied"] = usable
 
     x = np.round(np.maximum(x, 0.0), ROUND_DECIMALS)
-    n_items = len(item_ids)
-    consensus = pd.DataFrame(
-        {
-            "item_id": np.repeat(item_ids, n_per),
-            "family": np.repeat(families[fam_of_item], n_per),
-            "period": np.tile(np.asarray(horizon, dtype=object), n_items),
-            "statistical": stat.reshape(-1),
-            "consensus": x.reshape(-1),
-        }
-    )
+    consensus = g.keys.copy()
+    consensus["statistical"] = stat.reshape(-1).copy()
+    consensus["consensus"] = x.reshape(-1)
     return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
+
+
+def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """family, period and the sum of each of `columns` (arrays aligned with `frame`'s rows) per family and
+    period present, sorted: what `frame.groupby(["family", "period"], sort=True)[...].sum()` gives, grouped
+    on integer codes (the same sums in the same order, several times faster than on two text keys)."""
+    fam_code, fams = pd.factorize(frame["family"], sort=True)
+    per_code, pers = pd.factorize(frame["period"], sort=True)
+    code = fam_code.astype(np.int64) * max(len(pers), 1) + per_code
+    sums = pd.DataFrame(columns).groupby(code, sort=True).sum()
+    cell = sums.index.to_numpy()
+    out = pd.DataFrame({"family": np.asarray(fams, dtype=object)[cell // max(len(pers), 1)],
+                        "period": np.asarray(pers, dtype=object)[cell % max(len(pers), 1)]})
+    for name in columns:
+        out[name] = sums[name].to_numpy()
+    return out
+
+
+def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str) -> np.ndarray:
+    """`items[column]` of each row's item_id in `frame` (NaN for an unknown item), as floats."""
+    first = items.drop_duplicates("item_id")
+    pos = pd.Index(first["item_id"]).get_indexer(frame["item_id"])
+    values = np.append(first[column].to_numpy(float), np.nan)
+    return values[pos]  # pos −1 (unknown) reads the NaN appended at the end
 
 
 def family_demand(consensus: pd.DataFrame, column: str = "consensus") -> pd.DataFrame:
     """Family × period totals of a consensus column: family, period, demand."""
-    return (
-        consensus.groupby(["family", "period"], as_index=False, sort=True)[column]
-        .sum()
-        .rename(columns={column: "demand"})
-    )
+    return family_period_sums(consensus, {"demand": consensus[column].to_numpy(float)})
 
 
 def scenario_consensus(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planning.demand import family_period_sums, item_attribute
 from planning.model import Settings
 
 FINANCE_COLUMNS = [
@@ -24,9 +25,11 @@ FINANCE_COLUMNS = [
 
 def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame) -> pd.Series:
     """Demand-weighted unit cost per family (plain mean of item costs where demand is zero)."""
-    work = consensus[["item_id", "family", "consensus"]].merge(items[["item_id", "unit_cost"]], on="item_id")
-    work["value"] = work["consensus"] * work["unit_cost"]
-    g = work.groupby("family")[["value", "consensus"]].sum()
+    cost = item_attribute(consensus, items, "unit_cost")
+    known = ~np.isnan(cost)  # the inner merge of old: rows of unknown items are left out
+    units = consensus["consensus"].to_numpy(float)[known]
+    g = pd.DataFrame({"value": units * cost[known], "consensus": units}).groupby(
+        consensus["family"].to_numpy()[known], sort=True).sum()
     plain = items.groupby("family")["unit_cost"].mean()
     weighted = g["value"] / g["consensus"].where(g["consensus"] > 0)
     return weighted.reindex(plain.index).fillna(plain)
@@ -36,12 +39,9 @@ def financials(
     consensus: pd.DataFrame, items: pd.DataFrame, supply: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
     """financials.csv: per family and month, in money (columns FINANCE_COLUMNS)."""
-    work = consensus[["item_id", "family", "period", "consensus"]].merge(
-        items[["item_id", "unit_price", "unit_cost"]], on="item_id", how="left"
-    )
-    work["rev"] = work["consensus"] * work["unit_price"]
-    work["std_cost"] = work["consensus"] * work["unit_cost"]
-    money = work.groupby(["family", "period"], as_index=False)[["rev", "std_cost"]].sum()
+    units = consensus["consensus"].to_numpy(float)
+    money = family_period_sums(consensus, {"rev": units * item_attribute(consensus, items, "unit_price"),
+                                           "std_cost": units * item_attribute(consensus, items, "unit_cost")})
     out = supply[["family", "period", "demand", "shipped", "overtime", "outsource", "inventory_end"]].merge(
         money, on=["family", "period"], how="left"
     )

@@ -22,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from planning.demand import family_period_sums, item_attribute
 from planning.model import Settings
 
 OPTIONS = ("regular", "overtime", "outsource", "lost_sales", "inventory_end")
@@ -457,13 +458,13 @@ def option_reason(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataF
 def safety_stock(consensus: pd.DataFrame, items: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Safety stock per family and month: Σ over the family's items of (monthly demand /
     days per month) × the item's safety days (the setting where blank)."""
-    days = items.set_index("item_id")["safety_days"] if "safety_days" in items else pd.Series(dtype=float)
-    sd = consensus["item_id"].map(days).astype(float).fillna(settings.safety_days)
-    ss = consensus["consensus"] / settings.days_per_month * sd
-    return (
-        consensus[["family", "period"]].assign(safety_stock=ss.to_numpy())
-        .groupby(["family", "period"], as_index=False)["safety_stock"].sum()
-    )
+    if "safety_days" in items:
+        sd = item_attribute(consensus, items, "safety_days")
+    else:
+        sd = np.full(len(consensus), np.nan)
+    sd = np.where(np.isnan(sd), settings.safety_days, sd)
+    ss = consensus["consensus"].to_numpy(float) / settings.days_per_month * sd
+    return family_period_sums(consensus, {"safety_stock": ss})
 
 
 def inventory_plan(supply: pd.DataFrame, safety: pd.DataFrame, opening: pd.Series) -> pd.DataFrame:

@@ -74,6 +74,7 @@ class PlanService:
         self._base: OrderedDict[tuple[int, int, int | None], CompanyData] = OrderedDict()
         self._data: OrderedDict[PlanState, CompanyData] = OrderedDict()
         self._derived: dict[tuple[str, PlanState], Any] = {}
+        self._memo: OrderedDict[tuple[int, int, int | None], dict] = OrderedDict()  # compute_plan's, per base
 
     # ------------------------------------------------------------------ reading
 
@@ -126,8 +127,15 @@ class PlanService:
                     _remember(self._interim, key, fc, HISTORY_CACHE_SIZE)
             return fc.copy()
 
-        plan = compute_plan(data, settings, forecaster=forecaster, history=hv)
         with self._lock:
+            memo = self._memo.setdefault(bkey, {})
+            _remember(self._memo, bkey, memo, HISTORY_CACHE_SIZE)
+        # the memo keeps what depends on the base data alone (forecast frame, consensus grid, exceptions) from
+        # one plan state to the next; a state's own consensus is not kept in it (the plan holds it)
+        plan = compute_plan(data, settings, forecaster=forecaster, history=hv, memo=memo)
+        with self._lock:
+            for key in [k for k in list(memo) if k[0] == "consensus"]:
+                memo.pop(key, None)
             _remember(self._history, hkey, hv, HISTORY_CACHE_SIZE)
             _remember(self._plans, state, plan, CACHE_SIZE)
             _remember(self._data, state, data, CACHE_SIZE)
@@ -516,8 +524,18 @@ def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)  # what the store will record (UTC, naive)
     new = pd.DataFrame(rows).assign(seq=np.arange(len(existing), len(existing) + len(rows)), created_at=now)
     new = new.reindex(columns=ADJUSTMENT_COLUMNS)
-    items = plan.consensus[["item_id", "family"]].drop_duplicates("item_id")
-    stat = plan.consensus[["item_id", "period", "statistical"]]
+    # families never mix in the consensus, so only the families the new rows touch are composed: the
+    # same before/after values as composing the whole plan
+    cons = plan.consensus
+    fam_of = cons[["item_id", "family"]].drop_duplicates("item_id").set_index("item_id")["family"]
+    touched = {r["key"] if r["level"] == "family" else fam_of.get(r["key"]) for r in rows}
+    part = cons[cons["family"].isin(touched)]
+    items = part[["item_id", "family"]].drop_duplicates("item_id")
+    stat = part[["item_id", "period", "statistical"]]
+    if len(existing):
+        on_item = existing["level"].astype(str).str.lower() == "item"
+        fam = existing["key"].astype(str).map(fam_of).where(on_item, existing["key"].astype(str))
+        existing = existing[fam.isin(touched).to_numpy()]
     both = pd.concat([existing, new], ignore_index=True) if len(existing) else new
     applied = compose_consensus(stat, items, both, plan.horizon).applied.iloc[len(existing):]
     for row, before, after in zip(rows, applied["before"], applied["after"]):
