@@ -241,11 +241,19 @@ def fmt(times: list[float]) -> str:
     return f"{statistics.median(times) * 1000:9.1f} ms  ({min(times) * 1000:.1f}–{max(times) * 1000:.1f})"
 
 
+def _forget_lp_blocks() -> None:
+    """A full recompute: no LP block solved by an earlier run is reused (the edit path does reuse them)."""
+    blocks = getattr(supply_mod, "_BLOCKS", None)
+    if blocks is not None:
+        blocks.clear()
+
+
 def engine_run(company: CompanyData, settings: Settings, repeat: int) -> dict:
     compute_plan(company, settings)  # warm imports and caches of the process
     eng, lp_s, lp_n = [], [], []
     result = None
     for _ in range(repeat):
+        _forget_lp_blocks()
         before = dict(LP)
         t0 = time.perf_counter()
         result = compute_plan(company, settings)
@@ -277,7 +285,11 @@ def option_table_run(company: CompanyData, settings: Settings, result, repeat: i
     from planning.cycle import compare_supply_options
 
     before = dict(LP)
-    times, _ = runs(lambda: compare_supply_options(company, result, settings), repeat)
+    def run():
+        _forget_lp_blocks()
+        return compare_supply_options(company, result, settings)
+
+    times, _ = runs(run, repeat)
     solves = (LP["solves"] - before["solves"]) // repeat
     print(f"  supply option table (on request)   {fmt(times)}  {solves} HiGHS solves (4 options alone, "
           f"{getattr(supply_mod, 'CHUNK_FAMILIES', 'all')} families a block)")
