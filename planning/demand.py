@@ -210,7 +210,9 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray]) -> p
     fam_code, fams = pd.factorize(frame["family"], sort=True)
     per_code, pers = pd.factorize(frame["period"], sort=True)
     code = fam_code.astype(np.int64) * max(len(pers), 1) + per_code
-    sums = pd.DataFrame(columns).groupby(code, sort=True).sum()
+    valid = (fam_code >= 0) & (per_code >= 0)  # a missing key is left out, as groupby does
+    work = pd.DataFrame(columns)
+    sums = (work if valid.all() else work[valid]).groupby(code[valid], sort=True).sum()
     cell = sums.index.to_numpy()
     out = pd.DataFrame({"family": np.asarray(fams, dtype=object)[cell // max(len(pers), 1)],
                         "period": np.asarray(pers, dtype=object)[cell % max(len(pers), 1)]})

@@ -61,8 +61,15 @@ class KpiDef:
         return DEFAULT_TARGETS.get(self.name, KpiTarget())
 
 
+_PERIODS: list = [None, []]  # the last measured table seen and its sorted periods (four KPIs read them)
+
+
 def _last_measured_periods(measured: pd.DataFrame, n: int) -> list[str]:
-    return sorted(measured["period"].unique())[-n:]
+    seen, periods = _PERIODS
+    if seen is not measured:
+        periods = sorted(measured["period"].unique())
+        _PERIODS[:] = [measured, periods]
+    return periods[-n:]
 
 
 def kpi_mape(k: KpiInputs) -> float:
