@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planning.accuracy import accuracy_table, measured_history
-from planning.demand import compose_consensus, consensus_grid, family_demand
+from planning.demand import RowKeys, compose_consensus, consensus_grid, family_demand, row_keys
 from planning.exceptions import find_exceptions
 from planning.finance import financials
 from planning.kpis import KpiInputs, compute_kpis, history_kpi_values
@@ -83,14 +83,16 @@ class SupplySide:
 
 
 def supply_side(
-    consensus: pd.DataFrame, data: CompanyData, horizon: list[str], settings: Settings, *, with_options: bool = False
+    consensus: pd.DataFrame, data: CompanyData, horizon: list[str], settings: Settings, *, with_options: bool = False,
+    keys: RowKeys | None = None,
 ) -> SupplySide:
     """Family plan, least-cost supply plan, inventory plan and financials of a consensus
     (the base plan's or a scenario's)."""
     items = data.items
-    fam_plan = family_plan(family_demand(consensus), data.capacity, horizon, settings)
+    keys = keys if keys is not None else row_keys(consensus, items)
+    fam_plan = family_plan(family_demand(consensus, keys=keys), data.capacity, horizon, settings)
     opening = items.groupby("family")["opening_inventory"].sum()
-    safety = safety_stock(consensus, items, settings)
+    safety = safety_stock(consensus, items, settings, keys)
     supply = supply_plan(fam_plan, data.capacity, opening, settings, safety_stock=safety)
     options = (
         option_comparison(fam_plan, data.capacity, opening, settings, supply, safety_stock=safety)
@@ -100,7 +102,7 @@ def supply_side(
         family_plan=fam_plan,
         supply_plan=supply,
         inventory=inventory_plan(supply, safety, opening),
-        financials=financials(consensus, items, supply, settings),
+        financials=financials(consensus, items, supply, settings, keys),
         options=options,
     )
 
@@ -188,7 +190,12 @@ def compute_plan(
         composed = compose_consensus(statistical, items, data.adjustments, horizon, grid=grid)
         memo[ckey] = ((data.forecast, items, data.adjustments), composed)
     consensus = composed.consensus
-    side = supply_side(consensus, data, horizon, settings, with_options=with_options)
+    rkey = ("row_keys", fkey)  # the consensus rows are always in the grid's order
+    keys = _recall(memo, rkey, (data.forecast, items))
+    if keys is None:
+        keys = row_keys(grid.keys, items)
+        memo[rkey] = ((data.forecast, items), keys)
+    side = supply_side(consensus, data, horizon, settings, with_options=with_options, keys=keys)
     stat_frame = consensus[["item_id", "family", "period", "statistical"]]
     ekey = ("exceptions", fkey, id(hv), _exception_settings(settings))
     exceptions = _recall(memo, ekey, (data.forecast, items, hv))

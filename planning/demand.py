@@ -203,35 +203,65 @@ def compose_consensus(
     return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
 
 
-def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """family, period and the sum of each of `columns` (arrays aligned with `frame`'s rows) per family and
-    period present, sorted: what `frame.groupby(["family", "period"], sort=True)[...].sum()` gives, grouped
-    on integer codes (the same sums in the same order, several times faster than on two text keys)."""
+@dataclass(frozen=True)
+class RowKeys:
+    """Integer codes of a table's rows (consensus layout): the family-period cell of each row (sorted
+    families × sorted periods) and the row's item position in `items` (−1 unknown). Computed once per
+    key columns, they serve every sum and price lookup on tables with those rows in that order."""
+
+    code: np.ndarray
+    valid: np.ndarray
+    families: np.ndarray
+    periods: np.ndarray
+    item_pos: np.ndarray
+    items: pd.DataFrame  # the items, first row per item_id
+
+
+def row_keys(frame: pd.DataFrame, items: pd.DataFrame | None = None) -> RowKeys:
     fam_code, fams = pd.factorize(frame["family"], sort=True)
     per_code, pers = pd.factorize(frame["period"], sort=True)
-    code = fam_code.astype(np.int64) * max(len(pers), 1) + per_code
-    valid = (fam_code >= 0) & (per_code >= 0)  # a missing key is left out, as groupby does
+    width = max(len(pers), 1)
+    code = fam_code.astype(np.int64) * width + per_code
+    first = items.drop_duplicates("item_id") if items is not None else pd.DataFrame({"item_id": []})
+    pos = pd.Index(first["item_id"]).get_indexer(frame["item_id"]) if items is not None and "item_id" in frame \
+        else np.full(len(frame), -1)
+    return RowKeys(code, (fam_code >= 0) & (per_code >= 0), np.asarray(fams, dtype=object),
+                   np.asarray(pers, dtype=object), pos, first)
+
+
+def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys: RowKeys | None = None
+                       ) -> pd.DataFrame:
+    """family, period and the sum of each of `columns` (arrays aligned with `frame`'s rows) per family and
+    period present, sorted: what `frame.groupby(["family", "period"], sort=True)[...].sum()` gives, grouped
+    on integer codes (the same sums in the same order, several times faster than on two text keys).
+    `keys`: `row_keys` of a frame with the same key columns, when the caller has them."""
+    k = keys if keys is not None else row_keys(frame)
     work = pd.DataFrame(columns)
-    sums = (work if valid.all() else work[valid]).groupby(code[valid], sort=True).sum()
+    valid = k.valid
+    sums = (work if valid.all() else work[valid]).groupby(k.code[valid], sort=True).sum()
     cell = sums.index.to_numpy()
-    out = pd.DataFrame({"family": np.asarray(fams, dtype=object)[cell // max(len(pers), 1)],
-                        "period": np.asarray(pers, dtype=object)[cell % max(len(pers), 1)]})
+    width = max(len(k.periods), 1)
+    out = pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width]})
     for name in columns:
         out[name] = sums[name].to_numpy()
     return out
 
 
-def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str) -> np.ndarray:
+def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str, keys: RowKeys | None = None
+                   ) -> np.ndarray:
     """`items[column]` of each row's item_id in `frame` (NaN for an unknown item), as floats."""
-    first = items.drop_duplicates("item_id")
-    pos = pd.Index(first["item_id"]).get_indexer(frame["item_id"])
+    if keys is None:
+        first = items.drop_duplicates("item_id")
+        pos = pd.Index(first["item_id"]).get_indexer(frame["item_id"])
+    else:
+        first, pos = keys.items, keys.item_pos
     values = np.append(first[column].to_numpy(float), np.nan)
     return values[pos]  # pos −1 (unknown) reads the NaN appended at the end
 
 
-def family_demand(consensus: pd.DataFrame, column: str = "consensus") -> pd.DataFrame:
+def family_demand(consensus: pd.DataFrame, column: str = "consensus", keys: RowKeys | None = None) -> pd.DataFrame:
     """Family × period totals of a consensus column: family, period, demand."""
-    return family_period_sums(consensus, {"demand": consensus[column].to_numpy(float)})
+    return family_period_sums(consensus, {"demand": consensus[column].to_numpy(float)}, keys)
 
 
 def scenario_consensus(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planning.demand import family_period_sums, item_attribute
+from planning.demand import RowKeys, family_period_sums, item_attribute, row_keys
 from planning.model import Settings
 
 FINANCE_COLUMNS = [
@@ -23,9 +23,9 @@ FINANCE_COLUMNS = [
 ]
 
 
-def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame) -> pd.Series:
+def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame, keys: RowKeys | None = None) -> pd.Series:
     """Demand-weighted unit cost per family (plain mean of item costs where demand is zero)."""
-    cost = item_attribute(consensus, items, "unit_cost")
+    cost = item_attribute(consensus, items, "unit_cost", keys)
     known = ~np.isnan(cost)  # the inner merge of old: rows of unknown items are left out
     units = consensus["consensus"].to_numpy(float)[known]
     g = pd.DataFrame({"value": units * cost[known], "consensus": units}).groupby(
@@ -36,12 +36,16 @@ def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame) -> pd.Series:
 
 
 def financials(
-    consensus: pd.DataFrame, items: pd.DataFrame, supply: pd.DataFrame, settings: Settings
+    consensus: pd.DataFrame, items: pd.DataFrame, supply: pd.DataFrame, settings: Settings,
+    keys: RowKeys | None = None,
 ) -> pd.DataFrame:
-    """financials.csv: per family and month, in money (columns FINANCE_COLUMNS)."""
+    """financials.csv: per family and month, in money (columns FINANCE_COLUMNS). `keys`: the consensus
+    rows' `row_keys`, when the caller has them."""
+    keys = keys if keys is not None else row_keys(consensus, items)
     units = consensus["consensus"].to_numpy(float)
-    money = family_period_sums(consensus, {"rev": units * item_attribute(consensus, items, "unit_price"),
-                                           "std_cost": units * item_attribute(consensus, items, "unit_cost")})
+    money = family_period_sums(consensus, {"rev": units * item_attribute(consensus, items, "unit_price", keys),
+                                           "std_cost": units * item_attribute(consensus, items, "unit_cost", keys)},
+                               keys)
     out = supply[["family", "period", "demand", "shipped", "overtime", "outsource", "inventory_end"]].merge(
         money, on=["family", "period"], how="left"
     )
@@ -61,7 +65,7 @@ def financials(
     rev = out["revenue"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["gross_margin_pct"] = np.where(rev != 0, out["gross_margin"].to_numpy(float) * 100.0 / rev, np.nan)
-    unit_cost = family_unit_cost(consensus, items)
+    unit_cost = family_unit_cost(consensus, items, keys)
     out["inventory_value"] = out["inventory_end"] * out["family"].map(unit_cost).fillna(0.0)
     return out[FINANCE_COLUMNS]
 

@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from planning.demand import family_period_sums, item_attribute
+from planning.demand import RowKeys, family_period_sums, item_attribute
 from planning.model import Settings
 
 OPTIONS = ("regular", "overtime", "outsource", "lost_sales", "inventory_end")
@@ -455,16 +455,17 @@ def option_reason(name: str, s: pd.DataFrame, settings: Settings, info: pd.DataF
     return text[:1].upper() + text[1:]
 
 
-def safety_stock(consensus: pd.DataFrame, items: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def safety_stock(consensus: pd.DataFrame, items: pd.DataFrame, settings: Settings,
+                 keys: RowKeys | None = None) -> pd.DataFrame:
     """Safety stock per family and month: Σ over the family's items of (monthly demand /
     days per month) × the item's safety days (the setting where blank)."""
     if "safety_days" in items:
-        sd = item_attribute(consensus, items, "safety_days")
+        sd = item_attribute(consensus, items, "safety_days", keys)
     else:
         sd = np.full(len(consensus), np.nan)
     sd = np.where(np.isnan(sd), settings.safety_days, sd)
     ss = consensus["consensus"].to_numpy(float) / settings.days_per_month * sd
-    return family_period_sums(consensus, {"safety_stock": ss})
+    return family_period_sums(consensus, {"safety_stock": ss}, keys)
 
 
 def inventory_plan(supply: pd.DataFrame, safety: pd.DataFrame, opening: pd.Series) -> pd.DataFrame:

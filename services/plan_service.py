@@ -43,7 +43,9 @@ from services.edits import (  # noqa: F401  (re-exported: the service's edit lan
     reason_or_default,
 )
 
-CACHE_SIZE = 8
+CACHE_SIZE = 8  # plan states kept (LRU) …
+# … and at most this many MiB of plan tables (a 10,000-item plan is about 25 MiB; the newest is always kept)
+PLAN_CACHE_MB = float(os.environ.get("SOP_PLAN_CACHE_MB", "160"))
 HISTORY_CACHE_SIZE = 4
 LEVELS = ("family", "item")
 INTERIM_MODEL = "seasonal_naive (interim)"
@@ -75,6 +77,7 @@ class PlanService:
         self._data: OrderedDict[PlanState, CompanyData] = OrderedDict()
         self._derived: dict[tuple[str, PlanState], Any] = {}
         self._memo: OrderedDict[tuple[int, int, int | None], dict] = OrderedDict()  # compute_plan's, per base
+        self._plan_bytes: dict[PlanState, int] = {}
 
     # ------------------------------------------------------------------ reading
 
@@ -139,7 +142,27 @@ class PlanService:
             _remember(self._history, hkey, hv, HISTORY_CACHE_SIZE)
             _remember(self._plans, state, plan, CACHE_SIZE)
             _remember(self._data, state, data, CACHE_SIZE)
+            self._plan_bytes[state] = plan_bytes(plan)
+            self._trim_plans()
         return plan
+
+    def _trim_plans(self) -> None:
+        """Forget the least recently used plans beyond CACHE_SIZE states or PLAN_CACHE_MB (under the lock)."""
+        for gone in [k for k in self._plan_bytes if k not in self._plans]:
+            del self._plan_bytes[gone]
+        budget = PLAN_CACHE_MB * 1024 * 1024
+        while len(self._plans) > 1 and sum(self._plan_bytes.values()) > budget:
+            old, _ = self._plans.popitem(last=False)
+            self._data.pop(old, None)
+            self._plan_bytes.pop(old, None)
+
+    def cache_info(self) -> dict[str, Any]:
+        """What the service keeps in memory: plan states and their MiB, and the LP blocks kept."""
+        from planning import supply
+
+        with self._lock:
+            return {"plans": len(self._plans), "plan_mib": round(sum(self._plan_bytes.values()) / 2**20, 1),
+                    "bases": len(self._base), "lp_blocks": len(supply._BLOCKS)}
 
     def effective_capacity(self, version_id: int | None = None) -> pd.DataFrame:
         """Capacity per resource as the engine reads it: from the computed plan's data when the current
@@ -331,7 +354,8 @@ class PlanService:
         if not cells:
             raise EditError("nothing to change")
         state, plan, seen = self._draft(seen, version_id)
-        known = {"family": set(plan.consensus["family"]), "item": set(plan.consensus["item_id"])}
+        fam_of = item_families(plan)
+        known = {"family": set(fam_of.to_numpy()), "item": fam_of.index}
         horizon = set(plan.horizon)
 
         def locate(cell: dict[str, Any]) -> tuple[str, str, str]:
@@ -507,12 +531,33 @@ class PlanService:
 # ---------------------------------------------------------------------------- helpers
 
 
+def plan_bytes(plan: PlanResult) -> int:
+    """The bytes of a plan's tables (columns as stored; text shared with the base data is not counted)."""
+    total = 0
+    for value in vars(plan).values():
+        if isinstance(value, pd.DataFrame):
+            total += int(value.memory_usage(index=True, deep=False).sum())
+    return total
+
+
 def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:
     cache[key] = value
     cache.move_to_end(key)
     while len(cache) > size:
         cache.popitem(last=False)
 
+
+
+_ITEM_FAMILIES: list = [None, None]  # the last plan's consensus table and its item → family series
+
+
+def item_families(plan: PlanResult) -> pd.Series:
+    """item_id → family of a plan's items (kept for the last plan read: every edit of it looks them up)."""
+    seen, fam_of = _ITEM_FAMILIES
+    if seen is not plan.consensus:
+        fam_of = plan.consensus[["item_id", "family"]].drop_duplicates("item_id").set_index("item_id")["family"]
+        _ITEM_FAMILIES[:] = [plan.consensus, fam_of]
+    return fam_of
 
 
 def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
@@ -527,7 +572,7 @@ def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
     # families never mix in the consensus, so only the families the new rows touch are composed: the
     # same before/after values as composing the whole plan
     cons = plan.consensus
-    fam_of = cons[["item_id", "family"]].drop_duplicates("item_id").set_index("item_id")["family"]
+    fam_of = item_families(plan)
     touched = {r["key"] if r["level"] == "family" else fam_of.get(r["key"]) for r in rows}
     part = cons[cons["family"].isin(touched)]
     items = part[["item_id", "family"]].drop_duplicates("item_id")
