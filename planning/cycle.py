@@ -115,6 +115,27 @@ def compare_supply_options(data: CompanyData, result: PlanResult, settings: Sett
                              safety_stock=safety)
 
 
+def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """`fc.merge(items[["item_id", "family"]], on="item_id", how="inner")`, by position when item ids are
+    unique (the same rows in the same order)."""
+    if not items["item_id"].is_unique:
+        return fc.merge(items[["item_id", "family"]], on="item_id", how="inner")
+    pos = pd.Index(items["item_id"]).get_indexer(fc["item_id"])
+    keep = pos >= 0
+    out = (fc if keep.all() else fc[keep]).reset_index(drop=True)
+    out["family"] = items["family"].to_numpy()[pos[keep]]
+    return out
+
+
+def _sorted_by_item_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame.sort_values(["item_id", "period"]).reset_index(drop=True)`, sorted on integer codes."""
+    item_code, _ = pd.factorize(frame["item_id"], sort=True)
+    period_code, _ = pd.factorize(frame["period"], sort=True)
+    if (item_code < 0).any() or (period_code < 0).any():  # a missing key: let pandas place it
+        return frame.sort_values(["item_id", "period"]).reset_index(drop=True)
+    return frame.iloc[np.lexsort((period_code, item_code))].reset_index(drop=True)
+
+
 def _recall(memo: dict, key: tuple, sources: tuple):
     hit = memo.get(key)
     if hit is None or len(hit[0]) != len(sources) or any(a is not b for a, b in zip(hit[0], sources)):
@@ -174,8 +195,7 @@ def compute_plan(
                     return statistical_forecast(h, hz).forecast
 
             fc = forecaster(history, horizon)
-        fc = fc.drop(columns=["family"], errors="ignore").merge(items[["item_id", "family"]], on="item_id",
-                                                                how="inner")
+        fc = _with_family(fc.drop(columns=["family"], errors="ignore"), items)
         memo[fkey] = ((data.forecast, items), fc)
     statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
     gkey = ("grid", fkey)
@@ -209,7 +229,7 @@ def compute_plan(
     forecast = _recall(memo, okey, (data.forecast, items))
     if forecast is None:
         forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
-        forecast = forecast.sort_values(["item_id", "period"]).reset_index(drop=True)
+        forecast = _sorted_by_item_period(forecast)
         memo[okey] = ((data.forecast, items), forecast)
     return PlanResult(
         horizon=horizon,
