@@ -6,9 +6,12 @@ regular_t ≤ capacity_t, overtime_t ≤ overtime % × capacity_t, outsource_t �
 outsource_t − (demand_t − lost_t) ≥ 0, inventory_0 = opening inventory; minimise
 Σ_t (c_ot × overtime_t + c_out × outsource_t + c_hold × inventory_t + c_lost × lost_t).
 
-All families are solved in one block-diagonal LP with HiGHS (scipy.optimize.linprog).
-Where several plans cost the same, a second solve at that cost picks the one with the
-least inventory and the least non-regular supply (just in time, regular shifts first).
+Families never share a constraint: they are solved with HiGHS (scipy.optimize.linprog) in
+block-diagonal LPs of CHUNK_FAMILIES families each (time linear in the number of families), and a
+solved block is kept by its exact inputs, so after an edit only the edited family's block is solved
+again. Where several plans cost the same, a second solve with each family's cost held at its optimum
+picks the one with the least inventory and the least non-regular supply (just in time, regular
+shifts first).
 """
 
 from __future__ import annotations
