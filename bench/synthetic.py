@@ -11,8 +11,14 @@ from planning.periods import horizon_after
 
 def synthetic_company(
     n_items: int = 10_000, n_families: int = 20, n_history: int = 36, n_horizon: int = 18,
-    n_adjustments: int = 500, seed: int = 1,
+    n_adjustments: int = 500, seed: int = 1, adjusted_share: float | None = None,
 ) -> CompanyData:
+    """`n_items` items in `n_families` families, `n_history` months of history and an uploaded forecast
+    of `n_horizon` months; capacity 85-125 % of each family-month's demand; `n_adjustments` demand
+    adjustments (one in five on a family), or with `adjusted_share` as many as that share of the
+    item-month cells of the horizon (0.05 = 5 % of cells adjusted)."""
+    if adjusted_share is not None:
+        n_adjustments = int(round(adjusted_share * n_items * n_horizon))
     rng = np.random.default_rng(seed)
     ids = np.array([f"SKU{i:05d}" for i in range(n_items)], dtype=object)
     fam_names = np.array([f"Family {f:02d}" for f in range(n_families)], dtype=object)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planning.demand import family_period_sums
 from planning.measures import MEASURE_COLUMNS, measures
 
 METRIC_COLUMNS = MEASURE_COLUMNS
@@ -41,7 +42,9 @@ def measured_history(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
 
 
 def family_totals(measured: pd.DataFrame) -> pd.DataFrame:
-    return measured.groupby(["family", "period"], as_index=False)[["forecast", "actual"]].sum()
+    """Forecast and actual summed per family and period (sorted; rows without a family left out)."""
+    return family_period_sums(measured, {"forecast": measured["forecast"].to_numpy(float),
+                                         "actual": measured["actual"].to_numpy(float)})
 
 
 def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.DataFrame | None = None) -> pd.DataFrame:

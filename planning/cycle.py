@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planning.accuracy import accuracy_table, measured_history
-from planning.demand import compose_consensus, family_demand
+from planning.demand import RowKeys, compose_consensus, consensus_grid, family_demand, row_keys
 from planning.exceptions import find_exceptions
 from planning.finance import financials
 from planning.kpis import KpiInputs, compute_kpis, history_kpi_values
@@ -83,14 +83,16 @@ class SupplySide:
 
 
 def supply_side(
-    consensus: pd.DataFrame, data: CompanyData, horizon: list[str], settings: Settings, *, with_options: bool = False
+    consensus: pd.DataFrame, data: CompanyData, horizon: list[str], settings: Settings, *, with_options: bool = False,
+    keys: RowKeys | None = None,
 ) -> SupplySide:
     """Family plan, least-cost supply plan, inventory plan and financials of a consensus
     (the base plan's or a scenario's)."""
     items = data.items
-    fam_plan = family_plan(family_demand(consensus), data.capacity, horizon, settings)
+    keys = keys if keys is not None else row_keys(consensus, items)
+    fam_plan = family_plan(family_demand(consensus, keys=keys), data.capacity, horizon, settings)
     opening = items.groupby("family")["opening_inventory"].sum()
-    safety = safety_stock(consensus, items, settings)
+    safety = safety_stock(consensus, items, settings, keys)
     supply = supply_plan(fam_plan, data.capacity, opening, settings, safety_stock=safety)
     options = (
         option_comparison(fam_plan, data.capacity, opening, settings, supply, safety_stock=safety)
@@ -100,7 +102,7 @@ def supply_side(
         family_plan=fam_plan,
         supply_plan=supply,
         inventory=inventory_plan(supply, safety, opening),
-        financials=financials(consensus, items, supply, settings, data.prices),
+        financials=financials(consensus, items, supply, settings, data.prices, keys),
         options=options,
     )
 
@@ -111,6 +113,27 @@ def compare_supply_options(data: CompanyData, result: PlanResult, settings: Sett
     safety = safety_stock(result.consensus, data.items, settings)
     return option_comparison(result.family_plan, data.capacity, opening, settings, result.supply_plan,
                              safety_stock=safety)
+
+
+def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """`fc.merge(items[["item_id", "family"]], on="item_id", how="inner")`, by position when item ids are
+    unique (the same rows in the same order)."""
+    if not items["item_id"].is_unique:
+        return fc.merge(items[["item_id", "family"]], on="item_id", how="inner")
+    pos = pd.Index(items["item_id"]).get_indexer(fc["item_id"])
+    keep = pos >= 0
+    out = (fc if keep.all() else fc[keep]).reset_index(drop=True)
+    out["family"] = items["family"].to_numpy()[pos[keep]]
+    return out
+
+
+def _sorted_by_item_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame.sort_values(["item_id", "period"]).reset_index(drop=True)`, sorted on integer codes."""
+    item_code, _ = pd.factorize(frame["item_id"], sort=True)
+    period_code, _ = pd.factorize(frame["period"], sort=True)
+    if (item_code < 0).any() or (period_code < 0).any():  # a missing key: let pandas place it
+        return frame.sort_values(["item_id", "period"]).reset_index(drop=True)
+    return frame.iloc[np.lexsort((period_code, item_code))].reset_index(drop=True)
 
 
 def _recall(memo: dict, key: tuple, sources: tuple):
@@ -146,12 +169,17 @@ def compute_plan(
     """
     settings = settings or Settings()
     items = data.items
-    horizon = plan_horizon(data, settings, horizon_start)
+    memo = memo if memo is not None else {}
+    hzkey = ("horizon", id(data.forecast), id(data.history), settings.horizon, horizon_start)
+    horizon = _recall(memo, hzkey, (data.forecast, data.history))
+    if horizon is None:
+        horizon = plan_horizon(data, settings, horizon_start)
+        memo[hzkey] = ((data.forecast, data.history), horizon)
+    horizon = list(horizon)
     hv = history if history is not None else history_view(data, horizon_start)
     history = data.history
     if horizon_start:
         history = history[history["period"] < horizon_start]
-    memo = memo if memo is not None else {}
     # keys name objects by id; each entry keeps the objects it was made from and is used only when they are
     # the very same objects (an id can be reused once an object is gone)
     fkey = ("forecast", id(data.forecast), id(items), tuple(horizon))
@@ -167,18 +195,27 @@ def compute_plan(
                     return statistical_forecast(h, hz).forecast
 
             fc = forecaster(history, horizon)
-        fc = fc.drop(columns=["family"], errors="ignore").merge(items[["item_id", "family"]], on="item_id",
-                                                                how="inner")
+        fc = _with_family(fc.drop(columns=["family"], errors="ignore"), items)
         memo[fkey] = ((data.forecast, items), fc)
     statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
+    gkey = ("grid", fkey)
+    grid = _recall(memo, gkey, (data.forecast, items))
+    if grid is None:
+        grid = consensus_grid(statistical, items, horizon)
+        memo[gkey] = ((data.forecast, items), grid)
 
     ckey = ("consensus", fkey, id(data.adjustments))
     composed = _recall(memo, ckey, (data.forecast, items, data.adjustments))
     if composed is None:
-        composed = compose_consensus(statistical, items, data.adjustments, horizon)
+        composed = compose_consensus(statistical, items, data.adjustments, horizon, grid=grid)
         memo[ckey] = ((data.forecast, items, data.adjustments), composed)
     consensus = composed.consensus
-    side = supply_side(consensus, data, horizon, settings, with_options=with_options)
+    rkey = ("row_keys", fkey)  # the consensus rows are always in the grid's order
+    keys = _recall(memo, rkey, (data.forecast, items))
+    if keys is None:
+        keys = row_keys(grid.keys, items)
+        memo[rkey] = ((data.forecast, items), keys)
+    side = supply_side(consensus, data, horizon, settings, with_options=with_options, keys=keys)
     stat_frame = consensus[["item_id", "family", "period", "statistical"]]
     ekey = ("exceptions", fkey, id(hv), _exception_settings(settings))
     exceptions = _recall(memo, ekey, (data.forecast, items, hv))
@@ -188,10 +225,15 @@ def compute_plan(
     kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,
                        side.financials, settings, hv.measured)
     kpis = compute_kpis(kpi_in, hv.kpi_values)
-    forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
+    okey = ("forecast_out", fkey)
+    forecast = _recall(memo, okey, (data.forecast, items))
+    if forecast is None:
+        forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
+        forecast = _sorted_by_item_period(forecast)
+        memo[okey] = ((data.forecast, items), forecast)
     return PlanResult(
         horizon=horizon,
-        forecast=forecast.sort_values(["item_id", "period"]).reset_index(drop=True),
+        forecast=forecast.copy(),
         consensus=consensus,
         family_plan=side.family_plan,
         supply_plan=side.supply_plan,

@@ -80,7 +80,20 @@ def spread_pro_rata(parts: np.ndarray, new_total, groups: np.ndarray | None = No
     return np.where(positive, parts * factor, equal)
 
 
-def _grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]):
+@dataclass(frozen=True)
+class ConsensusGrid:
+    """The statistical forecast as a matrix items × horizon (items sorted by family) and the consensus
+    table's key columns: what depends on the forecast and the items alone, so a caller can keep it
+    while only the adjustments change (`compose_consensus(..., grid=)`)."""
+
+    item_ids: np.ndarray
+    families: np.ndarray
+    fam_of_item: np.ndarray
+    matrix: np.ndarray
+    keys: pd.DataFrame  # item_id, family, period in the consensus table's row order
+
+
+def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]) -> ConsensusGrid:
     """Items sorted by family, their family index and the statistical matrix items × horizon."""
     order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
     item_ids = order["item_id"].to_numpy(dtype=object)
@@ -90,14 +103,24 @@ def _grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]):
     keep = (rows >= 0) & (cols >= 0)
     matrix = np.zeros((len(item_ids), len(horizon)))
     np.add.at(matrix, (rows[keep], cols[keep]), np.nan_to_num(statistical["statistical"].to_numpy(float)[keep]))
-    return item_ids, families, fam_of_item, matrix
+    n_per = len(horizon)
+    keys = pd.DataFrame({
+        "item_id": np.repeat(item_ids, n_per),
+        "family": np.repeat(families[fam_of_item], n_per),
+        "period": np.tile(np.asarray(horizon, dtype=object), len(item_ids)),
+    })
+    matrix.setflags(write=False)
+    return ConsensusGrid(item_ids, families, fam_of_item, matrix, keys)
 
 
 def compose_consensus(
-    statistical: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str]
+    statistical: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str],
+    *, grid: ConsensusGrid | None = None,
 ) -> ConsensusResult:
-    """Apply `adjustments` to the statistical forecast (item_id, period, statistical)."""
-    item_ids, families, fam_of_item, stat = _grid(statistical, items, horizon)
+    """Apply `adjustments` to the statistical forecast (item_id, period, statistical); `grid` is
+    `consensus_grid(statistical, items, horizon)` when the caller already has it."""
+    g = grid if grid is not None else consensus_grid(statistical, items, horizon)
+    item_ids, families, fam_of_item, stat = g.item_ids, g.families, g.fam_of_item, g.matrix
     x = stat.copy()
     n_fam, n_per = len(families), len(horizon)
     fam_starts = np.searchsorted(fam_of_item, np.arange(n_fam))
@@ -130,7 +153,8 @@ def compose_consensus(
         use["_fam"] = fam[usable].astype(int)
         use["_col"] = col[usable].astype(int)
         use["_item"] = is_item[usable]
-        created = pd.to_datetime(use["created_at"], errors="coerce") if "created_at" in use else pd.NaT
+        created = (pd.to_datetime(use["created_at"], errors="coerce", cache=False) if "created_at" in use
+                   else pd.NaT)
         use["_created"] = created
         use = use.sort_values(["_created", "seq"], na_position="last", kind="stable")
         use["_rank"] = use.groupby(["_fam", "_col"]).cumcount()
@@ -161,7 +185,11 @@ def compose_consensus(
                 totals[f, c] = new_t
                 changed = np.zeros((n_fam, n_per), dtype=bool)
                 changed[f, c] = True
-                x = np.where(changed[fam_of_item], spread_pro_rata(x, totals, fam_of_item), x)
+                # only the items of the families adjusted at this rank are spread (the same sums, in the same
+                # order, as over the whole matrix: each family's total is its own items' sum)
+                rows = np.flatnonzero(np.isin(fam_of_item, np.unique(f)))
+                part, groups = x[rows], fam_of_item[rows]
+                x[rows] = np.where(changed[groups], spread_pro_rata(part, totals, groups), part)
                 before[idx[on_fam]] = old_t
                 after[idx[on_fam]] = new_t
         adj["before"] = np.round(before, ROUND_DECIMALS)
@@ -169,26 +197,71 @@ def compose_consensus(
         adj["applied"] = usable
 
     x = np.round(np.maximum(x, 0.0), ROUND_DECIMALS)
-    n_items = len(item_ids)
-    consensus = pd.DataFrame(
-        {
-            "item_id": np.repeat(item_ids, n_per),
-            "family": np.repeat(families[fam_of_item], n_per),
-            "period": np.tile(np.asarray(horizon, dtype=object), n_items),
-            "statistical": stat.reshape(-1),
-            "consensus": x.reshape(-1),
-        }
-    )
+    consensus = g.keys.copy()
+    consensus["statistical"] = stat.reshape(-1).copy()
+    consensus["consensus"] = x.reshape(-1)
     return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
 
 
-def family_demand(consensus: pd.DataFrame, column: str = "consensus") -> pd.DataFrame:
+@dataclass(frozen=True)
+class RowKeys:
+    """Integer codes of a table's rows (consensus layout): the family-period cell of each row (sorted
+    families × sorted periods) and the row's item position in `items` (−1 unknown). Computed once per
+    key columns, they serve every sum and price lookup on tables with those rows in that order."""
+
+    code: np.ndarray
+    valid: np.ndarray
+    families: np.ndarray
+    periods: np.ndarray
+    item_pos: np.ndarray
+    items: pd.DataFrame  # the items, first row per item_id
+
+
+def row_keys(frame: pd.DataFrame, items: pd.DataFrame | None = None) -> RowKeys:
+    fam_code, fams = pd.factorize(frame["family"], sort=True)
+    per_code, pers = pd.factorize(frame["period"], sort=True)
+    width = max(len(pers), 1)
+    code = fam_code.astype(np.int64) * width + per_code
+    first = items.drop_duplicates("item_id") if items is not None else pd.DataFrame({"item_id": []})
+    pos = pd.Index(first["item_id"]).get_indexer(frame["item_id"]) if items is not None and "item_id" in frame \
+        else np.full(len(frame), -1)
+    return RowKeys(code, (fam_code >= 0) & (per_code >= 0), np.asarray(fams, dtype=object),
+                   np.asarray(pers, dtype=object), pos, first)
+
+
+def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys: RowKeys | None = None
+                       ) -> pd.DataFrame:
+    """family, period and the sum of each of `columns` (arrays aligned with `frame`'s rows) per family and
+    period present, sorted: what `frame.groupby(["family", "period"], sort=True)[...].sum()` gives, grouped
+    on integer codes (the same sums in the same order, several times faster than on two text keys).
+    `keys`: `row_keys` of a frame with the same key columns, when the caller has them."""
+    k = keys if keys is not None else row_keys(frame)
+    work = pd.DataFrame(columns)
+    valid = k.valid
+    sums = (work if valid.all() else work[valid]).groupby(k.code[valid], sort=True).sum()
+    cell = sums.index.to_numpy()
+    width = max(len(k.periods), 1)
+    out = pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width]})
+    for name in columns:
+        out[name] = sums[name].to_numpy()
+    return out
+
+
+def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str, keys: RowKeys | None = None
+                   ) -> np.ndarray:
+    """`items[column]` of each row's item_id in `frame` (NaN for an unknown item), as floats."""
+    if keys is None:
+        first = items.drop_duplicates("item_id")
+        pos = pd.Index(first["item_id"]).get_indexer(frame["item_id"])
+    else:
+        first, pos = keys.items, keys.item_pos
+    values = np.append(first[column].to_numpy(float), np.nan)
+    return values[pos]  # pos −1 (unknown) reads the NaN appended at the end
+
+
+def family_demand(consensus: pd.DataFrame, column: str = "consensus", keys: RowKeys | None = None) -> pd.DataFrame:
     """Family × period totals of a consensus column: family, period, demand."""
-    return (
-        consensus.groupby(["family", "period"], as_index=False, sort=True)[column]
-        .sum()
-        .rename(columns={column: "demand"})
-    )
+    return family_period_sums(consensus, {"demand": consensus[column].to_numpy(float)}, keys)
 
 
 def scenario_consensus(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planning.demand import RowKeys, family_period_sums, item_attribute, row_keys
 from planning.model import Settings
 
 FINANCE_COLUMNS = [
@@ -22,11 +23,13 @@ FINANCE_COLUMNS = [
 ]
 
 
-def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame) -> pd.Series:
+def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame, keys: RowKeys | None = None) -> pd.Series:
     """Demand-weighted unit cost per family (plain mean of item costs where demand is zero)."""
-    work = consensus[["item_id", "family", "consensus"]].merge(items[["item_id", "unit_cost"]], on="item_id")
-    work["value"] = work["consensus"] * work["unit_cost"]
-    g = work.groupby("family")[["value", "consensus"]].sum()
+    cost = item_attribute(consensus, items, "unit_cost", keys)
+    known = ~np.isnan(cost)  # the inner merge of old: rows of unknown items are left out
+    units = consensus["consensus"].to_numpy(float)[known]
+    g = pd.DataFrame({"value": units * cost[known], "consensus": units}).groupby(
+        consensus["family"].to_numpy()[known], sort=True).sum()
     plain = items.groupby("family")["unit_cost"].mean()
     weighted = g["value"] / g["consensus"].where(g["consensus"] > 0)
     return weighted.reindex(plain.index).fillna(plain)
@@ -61,17 +64,20 @@ def apply_price_changes(work: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
 def financials(
     consensus: pd.DataFrame, items: pd.DataFrame, supply: pd.DataFrame, settings: Settings,
     prices: pd.DataFrame | None = None,
+    keys: RowKeys | None = None,
 ) -> pd.DataFrame:
     """financials.csv: per family and month, in money (columns FINANCE_COLUMNS). `prices`: price changes
-    (PRICE_COLUMNS, a scenario's) applied in order to the items' unit prices (see `apply_price_changes`)."""
-    work = consensus[["item_id", "family", "period", "consensus"]].merge(
-        items[["item_id", "unit_price", "unit_cost"]], on="item_id", how="left"
-    )
+    (PRICE_COLUMNS, a scenario's) applied in order to the items' unit prices (see `apply_price_changes`).
+    `keys`: the consensus rows' `row_keys`, when the caller has them."""
+    keys = keys if keys is not None else row_keys(consensus, items)
+    units = consensus["consensus"].to_numpy(float)
+    price = item_attribute(consensus, items, "unit_price", keys)
     if prices is not None and len(prices):
-        work["unit_price"] = apply_price_changes(work, prices)
-    work["rev"] = work["consensus"] * work["unit_price"]
-    work["std_cost"] = work["consensus"] * work["unit_cost"]
-    money = work.groupby(["family", "period"], as_index=False)[["rev", "std_cost"]].sum()
+        work = consensus[["item_id", "family", "period"]].assign(unit_price=price)
+        price = apply_price_changes(work, prices).to_numpy()
+    money = family_period_sums(consensus, {"rev": units * price,
+                                           "std_cost": units * item_attribute(consensus, items, "unit_cost", keys)},
+                               keys)
     out = supply[["family", "period", "demand", "shipped", "overtime", "outsource", "inventory_end"]].merge(
         money, on=["family", "period"], how="left"
     )
@@ -91,7 +97,7 @@ def financials(
     rev = out["revenue"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["gross_margin_pct"] = np.where(rev != 0, out["gross_margin"].to_numpy(float) * 100.0 / rev, np.nan)
-    unit_cost = family_unit_cost(consensus, items)
+    unit_cost = family_unit_cost(consensus, items, keys)
     out["inventory_value"] = out["inventory_end"] * out["family"].map(unit_cost).fillna(0.0)
     return out[FINANCE_COLUMNS]
 

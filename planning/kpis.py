@@ -61,8 +61,25 @@ class KpiDef:
         return DEFAULT_TARGETS.get(self.name, KpiTarget())
 
 
+_RECENT: list = [None, {}]  # the last measured table seen and its rows of the last n periods (four KPIs read them)
+
+
 def _last_measured_periods(measured: pd.DataFrame, n: int) -> list[str]:
     return sorted(measured["period"].unique())[-n:]
+
+
+def _recent(measured: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The rows of the last `n` measured periods (`measured[measured.period.isin(last n)]`), kept for the last
+    measured table seen: the history KPIs filter the same table the same ways."""
+    seen, kept = _RECENT
+    if seen is not measured:
+        kept = {}
+        _RECENT[:] = [measured, kept]
+    if n not in kept:
+        codes, periods = pd.factorize(measured["period"], sort=True)
+        first = max(len(periods) - n, 0)  # the codes of the last n periods are first .. len-1
+        kept[n] = measured[codes >= first] if first > 0 else measured[codes >= 0]
+    return kept[n]
 
 
 def kpi_mape(k: KpiInputs) -> float:
@@ -70,7 +87,7 @@ def kpi_mape(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
-    m = m[m["period"].isin(_last_measured_periods(m, 12))]
+    m = _recent(m, 12)
     return float(measures(family_totals(m))["mape"].iloc[0])
 
 
@@ -80,7 +97,7 @@ def kpi_bias(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
-    m = m[m["period"].isin(_last_measured_periods(m, 12))]
+    m = _recent(m, 12)
     return float(measures(m)["bias_pct"].iloc[0])
 
 
@@ -88,7 +105,7 @@ def _attainment(k: KpiInputs, money: bool) -> float:
     m = k.measured
     if m.empty:
         return math.nan
-    m = m[m["period"].isin(_last_measured_periods(m, 3))]
+    m = _recent(m, 3)
     if money:
         price = m["item_id"].map(k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"])
         m = m.assign(forecast=m["forecast"] * price, actual=m["actual"] * price)

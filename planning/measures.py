@@ -67,9 +67,25 @@ def error_sums(
     )
     if not by:
         return pd.DataFrame({c: [work[c].sum()] for c in SUM_COLUMNS})
+    # grouped on one integer code per combination of the keys (each key factorized in sorted order), not on
+    # the text keys themselves: the same groups, in the same order, with the same sums, several times faster
+    code = np.zeros(len(work), dtype=np.int64)
+    uniques = []
     for c in by:
-        work[c] = frame[c].to_numpy()[keep]
-    return work.groupby(by, as_index=False, sort=True)[SUM_COLUMNS].sum()
+        k, u = pd.factorize(frame[c].to_numpy()[keep], sort=True)
+        code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
+        uniques.append(np.asarray(u, dtype=object) if u.dtype == object else np.asarray(u))
+    valid = code >= 0  # rows with a missing key are not measured (as groupby leaves them out)
+    sums = work[valid].groupby(code[valid], sort=True)[SUM_COLUMNS].sum()
+    cell = sums.index.to_numpy()
+    out = {}
+    for c, u in zip(reversed(by), reversed(uniques)):
+        out[c] = u[cell % max(len(u), 1)]
+        cell = cell // max(len(u), 1)
+    result = pd.DataFrame({c: out[c] for c in by})
+    for c in SUM_COLUMNS:
+        result[c] = sums[c].to_numpy()
+    return result
 
 
 def from_sums(sums: pd.DataFrame) -> pd.DataFrame:

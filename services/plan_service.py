@@ -43,7 +43,9 @@ from services.edits import (  # noqa: F401  (re-exported: the service's edit lan
     reason_or_default,
 )
 
-CACHE_SIZE = 8
+CACHE_SIZE = 8  # plan states kept (LRU) …
+# … and at most this many MiB of plan tables (a 10,000-item plan is about 25 MiB; the newest is always kept)
+PLAN_CACHE_MB = float(os.environ.get("SOP_PLAN_CACHE_MB", "160"))
 HISTORY_CACHE_SIZE = 4
 LEVELS = ("family", "item")
 INTERIM_MODEL = "seasonal_naive (interim)"
@@ -74,6 +76,8 @@ class PlanService:
         self._base: OrderedDict[tuple[int, int, int | None], CompanyData] = OrderedDict()
         self._data: OrderedDict[PlanState, CompanyData] = OrderedDict()
         self._derived: dict[tuple[str, PlanState], Any] = {}
+        self._memo: OrderedDict[tuple[int, int, int | None], dict] = OrderedDict()  # compute_plan's, per base
+        self._plan_bytes: dict[PlanState, int] = {}
 
     # ------------------------------------------------------------------ reading
 
@@ -131,12 +135,39 @@ class PlanService:
                     _remember(self._interim, key, fc, HISTORY_CACHE_SIZE)
             return fc.copy()
 
-        plan = compute_plan(data, settings, forecaster=forecaster, history=hv)
         with self._lock:
+            memo = self._memo.setdefault(bkey, {})
+            _remember(self._memo, bkey, memo, HISTORY_CACHE_SIZE)
+        # the memo keeps what depends on the base data alone (forecast frame, consensus grid, exceptions) from
+        # one plan state to the next; a state's own consensus is not kept in it (the plan holds it)
+        plan = compute_plan(data, settings, forecaster=forecaster, history=hv, memo=memo)
+        with self._lock:
+            for key in [k for k in list(memo) if k[0] == "consensus"]:
+                memo.pop(key, None)
             _remember(self._history, hkey, hv, HISTORY_CACHE_SIZE)
             _remember(self._plans, state, plan, CACHE_SIZE)
             _remember(self._data, state, data, CACHE_SIZE)
+            self._plan_bytes[state] = plan_bytes(plan)
+            self._trim_plans()
         return plan
+
+    def _trim_plans(self) -> None:
+        """Forget the least recently used plans beyond CACHE_SIZE states or PLAN_CACHE_MB (under the lock)."""
+        for gone in [k for k in self._plan_bytes if k not in self._plans]:
+            del self._plan_bytes[gone]
+        budget = PLAN_CACHE_MB * 1024 * 1024
+        while len(self._plans) > 1 and sum(self._plan_bytes.values()) > budget:
+            old, _ = self._plans.popitem(last=False)
+            self._data.pop(old, None)
+            self._plan_bytes.pop(old, None)
+
+    def cache_info(self) -> dict[str, Any]:
+        """What the service keeps in memory: plan states and their MiB, and the LP blocks kept."""
+        from planning import supply
+
+        with self._lock:
+            return {"plans": len(self._plans), "plan_mib": round(sum(self._plan_bytes.values()) / 2**20, 1),
+                    "bases": len(self._base), "lp_blocks": len(supply._BLOCKS)}
 
     def effective_capacity(self, version_id: int | None = None) -> pd.DataFrame:
         """Capacity per resource as the engine reads it: from the computed plan's data when the current
@@ -328,7 +359,8 @@ class PlanService:
         if not cells:
             raise EditError("nothing to change")
         state, plan, seen = self._draft(seen, version_id)
-        known = {"family": set(plan.consensus["family"]), "item": set(plan.consensus["item_id"])}
+        fam_of = item_families(plan)
+        known = {"family": set(fam_of.to_numpy()), "item": fam_of.index}
         horizon = set(plan.horizon)
 
         def locate(cell: dict[str, Any]) -> tuple[str, str, str]:
@@ -515,12 +547,33 @@ class PlanService:
 # ---------------------------------------------------------------------------- helpers
 
 
+def plan_bytes(plan: PlanResult) -> int:
+    """The bytes of a plan's tables (columns as stored; text shared with the base data is not counted)."""
+    total = 0
+    for value in vars(plan).values():
+        if isinstance(value, pd.DataFrame):
+            total += int(value.memory_usage(index=True, deep=False).sum())
+    return total
+
+
 def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:
     cache[key] = value
     cache.move_to_end(key)
     while len(cache) > size:
         cache.popitem(last=False)
 
+
+
+_ITEM_FAMILIES: list = [None, None]  # the last plan's consensus table and its item → family series
+
+
+def item_families(plan: PlanResult) -> pd.Series:
+    """item_id → family of a plan's items (kept for the last plan read: every edit of it looks them up)."""
+    seen, fam_of = _ITEM_FAMILIES
+    if seen is not plan.consensus:
+        fam_of = plan.consensus[["item_id", "family"]].drop_duplicates("item_id").set_index("item_id")["family"]
+        _ITEM_FAMILIES[:] = [plan.consensus, fam_of]
+    return fam_of
 
 
 def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
@@ -532,8 +585,18 @@ def _before_after(plan: PlanResult, rows: list[dict[str, Any]]) -> None:
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)  # what the store will record (UTC, naive)
     new = pd.DataFrame(rows).assign(seq=np.arange(len(existing), len(existing) + len(rows)), created_at=now)
     new = new.reindex(columns=ADJUSTMENT_COLUMNS)
-    items = plan.consensus[["item_id", "family"]].drop_duplicates("item_id")
-    stat = plan.consensus[["item_id", "period", "statistical"]]
+    # families never mix in the consensus, so only the families the new rows touch are composed: the
+    # same before/after values as composing the whole plan
+    cons = plan.consensus
+    fam_of = item_families(plan)
+    touched = {r["key"] if r["level"] == "family" else fam_of.get(r["key"]) for r in rows}
+    part = cons[cons["family"].isin(touched)]
+    items = part[["item_id", "family"]].drop_duplicates("item_id")
+    stat = part[["item_id", "period", "statistical"]]
+    if len(existing):
+        on_item = existing["level"].astype(str).str.lower() == "item"
+        fam = existing["key"].astype(str).map(fam_of).where(on_item, existing["key"].astype(str))
+        existing = existing[fam.isin(touched).to_numpy()]
     both = pd.concat([existing, new], ignore_index=True) if len(existing) else new
     applied = compose_consensus(stat, items, both, plan.horizon).applied.iloc[len(existing):]
     for row, before, after in zip(rows, applied["before"], applied["after"]):
