@@ -136,8 +136,9 @@ class Server:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_app() -> Server:
-    return Server("app", [sys.executable, "app.py"], {
+def start_app(profile: bool = False) -> Server:
+    command = [sys.executable, str(ROOT / "bench" / "profile_server.py")] if profile else [sys.executable, "app.py"]
+    return Server("app", command, {
         "DATABASE_URL": "sqlite:///{workdir}/sop.db", "SOP_CACHE_DIR": "{workdir}/cache",
         "SOP_AUTO_FORECAST": "0", "SOP_REQUIRE_LOGIN": "0",
     })
@@ -293,6 +294,8 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=None, help="demand edits (default 5, --quick 3)")
     parser.add_argument("--quick", action="store_true", help="fewer runs, for a first look")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages to measure")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the app under cProfile (bench/profile_server.py → test-artifacts/server-profile.txt)")
     parser.add_argument("--label", default="", help="a label for the artifact's file name")
     args = parser.parse_args()
     runs = args.runs or (2 if args.quick else 5)
@@ -301,7 +304,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    app, empty = start_app(), start_empty()
+    app, empty = start_app(args.profile), start_empty()
     result: dict = {"items": args.items or "sample", "runs": runs, "edits": n_edits, "pages": {}}
     try:
         app.wait()

@@ -42,3 +42,12 @@ def per_plan_state(name: str, compute: Callable[[], object]):
     from services import plan_service
 
     return plan_service.get_service().derived(name, compute)
+
+
+def audit_trail():
+    """The current draft's audit trail (services.audit), read once per plan state: every change that shows in
+    it bumps the version's revision. Shared between pages: callers filter it, never change it in place."""
+    from services import plan_service
+
+    svc = plan_service.get_service()
+    return svc.derived("audit-trail", svc.audit_trail)

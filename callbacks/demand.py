@@ -254,6 +254,7 @@ def render_grid(app_state, show_stat, rev):
     Output("app-state", "data", allow_duplicate=True),
     Output("demand-message", "children"),
     Output("demand-ack", "data"),
+    Output("demand-kpis", "children", allow_duplicate=True),
     Input("demand-action", "data"),
     State("demand-grid-rev", "data"),
     State("app-state", "data"),
@@ -270,13 +271,15 @@ def render_grid(app_state, show_stat, rev):
 )
 def act(action, rev, app_state, reason, show_stat):
     """One change from the browser: a typed cell, a pasted block, a fill, undo or redo."""
+    from callbacks.demand_overview import kpi_strip
+
     if not action or not action.get("kind"):
         raise PreventUpdate  # a store announcing itself, not a change
     ack = {"nonce": action.get("nonce")}
     kind = action.get("kind")
     keep = no_update
     if kind == "notice":
-        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack
+        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack, keep
     with_stat = bool(show_stat)
     reason = (reason or "").strip() or DEFAULT_REASON
     svc = plan_service.get_service()
@@ -284,7 +287,7 @@ def act(action, rev, app_state, reason, show_stat):
         state, plan = snapshot(svc)
     except Exception as exc:  # the page says why; nothing was stored
         log.exception("demand action: plan unavailable")
-        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack
+        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack, keep
     before = plan_rows(state, plan, with_stat)
     before_by_id = {r["row_id"]: r for r in before}
     cells = action.get("cells") or []
@@ -309,11 +312,11 @@ def act(action, rev, app_state, reason, show_stat):
             step = svc.undo if kind == "undo" else svc.redo
             done = step(by=user, kind="adjustment", others=may_undo_others(who["role"]))
         else:
-            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack
+            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack, keep
     except NotAllowed as exc:
-        return restore, keep, keep, keep, message("conflict", str(exc)), ack
+        return restore, keep, keep, keep, message("conflict", str(exc)), ack, keep
     except EditError as exc:
-        return restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack
+        return restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack, keep
     except ConflictError as exc:
         state, plan = snapshot(svc)
         rows = plan_rows(state, plan, with_stat)
@@ -330,8 +333,10 @@ def act(action, rev, app_state, reason, show_stat):
                 "if it is still needed.",
             ),
             ack,
+            kpi_strip(plan),
         )
     new_state, new_plan = snapshot(svc)
+    kpis = kpi_strip(new_plan)  # the KPI strip answers with the edit, not a round trip later
     after = plan_rows(new_state, new_plan, with_stat)
     changed = rows_changed(before, after, touched)
     after_by_id = {r["row_id"]: r for r in after}
@@ -345,8 +350,8 @@ def act(action, rev, app_state, reason, show_stat):
     if changed is None or (rev or {}).get("revision") != state.revision:
         # others changed the plan since this grid was drawn: send every row, so the grid never claims a
         # revision whose changes it does not show
-        return keep, after, rev_out, app, message("saved", *text), ack
-    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack
+        return keep, after, rev_out, app, message("saved", *text), ack, kpis
+    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack, kpis
 
 
 clientside_callback(

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html, no_update
 
-from callbacks.common import load_plan
+from callbacks.common import audit_trail, load_plan
 from components import charts, formats
 from components.demand_grid import parse_row_id
 from components.empty import empty_state
@@ -126,7 +126,7 @@ def render_overview(_state, family):
     plan = loaded.result
     families = sorted(plan.consensus["family"].unique())
     svc = plan_service.get_service()
-    trail = svc.audit_trail()
+    trail = audit_trail()
     trail = trail[trail["kind"] == "adjustment"]
     owners = sorted(o for o in trail["owner"].fillna("").unique() if o)
     audit_families = sorted(f for f in trail["family"].fillna("").unique() if f)
@@ -289,7 +289,7 @@ def audit_rows(
 def render_audit(_state, family, owner, kind):
     svc = plan_service.get_service()
     try:
-        trail = svc.audit_trail()
+        trail = audit_trail()
         plan = svc.current_plan()
     except Exception as exc:
         log.exception("audit trail")
