@@ -229,18 +229,23 @@ def render_chart(_state, family):
 # ---------------------------------------------------------------------------- audit trail
 
 
+AUDIT_ROWS = 1000  # the newest changes sent to the audit grid (a 10,000-item company's upload has thousands)
+
+
 def audit_rows(
-    trail: pd.DataFrame, applied: pd.DataFrame | None, family=None, owner=None, kind=None
+    trail: pd.DataFrame, applied: pd.DataFrame | None, family=None, owner=None, kind=None,
+    limit: int | None = AUDIT_ROWS,
 ) -> list[dict]:
-    """The adjustments of the audit trail (newest first) for the grid. Uploaded adjustments have no stored
-    before/after: they are shown as the engine applied them."""
-    t = trail[trail["kind"] == "adjustment"].copy()
+    """The adjustments of the audit trail (newest first, at most `limit`) for the grid. Uploaded adjustments
+    have no stored before/after: they are shown as the engine applied them."""
+    t = trail[trail["kind"] == "adjustment"]
     if family:
         t = t[t["family"] == family]
     if owner:
         t = t[t["owner"] == owner]
     if kind:
         t = t[t["type"] == kind]
+    t = (t.head(limit) if limit else t).copy()
     if t.empty:
         return []
     keys = ["level", "key", "period", "type", "value", "reason"]
@@ -298,6 +303,8 @@ def render_audit(_state, family, owner, kind):
     total = int((trail["kind"] == "adjustment").sum())
     undone = sum(r["status"] == "undone" for r in rows)
     shown = f"{len(rows)} of {total} adjustments" if (family or owner or kind) else f"{total} adjustments"
+    if len(rows) == AUDIT_ROWS:
+        shown += f" (the newest {AUDIT_ROWS:,} listed: filter by family, owner or type for older ones)"
     return rows, shown + (f", {undone} undone" if undone else "") + " · newest first"
 
 
