@@ -133,6 +133,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.log.close()
+        out = ROOT / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        shutil.copy(self.workdir / "server.log", out / f"bench-{self.workdir.name.split('-')[2]}.log")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -188,7 +191,10 @@ def ready_ms(page, selector: str, path: str, timeout_s: float = 180) -> float:
         if since is not None and now - since >= QUIET_MS:
             return float(since)
         time.sleep(0.05)
-    raise TimeoutError(f"{path} not ready ({selector}) within {timeout_s:.0f} s")
+    why = page.evaluate("s => ({present: !!document.querySelector(s), pending: window.__pending, loading: "
+                        "!!document.querySelector('._dash-loading-callback, [data-dash-is-loading=\"true\"]')})",
+                        selector)
+    raise TimeoutError(f"{path} not ready ({selector}) within {timeout_s:.0f} s: {why}")
 
 
 def page_times(browser, base: str, path: str, selector: str) -> tuple[float, float]:
