@@ -59,3 +59,15 @@ def editing(selected) -> tuple[int | None, str | None]:
         log.exception("scenario being edited")
         return None, None
     return (int(vid), name) if name else (None, None)
+
+
+def audit_trail(version_id: int | None = None):
+    """The audit trail of the current draft (services.audit), read once per plan state: every change that
+    shows in it bumps the version's revision; a scenario's (`version_id`) is read as it is. Shared between
+    pages: callers filter it, never change it in place."""
+    from services import plan_service
+
+    svc = plan_service.get_service()
+    if version_id is not None:
+        return svc.audit_trail(version_id)
+    return svc.derived("audit-trail", svc.audit_trail)

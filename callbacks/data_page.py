@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html
 
 from callbacks import data_forecast, data_lag, data_upload, plan_workbook  # noqa: F401  (cards of this page)
@@ -120,29 +119,37 @@ def history_chart(family, _state):
     except Exception:
         log.exception("forecast bounds could not be read")
         bands = None
-    fig = go.Figure()
+    # a plain figure dict: a go.Figure validates every value (seconds for this chart, on every family pick)
+    traces: list[dict] = []
     for level, colour in ((95, "rgba(142,68,173,0.12)"), (80, "rgba(142,68,173,0.26)")):
         lo, hi = f"lo{level}", f"hi{level}"
         if bands is None or bands[[lo, hi]].isna().any().any():
             continue
-        x = bands["period"].astype(str)
-        fig.add_trace(go.Scatter(x=x, y=bands[lo], mode="lines", line={"width": 0}, showlegend=False,
-                                 hoverinfo="skip", name=f"{level} % lower", legendgroup=f"band{level}"))
-        fig.add_trace(go.Scatter(
-            x=x, y=bands[hi], mode="lines", line={"width": 0}, fill="tonexty", fillcolor=colour,
-            name=f"{level} % interval", legendgroup=f"band{level}", customdata=bands[lo],
-            hovertemplate="%{customdata:,.0f} – %{y:,.0f}"))
-    lines = charts.line_chart(
-        frame, "period",
-        {"actual_units": "Actual", "forecast_units": "Forecast made at the time", "statistical": "Statistical forecast",
-         "consensus": "Consensus"},
-        title, "Month", "Units", dashed=("forecast_units", "statistical"),
-        colours={"actual_units": "#2c3e50", "forecast_units": "#95a5a6", "statistical": "#8e44ad",
-                 "consensus": "#3498db"})
-    fig.add_traces(lines.data)
-    fig.update_layout(lines.layout)
+        x = bands["period"].astype(str).tolist()
+        traces.append({"type": "scatter", "x": x, "y": charts.numbers(bands[lo]), "mode": "lines",
+                       "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip", "name": f"{level} % lower",
+                       "legendgroup": f"band{level}"})
+        traces.append({"type": "scatter", "x": x, "y": charts.numbers(bands[hi]), "mode": "lines",
+                       "line": {"width": 0}, "fill": "tonexty", "fillcolor": colour, "name": f"{level} % interval",
+                       "legendgroup": f"band{level}", "customdata": charts.numbers(bands[lo]),
+                       "hovertemplate": "%{customdata:,.0f} – %{y:,.0f}"})
+    dashed = ("forecast_units", "statistical")
+    colours = {"actual_units": "#2c3e50", "forecast_units": "#95a5a6", "statistical": "#8e44ad", "consensus": "#3498db"}
+    names = {"actual_units": "Actual", "forecast_units": "Forecast made at the time",
+             "statistical": "Statistical forecast", "consensus": "Consensus"}
+    x = frame["period"].astype(str).tolist()
+    for col, name in names.items():
+        if col in frame:
+            traces.append({"type": "scatter", "x": x, "y": charts.numbers(frame[col]), "name": name,
+                           "mode": "lines+markers", "marker": {"size": 5}, "hovertemplate": "%{y:,.0f}",
+                           "line": {"dash": "dash" if col in dashed else "solid", "width": 2, "color": colours[col]}})
+    periods = sorted(frame["period"].astype(str).unique())
     # the bands are drawn first (under the lines) but cover only the plan months: keep the months in order
-    fig.update_xaxes(categoryorder="array", categoryarray=sorted(frame["period"].astype(str).unique()))
+    fig = {"data": traces, "layout": charts.house_layout({
+        "title": {"text": title},
+        "xaxis": {"title": {"text": "Month"}, "type": "category", "categoryorder": "array",
+                  "categoryarray": periods, **charts.ticks(periods, 12)},
+        "yaxis": {"title": {"text": "Units"}}})}
     if bands is None:
         text = ("No prediction intervals: the forecast in use has none (an interim forecast until the statistical "
                 "forecast is run, or an uploaded forecast without lo80/hi80).")

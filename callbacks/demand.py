@@ -263,6 +263,7 @@ def render_grid(app_state, show_stat, selected, rev):
     Output("demand-message", "children"),
     Output("demand-ack", "data"),
     Output("app-scenario", "data", allow_duplicate=True),
+    Output("demand-kpis", "children", allow_duplicate=True),
     Input("demand-action", "data"),
     State("demand-grid-rev", "data"),
     State("app-state", "data"),
@@ -280,14 +281,17 @@ def render_grid(app_state, show_stat, selected, rev):
 )
 def act(action, rev, app_state, reason, show_stat, selected=None):
     """One change from the browser: a typed cell, a pasted block, a fill, undo or redo. With a scenario being
-    edited, the change (and undo/redo) goes to that scenario only; the plan and `app-state` stay as they are."""
+    edited, the change (and undo/redo) goes to that scenario only; the plan and `app-state` stay as they are.
+    The KPI strip answers with the edit (`demand-kpis`), not a round trip later."""
+    from callbacks.demand_overview import kpi_strip
+
     if not action or not action.get("kind"):
         raise PreventUpdate  # a store announcing itself, not a change
     ack = {"nonce": action.get("nonce")}
     kind = action.get("kind")
     keep = no_update
     if kind == "notice":
-        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack, keep
+        return keep, keep, keep, keep, message("info", str(action.get("text") or "")), ack, keep, keep
     with_stat = bool(show_stat)
     reason = (reason or "").strip() or DEFAULT_REASON
     svc = plan_service.get_service()
@@ -296,12 +300,12 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
         # the grid shows the plan while a scenario was chosen (in another tab): never edit what is not shown
         return keep, keep, keep, keep, message(
             "conflict", f"Scenario {_name} is now the one being edited; reload the page to edit it. "
-            "Nothing was changed."), ack, keep
+            "Nothing was changed."), ack, keep, keep
     try:
         state, plan = snapshot(svc, vid)
     except Exception as exc:  # the page says why; nothing was stored
         log.exception("demand action: plan unavailable")
-        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack, keep
+        return keep, keep, keep, keep, message("error", f"The plan could not be read: {exc}"), ack, keep, keep
     before = plan_rows(state, plan, with_stat)
     before_by_id = {r["row_id"]: r for r in before}
     cells = action.get("cells") or []
@@ -327,11 +331,12 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
             step = svc.undo if kind == "undo" else svc.redo
             done = step(by=user, kind="adjustment", others=may_undo_others(who["role"]), version_id=vid)
         else:
-            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack, keep
+            return keep, keep, keep, keep, message("error", f"Unknown action {kind!r}."), ack, keep, keep
     except NotAllowed as exc:
-        return restore, keep, keep, keep, message("conflict", str(exc)), ack, keep
+        return restore, keep, keep, keep, message("conflict", str(exc)), ack, keep, keep
     except EditError as exc:
-        return restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack, keep
+        return (restore, keep, keep, keep, message("error", f"Not saved: {exc}. Nothing was changed."), ack, keep,
+                keep)
     except ConflictError as exc:
         state, plan = snapshot(svc, vid)
         rows = plan_rows(state, plan, with_stat)
@@ -350,8 +355,10 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
             ),
             ack,
             keep if vid is None else {"id": vid, "revision": state.revision},
+            kpi_strip(plan),
         )
     new_state, new_plan = snapshot(svc, vid)
+    kpis = kpi_strip(new_plan)
     after = plan_rows(new_state, new_plan, with_stat)
     changed = rows_changed(before, after, touched)
     after_by_id = {r["row_id"]: r for r in after}
@@ -370,8 +377,8 @@ def act(action, rev, app_state, reason, show_stat, selected=None):
     if changed is None or (rev or {}).get("revision") != state.revision:
         # others changed the plan since this grid was drawn: send every row, so the grid never claims a
         # revision whose changes it does not show
-        return keep, after, rev_out, app, message("saved", *text), ack, moved
-    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack, moved
+        return keep, after, rev_out, app, message("saved", *text), ack, moved, kpis
+    return {"update": changed, "async": False}, keep, rev_out, app, message("saved", *text), ack, moved, kpis
 
 
 clientside_callback(

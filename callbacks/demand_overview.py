@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html, no_update
 
-from callbacks.common import editing, load_plan
+from callbacks.common import audit_trail, editing, load_plan
 from components import charts, formats
 from components.demand_grid import parse_row_id
 from components.empty import empty_state
@@ -128,7 +128,7 @@ def render_overview(_state, selected, family):
     plan = loaded.result
     families = sorted(plan.consensus["family"].unique())
     svc = plan_service.get_service()
-    trail = svc.audit_trail(vid)
+    trail = audit_trail(vid)
     trail = trail[trail["kind"] == "adjustment"]
     owners = sorted(o for o in trail["owner"].fillna("").unique() if o)
     audit_families = sorted(f for f in trail["family"].fillna("").unique() if f)
@@ -233,18 +233,23 @@ def render_chart(_state, family, selected=None):
 # ---------------------------------------------------------------------------- audit trail
 
 
+AUDIT_ROWS = 1000  # the newest changes sent to the audit grid (a 10,000-item company's upload has thousands)
+
+
 def audit_rows(
-    trail: pd.DataFrame, applied: pd.DataFrame | None, family=None, owner=None, kind=None
+    trail: pd.DataFrame, applied: pd.DataFrame | None, family=None, owner=None, kind=None,
+    limit: int | None = AUDIT_ROWS,
 ) -> list[dict]:
-    """The adjustments of the audit trail (newest first) for the grid. Uploaded adjustments have no stored
-    before/after: they are shown as the engine applied them."""
-    t = trail[trail["kind"] == "adjustment"].copy()
+    """The adjustments of the audit trail (newest first, at most `limit`) for the grid. Uploaded adjustments
+    have no stored before/after: they are shown as the engine applied them."""
+    t = trail[trail["kind"] == "adjustment"]
     if family:
         t = t[t["family"] == family]
     if owner:
         t = t[t["owner"] == owner]
     if kind:
         t = t[t["type"] == kind]
+    t = (t.head(limit) if limit else t).copy()
     if t.empty:
         return []
     keys = ["level", "key", "period", "type", "value", "reason"]
@@ -295,7 +300,7 @@ def render_audit(_state, family, owner, kind, selected=None):
     vid = editing(selected)[0]
     svc = plan_service.get_service()
     try:
-        trail = svc.audit_trail(vid)
+        trail = audit_trail(vid)
         plan = svc.current_plan(vid)
     except Exception as exc:
         log.exception("audit trail")
@@ -304,5 +309,7 @@ def render_audit(_state, family, owner, kind, selected=None):
     total = int((trail["kind"] == "adjustment").sum())
     undone = sum(r["status"] == "undone" for r in rows)
     shown = f"{len(rows)} of {total} adjustments" if (family or owner or kind) else f"{total} adjustments"
+    if len(rows) == AUDIT_ROWS:
+        shown += f" (the newest {AUDIT_ROWS:,} listed: filter by family, owner or type for older ones)"
     return rows, shown + (f", {undone} undone" if undone else "") + " · newest first"
 

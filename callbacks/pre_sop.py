@@ -10,7 +10,7 @@ from callbacks.auth import NotAllowed, require
 from callbacks.common import load_plan
 from components import formats
 from components.empty import error_state
-from components.grids import grid, num_col, pct_col, records, status_col, text_col
+from components.grids import records
 from components.layout import Col, summary_table
 from components.supply_cost import cost_breakdown_text
 from planning.finance import period_summary
@@ -37,18 +37,13 @@ def scenario_table(rows: list[dict]):
     return summary_table("presop-scenarios-table", cols, rows, "scenario")
 
 
-def balance_grid(result):
+def balance_rows(result) -> list[dict]:
+    """The rows of `presop-balance-grid` (components.presop_panels.balance_panel): family × month."""
     frame = result.family_plan.merge(
         result.supply_plan[["family", "period", "regular", "overtime", "outsource", "shipped", "lost_sales",
                             "inventory_end"]], on=["family", "period"], how="left")
     frame["key"] = frame["family"] + "|" + frame["period"]
-    cols = [text_col("family", "Family", pinned="left", minWidth=120), text_col("period", "Month", minWidth=95),
-            num_col("demand", "Demand"), num_col("capacity", "Capacity"), num_col("gap", "Gap"),
-            pct_col("utilization", "Utilization"), num_col("regular", "Regular"), num_col("overtime", "Overtime"),
-            num_col("outsource", "Outsource"), num_col("shipped", "Shipped"), num_col("lost_sales", "Lost sales"),
-            num_col("inventory_end", "Inventory end"), status_col("status")]
-    return grid("presop-balance-grid", records(frame.sort_values(["family", "period"])), cols, row_id="key",
-                height=430)
+    return records(frame.sort_values(["family", "period"]))
 
 
 def finance_table(result):
@@ -93,7 +88,7 @@ def executive_summary(result, scen: list[dict]) -> html.Div:
 
 @callback(
     Output("presop-summary", "children"),
-    Output("presop-balance", "children"),
+    Output("presop-balance-grid", "rowData"),
     Output("presop-finance", "children"),
     Output("presop-scenarios", "children"),
     Input("app-state", "data"),
@@ -101,10 +96,10 @@ def executive_summary(result, scen: list[dict]) -> html.Div:
 def render_pre_sop(_state):
     loaded = load_plan()
     if loaded.result is None:
-        return error_state(loaded.error or ""), "", "", ""
+        return error_state(loaded.error or ""), [], "", ""
     result = loaded.result
     scen = scenarios(result)
-    return executive_summary(result, scen), balance_grid(result), finance_table(result), scenario_table(scen)
+    return executive_summary(result, scen), balance_rows(result), finance_table(result), scenario_table(scen)
 
 
 # ---------------------------------------------------------------------------- named scenarios

@@ -18,6 +18,9 @@ from services.money import budget_view
 log = logging.getLogger("sop.pre_sop")
 
 
+NEEDED_LINES = 50
+
+
 @callback(
     Output("presop-needed", "children"),
     Output("presop-budget", "children"),
@@ -29,7 +32,10 @@ def render_money(_state):
         return error_state(loaded.error or ""), ""
     result = loaded.result
     try:
-        needed = decisions_needed_list("presop-needed-list", decision_lines(decisions_needed(result)))
+        # at most NEEDED_LINES: a list item is a component tree for the browser to build (a 10,000-item
+        # company has a thousand constrained family-months; the supply page lists every one)
+        needed = decisions_needed_list("presop-needed-list", decision_lines(decisions_needed(result)),
+                                       limit=NEEDED_LINES)
     except Exception:
         log.exception("decisions needed")
         needed = error_state("The decisions needed could not be listed.")

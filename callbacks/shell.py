@@ -76,18 +76,21 @@ def state_from_context(context: dict) -> dict:
 @callback(
     Output("app-state", "data"),
     Output("shell-step-status", "children", allow_duplicate=True),
+    Output("shell-step-fresh", "data"),
     Input("_pages_location", "pathname"),
     State("app-state", "data"),
+    State("shell-step-fresh", "data"),
     prevent_initial_call=True,
 )
-def refresh_on_navigation(_pathname, state):
+def refresh_on_navigation(_pathname, state, fresh):
     """Someone else may have uploaded or approved since this tab loaded: re-read the ids and only
     push them (which refreshes the page's figures, and the header through `header_follows_the_plan`)
-    when they changed; otherwise refresh the cycle's step status alone (others tick and review too)."""
+    when they changed; otherwise refresh the cycle's step status alone (others tick and review too). On a
+    full page load (`fresh`) the header's step status was computed with the layout a moment ago."""
     new_state = state_from_context(current_context())
     if new_state == (state or {}):
-        return no_update, step_badge(step_status())
-    return new_state, no_update
+        return no_update, (no_update if fresh else step_badge(step_status())), False
+    return new_state, no_update, False
 
 
 @callback(

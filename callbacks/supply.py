@@ -172,9 +172,9 @@ def options_table(result, version_id: int | None = None):
 def audit_table(limit: int = 10, version_id: int | None = None):
     """The latest capacity changes of the plan (service.audit_trail(), kind 'capacity'), one line per
     family-month of a change (resources summed)."""
-    from services import plan_service
+    from callbacks.common import audit_trail
 
-    trail = plan_service.get_service().audit_trail(version_id)
+    trail = audit_trail(version_id)
     cap = trail[trail["kind"] == "capacity"]
     if cap.empty:
         return empty_state("No capacity changes yet",

@@ -15,12 +15,30 @@ SERIES_COLOURS = ["#2c3e50", "#3498db", "#8e44ad", "#95a5a6", "#1f6f9f", "#b39dd
 STATUS_GOOD, STATUS_WARN, STATUS_BAD = "#18bc9c", "#f39c12", "#e74c3c"
 
 
+_TEMPLATE: go.layout.Template | None = None
+
+
+def house_template() -> go.layout.Template:
+    """plotly_white's layout (and its bar style) without its defaults for the other forty trace types: the
+    same look, but validated in a few ms instead of ~100 ms per figure, and a third of the JSON."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        import plotly.io as pio
+
+        white = pio.templates["plotly_white"]
+        _TEMPLATE = go.layout.Template(layout=white.layout, data={"bar": white.data.bar})
+    return _TEMPLATE
+
+
 def style(fig: go.Figure, title: str, x_title: str, y_title: str, *, category_x: bool = True,
           height: int | None = 400, legend: bool = True) -> go.Figure:
-    """Apply the house style, title and axis labels to a figure."""
+    """Apply the house style, title and axis labels to a figure (one layout update: each is validated)."""
+    xaxis: dict = {"title": {"text": x_title}}
+    if category_x:
+        xaxis["type"] = "category"
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 16}},
-        template="plotly_white",
+        template=house_template(),
         font={"family": FONT, "size": 13, "color": "#2c3e50"},
         colorway=SERIES_COLOURS,
         margin={"l": 60, "r": 20, "t": 50, "b": 100 if legend else 50},
@@ -29,11 +47,9 @@ def style(fig: go.Figure, title: str, x_title: str, y_title: str, *, category_x:
         # under the plot, so a long legend never runs into the title on a narrow panel
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
         hovermode="x unified",
+        xaxis=xaxis,
+        yaxis={"title": {"text": y_title}, "separatethousands": True, "rangemode": "tozero"},
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, separatethousands=True, rangemode="tozero")
-    if category_x:
-        fig.update_xaxes(type="category")
     return fig
 
 
@@ -125,6 +141,11 @@ def utilization_heatmap(pivot: pd.DataFrame, title: str, x_title: str = "Month",
 _BASE_LAYOUT: str | None = None
 
 
+def house_layout(updates: dict) -> dict:
+    """The house layout as a plain dict, merged with `updates` (see `_layout`)."""
+    return _layout(updates)
+
+
 def _layout(updates: dict) -> dict:
     """The house layout (`style`, computed once) merged with `updates` (nested dicts merge; None deletes)."""
     global _BASE_LAYOUT
@@ -143,6 +164,16 @@ def _layout(updates: dict) -> dict:
         return into
 
     return merge(base, updates)
+
+
+def ticks(categories: list[str], max_ticks: int = 12) -> dict:
+    """x-axis settings that label every n-th period only (as `thin_ticks`), for a figure dict."""
+    return _ticks(categories, max_ticks)
+
+
+def numbers(values) -> list:
+    """Numbers for a figure dict: NaN and ±inf become None."""
+    return _num(values)
 
 
 def _ticks(categories: list[str], max_ticks: int) -> dict:

@@ -79,12 +79,15 @@ def grid(
     row_id: str | None = None,
     height: int | None = None,
     grid_options: dict | None = None,
+    keep_height: bool = False,
     **kw,
 ) -> dag.AgGrid:
     """A read-only grid. Without `height` (or when the rows fit in it) it grows with its rows (autoHeight);
     with it, it scrolls inside that height.
 
     `row_id` names the field that identifies a row (rendered as the row's `row-id` attribute).
+    `keep_height`: keep `height` however few rows there are now (a grid put in the layout empty, whose
+    rows a callback sends as `rowData`).
     """
     if isinstance(rows, pd.DataFrame):
         rows = records(rows)
@@ -96,7 +99,7 @@ def grid(
         "ensureDomOrder": True,
         "tooltipShowDelay": 300,
     }
-    if height is not None and len(rows) <= max(3, (height - 60) // 42):
+    if height is not None and not keep_height and len(rows) <= max(3, (height - 60) // 42):
         height = None  # few rows: let the grid take only the room they need
     if height is None:
         options["domLayout"] = "autoHeight"

@@ -141,6 +141,9 @@ def app_shell(context: dict | None = None, state: dict | None = None) -> html.Di
     return html.Div(
         [
             dcc.Store(id="app-state", data=state or {}, storage_type="memory"),
+            # True until the first navigation event: the header's step status was computed with this layout,
+            # so the page's first `refresh_on_navigation` need not compute it again
+            dcc.Store(id="shell-step-fresh", data=bool((context or {}).get("step")), storage_type="memory"),
             dcc.Store(id="app-scenario", storage_type="session"),  # {id}: the scenario being edited, or None
             dcc.Interval(id="shell-poll", interval=4000),
             navbar(context),

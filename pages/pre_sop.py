@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from components.checklist import checklist_panel
 from components.layout import page_header, panel
-from components.presop_panels import decisions_needed_panel, money_against_plan_panel
+from components.presop_panels import balance_panel, decisions_needed_panel, money_against_plan_panel
 from components.scenarios import SCORING_HELP, scenario_form
 
 dash.register_page(__name__, path="/pre-sop", name="4 Pre-S&OP", title="4 Pre-S&OP · S&OP Studio", order=4)
@@ -20,9 +20,7 @@ def layout(**_query):
             checklist_panel("pre_sop"),
             dcc.Loading(html.Div(id="presop-summary"), type="dot"),
             decisions_needed_panel(),
-            panel("Demand–supply balance", id="presop-balance",
-                  subtitle="Per family and month: consensus demand, capacity, what the supply plan produces "
-                           "and ships"),
+            balance_panel(),
             html.Div(
                 [
                     html.Div(panel("Financial reconciliation", id="presop-finance",

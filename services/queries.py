@@ -117,27 +117,44 @@ def latest_forecast_change(cycle_id: int) -> dict | None:
 
 
 def family_history(family: str) -> pd.DataFrame:
-    """Actual and past-forecast units of one family per month."""
-    data = company_data()
-    h = data.history.merge(data.items[["item_id", "family"]], on="item_id")
-    h = h[h["family"] == family]
-    return h.groupby("period", as_index=False).agg(
-        actual_units=("actual_units", "sum"),
-        forecast_units=("forecast_units", lambda s: s.sum(min_count=1)),
-    )
+    """Actual and past-forecast units of one family per month (every family's totals are computed once per
+    plan state: /data shows one family after another)."""
+    def compute() -> pd.DataFrame:
+        data = company_data()
+        h = data.history.merge(data.items[["item_id", "family"]], on="item_id")
+        h = h.assign(_n=h["forecast_units"].notna())
+        out = h.groupby(["family", "period"], as_index=False).agg(
+            actual_units=("actual_units", "sum"), forecast_units=("forecast_units", "sum"), _n=("_n", "sum"))
+        out["forecast_units"] = out["forecast_units"].where(out["_n"] > 0)  # no past forecast: empty, not 0
+        return out.drop(columns="_n")
+
+    every = get_service().derived("family-history", compute)
+    return every[every["family"] == family].drop(columns="family").reset_index(drop=True)
 
 
 def family_bands(family: str, horizon: list[str]) -> pd.DataFrame | None:
-    """Approx. family band per month: the sum of the items' lo/hi bounds of the forecast run in use."""
-    st = get_service().state()
-    if st.forecast_run is None:
+    """Approx. family band per month: the sum of the items' lo/hi bounds of the forecast run in use (every
+    family's, read and summed once per plan state)."""
+    cols = ["lo80", "hi80", "lo95", "hi95"]
+
+    def compute() -> pd.DataFrame | None:
+        st = get_service().state()
+        if st.forecast_run is None:
+            return None
+        fc = latest_forecast(st.cycle_id)
+        if fc is None or fc.empty or fc[["lo80", "hi80"]].isna().all().all():
+            return None
+        fam = fc.merge(items()[["item_id", "family"]], on="item_id")
+        # a month's band is missing when any of its items has no bound (sum with min_count = all rows)
+        n = fam.groupby(["family", "period"])["item_id"].size()
+        sums = fam.groupby(["family", "period"])[cols].sum(min_count=1)
+        counts = fam[["family", "period", *cols]].groupby(["family", "period"]).count()
+        return sums.where(counts.eq(n, axis=0)).reset_index()
+
+    every = get_service().derived("family-bands", compute)
+    if every is None:
         return None
-    fc = latest_forecast(st.cycle_id)
-    if fc is None or fc.empty or fc[["lo80", "hi80"]].isna().all().all():
-        return None
-    fam = fc.merge(items()[["item_id", "family"]], on="item_id")
-    fam = fam[(fam["family"] == family) & fam["period"].isin(horizon)]
+    fam = every[(every["family"] == family) & every["period"].isin(horizon)]
     if fam.empty:
         return None
-    cols = ["lo80", "hi80", "lo95", "hi95"]
-    return fam.groupby("period", as_index=False)[cols].agg(lambda v: v.sum(min_count=len(v)))
+    return fam[["period", *cols]].reset_index(drop=True)
