@@ -240,6 +240,10 @@ def test_the_agenda_is_edited_for_the_cycle_and_the_deck_follows(new_page, serve
     dur.fill("250")
     dur.press("Enter")
     assert "1 to 240 minutes" in page.wait_for_selector("#meeting-agenda-error").inner_text()
+    # the refusal redraws the agenda from the store: wait for that before typing again, or the redraw can
+    # land between the typing and the Enter and put the stored duration back
+    page.wait_for_function("() => { const el = document.querySelector("
+                           "'[id*=\"meeting-agenda-dur\"][id*=\"performance\"]'); return el && el.value !== '250'; }")
     dur.fill("20")
     dur.press("Enter")
     page.wait_for_function("() => document.querySelector('#meeting-agenda').innerText.includes('205 minutes in all')")
