@@ -34,10 +34,12 @@ WORKERS=${SOP_TEST_WORKERS:-2}
 XDIST=()
 if [ "$WORKERS" != "0" ]; then XDIST=(-n "$WORKERS" --dist loadfile); fi
 echo "== pytest (${WORKERS} workers)"
-python -m pytest -q "${XDIST[@]}" "$@"
+python -m pytest -q --durations=20 "${XDIST[@]}" "$@"
 if [ $# -eq 0 ]; then  # the whole suite: the forecast job and an upload/edit round trip again, on `make serve`
     echo "== pytest: browser tests of the forecast job and an upload/edit round trip on scripts/serve.sh"
-    SOP_TEST_DEPLOYMENT=serve python -m pytest -q tests/test_browser_forecast.py \
+    SOP_TEST_DEPLOYMENT=serve python -m pytest -q \
+        "tests/test_browser_forecast.py::test_the_first_start_runs_the_forecast_in_the_background" \
+        "tests/test_browser_forecast.py::test_an_upload_without_a_forecast_starts_the_run_and_cancel_stops_it" \
         "tests/test_browser_workbook.py::test_download_edit_upload_accept" \
         "tests/test_browser_upload.py::test_upload_workbook_changes_the_dashboard"
 fi
