@@ -43,27 +43,14 @@ def served_database(kind: str, tmp_path: Path, seeded_sqlite: Path):
         shutil.copy(seeded_sqlite, tmp_path / "sop.db")
         yield f"sqlite:///{tmp_path / 'sop.db'}"
         return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    import sqlalchemy as sa
-
     from data.store import Store, make_engine
+    from tests.store_fixtures import scratch_postgres
 
-    name = f"sop_served_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    url = base.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    Store(engine).ensure_ready(seed=True)
-    engine.dispose()
-    try:
+    with scratch_postgres("sop_served") as url:
+        engine = make_engine(url)
+        Store(engine).ensure_ready(seed=True)
+        engine.dispose()
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def add_users(url: str, users: dict[str, str]) -> None:
