@@ -13,7 +13,7 @@ from components.empty import error_state
 from components.grids import records
 from components.layout import Col, summary_table
 from components.supply_cost import cost_breakdown_text
-from planning.finance import period_summary
+from planning.finance import family_summaries, period_summary
 from planning.supply import cost_lines
 from components.charts import empty_figure
 from components.scenarios import (
@@ -48,8 +48,7 @@ def balance_rows(result) -> list[dict]:
 
 def finance_table(result):
     fin, h = result.financials, list(result.horizon)
-    rows = [{"family": fam, **period_summary(fin[fin["family"] == fam], h)}
-            for fam in sorted(fin["family"].unique())]
+    rows = family_summaries(fin, h).to_dict("records")
     total = {"family": "Total", **period_summary(fin, h)}
     cols = [Col("family", "Family", "text"), Col("revenue", "Revenue", "money"),
             Col("revenue_unconstrained", "Unconstrained", "money"), Col("revenue_at_risk", "At risk", "money"),

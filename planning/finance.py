@@ -119,6 +119,22 @@ def period_summary(fin: pd.DataFrame, periods: list[str]) -> dict[str, float]:
     }
 
 
+def family_summaries(fin: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+    """`period_summary` of every family (one row each, families sorted), in one grouped pass."""
+    families = sorted(fin["family"].unique())
+    part = fin[fin["period"].isin(periods)]
+    sums = (part.groupby("family")[["revenue", "revenue_unconstrained", "revenue_at_risk", "cogs"]].sum()
+            .reindex(families, fill_value=0.0))
+    last = part[part["period"] == max(periods)] if len(periods) else part
+    out = sums.astype(float)
+    out["gross_margin"] = out["revenue"] - out["cogs"]
+    rev = out["revenue"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["gross_margin_pct"] = np.where(rev != 0, out["gross_margin"].to_numpy(float) * 100.0 / rev, np.nan)
+    out["inventory_value"] = last.groupby("family")["inventory_value"].sum().reindex(families, fill_value=0.0)
+    return out.rename_axis("family").reset_index()
+
+
 def budget_variance(fin: pd.DataFrame, budget: pd.DataFrame | None) -> pd.DataFrame | None:
     """Plan revenue against the uploaded budget per family and month."""
     if budget is None or budget.empty:

@@ -8,7 +8,8 @@ import pytest
 
 from callbacks.views import constraints_frame, supply_solution
 from planning.cycle import compare_supply_options, compute_plan
-from planning.finance import budget_comparison, family_unit_cost, variance_drivers, working_capital
+from planning.finance import (budget_comparison, family_summaries, family_unit_cost, period_summary, variance_drivers,
+                              working_capital)
 from planning.model import Settings
 from planning.supply import constrained_months, cost_lines, family_plan, option_comparison, supply_plan
 from tests.engine_fixtures import capacity, seed_company
@@ -235,3 +236,25 @@ def test_working_capital_days_are_money_over_daily_cogs():
     value = r.financials.groupby("period")["inventory_value"].sum()
     for p in r.horizon:
         assert wc.at[p, "days_of_inventory"] == pytest.approx(value[p] / (cogs[p] / 30.4))
+
+
+def test_family_summaries_equal_the_period_summary_of_each_family():
+    """The finance table's grouped pass gives each family's period_summary (whole horizon, its first three
+    months, its last month; a family with no row in the months gives zeros)."""
+    fin = pd.DataFrame({
+        "family": ["A", "A", "B", "B", "C"], "period": ["2026-01", "2026-02", "2026-01", "2026-02", "2026-03"],
+        "revenue": [100.0, 50.0, 0.0, 0.0, 7.0], "revenue_unconstrained": [120.0, 50.0, 10.0, 0.0, 7.0],
+        "revenue_at_risk": [20.0, 0.0, 10.0, 0.0, 0.0], "cogs": [60.0, 20.0, 0.0, 0.0, 3.0],
+        "inventory_value": [5.0, 8.0, 1.0, 2.0, 4.0],
+    })
+    for periods in (["2026-01", "2026-02"], ["2026-01"], ["2026-02"]):
+        got = family_summaries(fin, periods).set_index("family")
+        assert list(got.index) == ["A", "B", "C"]
+        for fam in "ABC":
+            want = period_summary(fin[fin["family"] == fam], periods)
+            for key, value in want.items():
+                assert got.loc[fam, key] == pytest.approx(value, nan_ok=True), (periods, fam, key)
+    whole = family_summaries(fin, ["2026-01", "2026-02"]).set_index("family")
+    assert whole.loc["A", "gross_margin_pct"] == pytest.approx(70 * 100 / 150)  # (150 − 80) / 150
+    assert whole.loc["A", "inventory_value"] == 8.0  # the last month's
+    assert np.isnan(whole.loc["B", "gross_margin_pct"])  # no revenue
