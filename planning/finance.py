@@ -102,26 +102,11 @@ def financials(
     return out[FINANCE_COLUMNS]
 
 
-def period_summary(fin: pd.DataFrame, periods: list[str]) -> dict[str, float]:
-    """Company totals over `periods`: revenue, cogs, gross margin (and %), ending inventory value."""
-    part = fin[fin["period"].isin(periods)]
-    revenue = float(part["revenue"].sum())
-    cogs = float(part["cogs"].sum())
-    last = part[part["period"] == max(periods)] if len(periods) else part
-    return {
-        "revenue": revenue,
-        "revenue_unconstrained": float(part["revenue_unconstrained"].sum()),
-        "revenue_at_risk": float(part["revenue_at_risk"].sum()),
-        "cogs": cogs,
-        "gross_margin": revenue - cogs,
-        "gross_margin_pct": (revenue - cogs) * 100.0 / revenue if revenue else float("nan"),
-        "inventory_value": float(last["inventory_value"].sum()),
-    }
-
-
-def family_summaries(fin: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
-    """`period_summary` of every family (one row each, families sorted), in one grouped pass."""
-    families = sorted(fin["family"].unique())
+def family_summaries(fin: pd.DataFrame, periods: list[str], families: list[str] | None = None) -> pd.DataFrame:
+    """Per family over `periods` (one row each; `families`, default every family of `fin` sorted), in one
+    grouped pass: revenue, unconstrained revenue, revenue at risk, cogs, gross margin (and %), the last
+    month's inventory value. A family without rows in those months gets zeros."""
+    families = sorted(fin["family"].unique()) if families is None else families
     part = fin[fin["period"].isin(periods)]
     sums = (part.groupby("family")[["revenue", "revenue_unconstrained", "revenue_at_risk", "cogs"]].sum()
             .reindex(families, fill_value=0.0))
@@ -133,6 +118,12 @@ def family_summaries(fin: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
         out["gross_margin_pct"] = np.where(rev != 0, out["gross_margin"].to_numpy(float) * 100.0 / rev, np.nan)
     out["inventory_value"] = last.groupby("family")["inventory_value"].sum().reindex(families, fill_value=0.0)
     return out.rename_axis("family").reset_index()
+
+
+def period_summary(fin: pd.DataFrame, periods: list[str]) -> dict[str, float]:
+    """Company totals over `periods`: revenue, cogs, gross margin (and %), ending inventory value."""
+    whole = family_summaries(fin.assign(family="all"), periods, families=["all"])
+    return {k: float(v) for k, v in whole.drop(columns="family").iloc[0].items()}
 
 
 def budget_variance(fin: pd.DataFrame, budget: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -258,3 +258,8 @@ def test_family_summaries_equal_the_period_summary_of_each_family():
     assert whole.loc["A", "gross_margin_pct"] == pytest.approx(70 * 100 / 150)  # (150 − 80) / 150
     assert whole.loc["A", "inventory_value"] == 8.0  # the last month's
     assert np.isnan(whole.loc["B", "gross_margin_pct"])  # no revenue
+    company = period_summary(fin, ["2026-01", "2026-02"])  # hand-worked company totals
+    assert company == pytest.approx({"revenue": 150.0, "revenue_unconstrained": 180.0, "revenue_at_risk": 30.0,
+                                     "cogs": 80.0, "gross_margin": 70.0, "gross_margin_pct": 70 * 100 / 150,
+                                     "inventory_value": 10.0})  # 2026-02's: A 8 + B 2
+    assert period_summary(fin.iloc[:0], ["2026-01"])["revenue"] == 0.0  # no rows: zeros, not an error
