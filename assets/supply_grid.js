@@ -12,10 +12,13 @@
 
     var dagfuncs = window.dashAgGridFunctions = window.dashAgGridFunctions || {};
 
-    // as d3.format(",.Nf") writes it: thousands separators and a real minus sign
+    // as d3.format(",.Nf") writes it: thousands separators and a real minus sign (one formatter per
+    // number of digits: toLocaleString builds a new one on every call, seconds over a big grid)
+    var formatters = {};
     function fmt(value, digits) {
-        var text = Number(value).toLocaleString("en-US", {minimumFractionDigits: digits,
-                                                           maximumFractionDigits: digits});
+        var f = formatters[digits] || (formatters[digits] = new Intl.NumberFormat("en-US",
+            {minimumFractionDigits: digits, maximumFractionDigits: digits}));
+        var text = f.format(Number(value));
         return text.charAt(0) === "-" ? "\u2212" + text.slice(1) : text;
     }
 

@@ -2,8 +2,8 @@
 money, decisions and actions, KPI trends with target bands.
 
 Live: `dash-poll` ticks every few seconds and reads the plan state (one query) and the cycle's decisions
-and action items; the page re-renders only what changed since what it shows (`dash-rendered` holds the
-plan state's ids and a digest of the notes, never the plan)."""
+and action items into `dash-watched` when they changed; the page then re-renders only what changed since
+what it shows (`dash-rendered` holds the plan state's ids and a digest of the notes, never the plan)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 
 import pandas as pd
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import load_plan, per_plan_state
@@ -37,6 +37,10 @@ DASHBOARD_KPIS = kpi_names(headline=True)  # planning.kpis.REGISTRY's order; the
 TRENDS = [(name, REGISTRY[name].label) for name in kpi_names(history_only=True)]
 # Table type that grows with the window: the theme's size on a laptop, larger on a 1920 px projector.
 TABLE_STYLE = {"fontSize": "clamp(.92rem, .5rem + .45vw, 1.06rem)"}
+# A dashboard reads at a glance: beyond these, the largest families and the most pressing family-months
+# are shown and the rest are one row / one line away on the step pages.
+DEMAND_ROWS = 25
+SUPPLY_ROWS = 40
 PLAN_OUTPUTS = ["dash-subtitle", "dash-kpis", "dash-demand", "dash-finance", "dash-supply", "dash-needed"]
 NOTE_OUTPUTS = ["dash-decisions", "dash-actions"]
 
@@ -54,33 +58,35 @@ def _span(months: list[str]) -> str | None:
 
 def demand_table(result, inputs: dict) -> html.Div:
     months = list(result.horizon[:3])
-    rows, total = demand_vs_rows(comparison(result, inputs), months)
+    rows, total = demand_vs_rows(comparison(result, inputs), months, limit=DEMAND_ROWS)
     has_previous = inputs["previous"] is not None
     cols = [Col("family", "Family", "text"), *[Col(m, m) for m in months],
             Col("quarter", "Quarter", "int", "total-col", sub=_span(months)),
-            Col("vs_last_month", "vs last month", "pct",
+            Col("vs_last_month", "vs last month", "pct_signed",
                 sub="plan, quarter" if has_previous else "no approved plan"),
-            Col("vs_last_year", "vs last year", "pct", sub="actuals, quarter")]
-    table = summary_table("dash-demand-table", cols, rows, "family", total)
-    return _large(_signed(table, ("vs_last_month", "vs_last_year")))
+            Col("vs_last_year", "vs last year", "pct_signed", sub="actuals, quarter")]
+    table = summary_table("dash-demand-table", cols, rows, "family", total, style=TABLE_STYLE)
+    families = result.family_plan["family"].nunique()
+    if families <= DEMAND_ROWS:
+        return table
+    return html.Div([table, _more("dash-demand-more",
+                                  f"The {DEMAND_ROWS - 1} largest of {formats.integer(families)} families by "
+                                  "units in the quarter; the others summed in one row.",
+                                  "Every family and item on 2 Demand", "/demand")])
 
 
-def _large(table):
-    """Projector-size type for a summary table."""
-    inner = table.children if isinstance(table, html.Div) else table
-    inner.style = TABLE_STYLE
-    return table
+def _more(id: str, text: str, link: str, href: str) -> html.Div:
+    """The line under a shortened table: what is shown, and where the rest is."""
+    return html.Div([text, " ", dcc.Link(link, href=href)], id=id, className="item-meta mt-1")
 
 
-def _signed(table, columns: tuple[str, ...]):
-    """Show the % changes of `columns` with their sign (+3.2 %), keeping `data-value` as it is."""
-    body = table.children.children[1] if isinstance(table, html.Div) else table.children[1]
-    for tr in body.children:
-        for td in tr.children:
-            if getattr(td, "data-col", None) in columns:
-                raw = getattr(td, "data-value", "")
-                td.children = formats.percent(float(raw), 1, signed=True) if raw else formats.DASH
-    return table
+def most_pressing(watch: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The `limit` family-months of `watch` to show first: CONSTRAINED, then TIGHT, then OK; earlier months
+    first, then the largest shortfall; back in reading order (month, family)."""
+    rank = watch["status"].map({"CONSTRAINED": 0, "TIGHT": 1}).fillna(2)
+    order = watch.assign(_rank=rank, _short=-watch["gap"].abs()).sort_values(
+        ["_rank", "period", "_short", "family"], kind="stable")
+    return order.head(limit).drop(columns=["_rank", "_short"]).sort_values(["period", "family"])
 
 
 def supply_table(result):
@@ -92,14 +98,20 @@ def supply_table(result):
     if watch.empty:
         return empty_state("No capacity in the horizon", "Upload a capacity table on 1 Data.", "Go to 1 Data",
                            "/data")
-    frame = constraints_frame(result, h)
+    total = len(watch)
+    if total > SUPPLY_ROWS:
+        watch = most_pressing(watch, SUPPLY_ROWS)
+    frame = constraints_frame(result, h, only=watch)
     frame = watch[["family", "period"]].merge(frame, on=["family", "period"], how="left")
     cols = [Col("period", "Month", "text"), Col("family", "Family", "text"), Col("demand", "Demand"),
             Col("capacity", "Capacity"), Col("gap", "Gap"), Col("utilization", "Util.", "pct"),
             Col("status", "Status", "status"), Col("solution", "Chosen solution", "text", "solution-col"),
             Col("solution_cost", "Cost", "money", sub="overtime, outsourcing, lost sales")]
-    table = _large(summary_table("dash-supply-table", cols, frame.to_dict("records"), "key"))
-    return html.Div([table, cost_breakdown_line("dash-supply-cost", cost_lines(result.supply_plan))])
+    table = summary_table("dash-supply-table", cols, frame.to_dict("records"), "key", style=TABLE_STYLE)
+    more = None if total <= SUPPLY_ROWS else _more(
+        "dash-supply-more", f"The {SUPPLY_ROWS} most pressing of {formats.integer(total)} family-months to watch "
+        "(constrained first, earliest months first).", "Every family and month on 3 Supply", "/supply")
+    return html.Div([table, more, cost_breakdown_line("dash-supply-cost", cost_lines(result.supply_plan))])
 
 
 def needed_list(result):
@@ -122,7 +134,7 @@ def finance_table(result):
         if r["_kind"] == "money":
             r["_kind"] = "money_short"
     cols = [Col("line", "", "text"), *[Col(key, label, "money", sub=_span(p)) for key, label, p in groups]]
-    return _large(summary_table("dash-finance-table", cols, rows, "metric"))
+    return summary_table("dash-finance-table", cols, rows, "metric", style=TABLE_STYLE)
 
 
 def decisions_list(decisions: pd.DataFrame) -> html.Div:
@@ -213,24 +225,45 @@ def plan_key() -> list | None:
         return None
 
 
+def _notes() -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        return queries.decisions(), queries.actions()
+    except Exception:
+        return pd.DataFrame(), pd.DataFrame()
+
+
+@callback(
+    Output("dash-watched", "data"),
+    Input("app-state", "data"),
+    Input("dash-poll", "n_intervals"),
+    State("dash-watched", "data"),
+)
+def watch_dashboard(_state, _tick, watched):
+    """The poll: what the page should show (plan state ids, digest of the notes), written only when it
+    changed. Kept apart from the rendering so a tick never cancels a render still under way (Dash drops the
+    answer of a callback fired again before it answered: a render slower than the poll would never show)."""
+    now = {"plan": plan_key(), "notes": notes_digest(*_notes())}
+    if now == watched:
+        raise PreventUpdate
+    return now
+
+
 @callback(
     [Output(i, "children") for i in PLAN_OUTPUTS],
     [Output(f"dash-trend-{n}", "figure") for n, _ in TRENDS],
     [Output(i, "children") for i in NOTE_OUTPUTS],
     Output("dash-live", "children"),
     Output("dash-rendered", "data"),
-    Input("app-state", "data"),
-    Input("dash-poll", "n_intervals"),
+    Input("dash-watched", "data"),
     State("dash-rendered", "data"),
 )
-def render_dashboard(_state, _tick, rendered):
+def render_dashboard(watched, rendered):
     """Re-render what changed since the page last rendered: the plan (state key) and/or the notes."""
+    if not watched:
+        raise PreventUpdate
     rendered = rendered or {}
-    key = plan_key()
-    try:
-        decisions, actions = queries.decisions(), queries.actions()
-    except Exception:
-        decisions = actions = pd.DataFrame()
+    key = watched["plan"]
+    decisions, actions = _notes()
     notes = notes_digest(decisions, actions)
     plan_changed = key is None or rendered.get("plan") != key
     notes_changed = rendered.get("notes") != notes

@@ -220,12 +220,20 @@ def _can_edit() -> bool:
 
 # ---------------------------------------------------------------------------- callbacks
 
+def grid_height(rows: int, most: int = 480) -> dict:
+    """A grid's style: just its rows' height when they are few, else `most` px that scroll (AG Grid then
+    draws only the rows in view: a 200-family company's grids drawn whole took seconds)."""
+    return {"width": "100%", "height": f"{min(most, 54 + 37 * rows)}px"}
+
+
 @callback(
     Output("supply-capacity-grid", "rowData"),
     Output("supply-capacity-grid", "columnDefs"),
     Output("supply-gap-grid", "rowData"),
     Output("supply-gap-grid", "columnDefs"),
     Output("supply-grid-key", "data"),
+    Output("supply-capacity-grid", "style"),
+    Output("supply-gap-grid", "style"),
     Output("supply-heatmap", "figure"),
     Output("supply-plan-grid", "rowData"),
     Output("supply-plan-grid", "style"),
@@ -251,22 +259,23 @@ def render_supply(_state, selected, grid_key, family):
     if loaded.result is None:
         empty = charts.empty_figure("Supply", "No plan")
         err = error_state(loaded.error or "")
-        return [], [], [], [], None, empty, [], no_update, "", "", [], None, err, True, True
+        return [], [], [], [], None, no_update, no_update, empty, [], no_update, "", "", [], None, err, True, True
     r = loaded.result
     h = list(r.horizon)
     families = _families(r.family_plan)
     can_edit = _can_edit()
     if grid_key != key or key is None:
-        grids = (capacity_rows(r.family_plan, h), capacity_columns(h, can_edit), gap_rows(r.family_plan, h),
-                 gap_columns(h), key)
+        cap_rows, gaps = capacity_rows(r.family_plan, h), gap_rows(r.family_plan, h)
+        grids = (cap_rows, capacity_columns(h, can_edit), gaps, gap_columns(h), key,
+                 grid_height(len(cap_rows)), grid_height(len(gaps)))
     else:
-        grids = (no_update,) * 5
+        grids = (no_update,) * 7
     note = no_update if can_edit else dbc.Alert(
         "You can read this plan; changing capacity needs a supply planner or an administrator "
         "(sign in at the top right).", color="secondary", className="py-2 small mb-2")
     plan = plan_rows(r)
     # a row per family and month: scroll inside 420 px, or just the rows' height when they are few
-    plan_style = {"width": "100%", "height": f"{min(420, 54 + 37 * len(plan))}px"}
+    plan_style = grid_height(len(plan), 420)
     return (*grids, heatmap(r), plan, plan_style, options_table(r, vid), audit_table(version_id=vid),
             [{"label": f, "value": f} for f in families],
             family if family in families else next(iter(families), None), note, not can_edit, not can_edit)

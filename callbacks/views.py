@@ -67,11 +67,14 @@ def solution_cost(frame: pd.DataFrame) -> pd.Series:
     return total
 
 
-def constraints_frame(result, periods: list[str]) -> pd.DataFrame:
+def constraints_frame(result, periods: list[str], only: pd.DataFrame | None = None) -> pd.DataFrame:
     """family_plan of `periods` with the supply plan's options and inventory movement beside it:
     `solution` in units and money, `solution_cost` (overtime + outsourcing + lost sales of the month)
-    and `cost` (the month's whole term of the supply plan's cost, holding included)."""
+    and `cost` (the month's whole term of the supply plan's cost, holding included). `only`: just these
+    family-months (its `family` and `period` columns)."""
     fp = result.family_plan[result.family_plan["period"].isin(periods)]
+    if only is not None:
+        fp = fp.merge(only[["family", "period"]].drop_duplicates(), on=["family", "period"])
     money = [c for c in ("cost_overtime", "cost_outsource", "cost_holding", "cost_lost_sales")
              if c in result.supply_plan]
     sp = result.supply_plan[["family", "period", "overtime", "outsource", "lost_sales", "shipped", "cost", *money]]
@@ -128,11 +131,15 @@ def _pct_change(new: float, old: float) -> float:
     return (new - old) * 100.0 / old if old and old > 0 and pd.notna(old) else float("nan")
 
 
-def demand_vs_rows(comparison: pd.DataFrame, months: list[str]) -> tuple[list[dict], dict]:
+def demand_vs_rows(comparison: pd.DataFrame, months: list[str],
+                   limit: int | None = None) -> tuple[list[dict], dict]:
     """Rows of the dashboard's demand table from `planning.trends.plan_comparison`: per family the plan
     of each month, the quarter (their sum), and the quarter against last month's plan and last year's
     actuals in % (units summed over the same months; no figure when a month has none). Returns
-    (family rows, total row)."""
+    (family rows, total row).
+
+    With more than `limit` families, the `limit - 1` largest by quarter volume get a row each
+    (alphabetically) and the rest one row together, "Other N families"."""
     part = comparison[comparison["period"].isin(months)]
 
     def row(frame: pd.DataFrame, name: str) -> dict:
@@ -146,5 +153,13 @@ def demand_vs_rows(comparison: pd.DataFrame, months: list[str]) -> tuple[list[di
             out[key] = _pct_change(out["quarter"], out[f"{col}_quarter"]) if known else float("nan")
         return out
 
-    rows = [row(g, fam) for fam, g in part.groupby("family", sort=True)]
+    families = sorted(part["family"].unique())
+    if limit is None or len(families) <= limit:
+        return [row(g, fam) for fam, g in part.groupby("family", sort=True)], row(part, "Total")
+    volume = part.groupby("family")["plan"].sum().reindex(families)
+    top = set(volume.sort_values(ascending=False, kind="stable").index[: limit - 1])
+    shown = part[part["family"].isin(top)]
+    rest = part[~part["family"].isin(top)]
+    rows = [row(g, fam) for fam, g in shown.groupby("family", sort=True)]
+    rows.append(row(rest, f"Other {len(families) - len(top)} families"))
     return rows, row(part, "Total")

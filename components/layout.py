@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-import dash_bootstrap_components as dbc
 from dash import html
 
 from components import formats
+from components.static_html import element, escape, raw_html, style_text, to_html
 from components.status import status_badge
 
 
@@ -67,39 +68,51 @@ _FORMATTERS: dict[str, Callable] = {
     "pct": formats.percent,
     "money": formats.money,
     "money_short": formats.money_short,
+    "pct_signed": lambda v: formats.percent(v, 1, signed=True),  # +3.2 %
 }
 
 
-def _cell(col: Col, value, row_kind: str | None = None):
-    """A cell; numeric columns take the row's `_kind` when it has one (e.g. a % line in a money table)."""
+def _cell(col: Col, value, row_kind: str | None = None) -> str:
+    """A cell's HTML; numeric columns take the row's `_kind` when it has one (e.g. a % line in a money
+    table)."""
     numeric = col.kind in _FORMATTERS
-    attrs = {"data-col": col.key}
     if numeric:
         kind = row_kind if row_kind in _FORMATTERS else col.kind
-        attrs["data-value"] = "" if formats.is_missing(value) else repr(float(value))
-        neg = not formats.is_missing(value) and float(value) < 0 and kind != "pct"
+        raw = "" if formats.is_missing(value) else repr(float(value))
+        neg = raw != "" and float(value) < 0 and kind not in ("pct", "pct_signed")
         cls = f"num {col.className}{' neg' if neg else ''}".strip()
-        return html.Td(_FORMATTERS[kind](value), className=cls, **attrs)
+        return element("td", escape(_FORMATTERS[kind](value)), **{"class": cls, "data-col": col.key,
+                                                                   "data-value": raw})
     if col.kind == "status":
-        return html.Td(status_badge(value), className=col.className, **attrs, **{"data-value": value or ""})
-    return html.Td("" if value is None else str(value), className=col.className, **attrs)
+        return element("td", _badge(value), **{"class": col.className, "data-col": col.key,
+                                               "data-value": value or ""})
+    return element("td", escape("" if value is None else str(value)),
+                   **{"class": col.className, "data-col": col.key})
+
+
+@lru_cache(maxsize=64)
+def _badge(value) -> str:
+    return to_html(status_badge(value))
 
 
 def summary_table(id: str, columns: Sequence[Col], rows: Sequence[dict], row_key: str,
-                  total: dict | None = None, responsive: bool = True) -> html.Div | dbc.Table:
+                  total: dict | None = None, responsive: bool = True, style: dict | None = None):
     """A compact read-only table. Each `tr` has `data-key` (the row's `row_key` value) and each
-    `td` `data-col` and, for numbers, `data-value` with the unrounded figure."""
-    head = html.Thead(html.Tr([
-        html.Th([c.header, html.Span(c.sub, className="th-sub") if c.sub else None],
-                className=f"{'num' if c.kind in _FORMATTERS else ''} {c.className}".strip())
-        for c in columns
-    ]))
-    body = [html.Tr([_cell(c, r.get(c.key), r.get("_kind")) for c in columns],
+    `td` `data-col` and, for numbers, `data-value` with the unrounded figure.
+
+    Written as HTML and sent as one component (`components.static_html`): a table of a few hundred rows as a
+    tree of Dash components costs seconds to build on the server and seconds more in the browser."""
+    head = "".join(
+        element("th", escape(c.header) + (element("span", escape(c.sub), **{"class": "th-sub"}) if c.sub else ""),
+                **{"class": f"{'num' if c.kind in _FORMATTERS else ''} {c.className}".strip()})
+        for c in columns)
+    body = [element("tr", "".join(_cell(c, r.get(c.key), r.get("_kind")) for c in columns),
                     **{"data-key": str(r.get(row_key, ""))})
             for r in rows]
     if total is not None:
-        body.append(html.Tr([_cell(c, total.get(c.key), total.get("_kind")) for c in columns],
-                            className="total-row",
-                            **{"data-key": str(total.get(row_key, "Total"))}))
-    table = dbc.Table([head, html.Tbody(body)], id=id, className="sop-table", hover=True, size="sm")
-    return html.Div(table, className="table-responsive") if responsive else table
+        body.append(element("tr", "".join(_cell(c, total.get(c.key), total.get("_kind")) for c in columns),
+                            **{"class": "total-row", "data-key": str(total.get(row_key, "Total"))}))
+    table = element("table", element("thead", element("tr", head)) + element("tbody", "".join(body)),
+                    **{"class": "table table-hover table-sm sop-table", "id": id,
+                       "style": style_text(style) if style else None})
+    return raw_html(element("div", table, **{"class": "table-responsive"}) if responsive else table)

@@ -31,6 +31,7 @@ def layout(**_query):
             dcc.Interval(id="dash-poll", interval=POLL_MS),
             # what the page shows: the plan state's ids and a digest of the decisions and action items
             dcc.Store(id="dash-rendered"),
+            dcc.Store(id="dash-watched"),  # what it should show (callbacks.dashboard.watch_dashboard)
             page_header("Executive dashboard", id="dash-subtitle",
                         extra=html.Div(id="dash-live", className="page-sub")),
             html.Div(id="dash-kpis", className="kpi-grid"),

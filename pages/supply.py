@@ -56,6 +56,7 @@ def editable_grid() -> html.Div:
             "stopEditingWhenCellsLoseFocus": True,
             "suppressColumnVirtualisation": True,
         },
+        height=480, keep_height=True,  # render_supply sizes it to its rows (callbacks.supply.grid_height)
     )
 
 
@@ -85,7 +86,7 @@ def layout(**_query):
                   [capacity_toolbar(), html.Div(id="supply-edit-msg", role="status"), editable_grid()],
                   subtitle=EDIT_HELP),
             panel("Gap by family and month",
-                  grid("supply-gap-grid", [], [], row_id="id",
+                  grid("supply-gap-grid", [], [], row_id="id", height=480, keep_height=True,
                        grid_options={"suppressColumnVirtualisation": True}),
                   subtitle="Gap = capacity − demand in units; red where demand exceeds capacity "
                            "(CONSTRAINED), amber above the utilization target (TIGHT). Hover a month for "
