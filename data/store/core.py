@@ -5,6 +5,7 @@ by later schema versions, the sample company on first start).
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections import OrderedDict
@@ -90,6 +91,26 @@ class Store(ScenariosMixin, DatasetsMixin, VersionsMixin, ChangesMixin, UndoMixi
 
     def _read(self) -> Any:
         return self.engine.connect()
+
+    # ------------------------------------------------------------------ reads every page load repeats
+    # (the header, the shell and most callbacks ask for them): once per store revision, each caller a copy
+
+    def current_cycle(self) -> dict[str, Any]:
+        return dict(self.cached("current_cycle", None, super().current_cycle))
+
+    def latest_version(self) -> dict[str, Any]:
+        return dict(self.cached("latest_version", None, super().latest_version))
+
+    def dataset_info(self) -> dict[str, Any]:
+        return dict(self.cached("dataset_info", None, super().dataset_info))
+
+    def get_user(self, username: str) -> dict[str, Any] | None:
+        user = self.cached("get_user", username, lambda: super(Store, self).get_user(username))
+        return None if user is None else dict(user)
+
+    def version_settings(self, version_id: int) -> Any:
+        return copy.deepcopy(self.cached("version_settings", int(version_id),
+                                         lambda: super(Store, self).version_settings(version_id)))
 
     # ------------------------------------------------------------------ setup
 
