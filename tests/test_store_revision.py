@@ -130,3 +130,37 @@ def test_process_measures_follow_a_decision_and_a_tick_from_another_worker(svc, 
     again, overall3 = pm.process_measures()
     assert again.set_index("cycle_id").loc[current, "decisions"] == row2["decisions"]
     assert overall3["decisions"] == overall["decisions"] + 1
+
+
+def test_the_shells_reads_follow_writes_from_another_worker(svc, other) -> None:
+    """The current cycle, the latest version, the dataset, a user and a version's settings: what every page's
+    header and callbacks read, each changed by another worker and seen at the next read."""
+    import pandas as pd
+
+    from data.sample import sample_company
+
+    store = svc.store
+    assert store.get_user("reviewer") is None
+    other.add_user("reviewer", "pw-123456789", "executive")
+    assert store.get_user("reviewer")["role"] == "executive"
+    other.set_user_role("reviewer", "facilitator", by="admin")
+    assert store.get_user("reviewer")["role"] == "facilitator"
+
+    vid = store.plan_state()["version_id"]
+    settings = store.version_settings(vid)
+    settings.horizon = 99  # a caller changing its copy does not change the next reader's
+    assert store.version_settings(vid).horizon != 99
+    other.save_settings(Settings(horizon=7))
+    assert store.version_settings(vid).horizon == 7
+
+    version = store.latest_version()
+    assert version["status"] == "draft"
+    other.approve_version(version["id"], by="exec", snapshot=pd.DataFrame(
+        columns=["item_id", "period", "statistical", "consensus"]))
+    assert store.latest_version()["status"] == "approved"
+
+    before, cycle = store.dataset_info(), store.current_cycle()
+    other.save_dataset(sample_company(), source="another upload", user="sam")
+    after = store.dataset_info()
+    assert after["id"] == before["id"] + 1 and after["source"] == "another upload"
+    assert store.current_cycle()["id"] > cycle["id"]
