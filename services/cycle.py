@@ -223,13 +223,19 @@ def today() -> dt.date:
 
 def cycle_status(cycle_id: int | None = None, *, on: dt.date | None = None) -> dict[str, Any]:
     """`assess` of a stored cycle (default: the current one) as of `on` (default: today), with the open
-    count of its data-quality log. Reads only."""
+    count of its data-quality log. Reads only. The header and every step's checklist ask for it on each page
+    load: computed once per store revision (any write, in any process, moves it) and day."""
+    on = on or today()
+    return _store().cached("cycle_status", (cycle_id, on), lambda: _cycle_status(cycle_id, on))
+
+
+def _cycle_status(cycle_id: int | None, on: dt.date) -> dict[str, Any]:
     store = _store()
     cycle = store.get_cycle(cycle_id)
     open_n = open_exception_count(int(cycle["id"]))
     ev = store.cycle_evidence(int(cycle["id"]))
     status = assess(str(cycle["period"]), cycle.get("created_at"), store.checklist(int(cycle["id"])),
-                    evidence_flags(ev, open_n), on or today())
+                    evidence_flags(ev, open_n), on)
     return {**status, "cycle_id": int(cycle["id"]), "open_exceptions": open_n}
 
 
@@ -320,7 +326,12 @@ def _current_exceptions(cycle_id: int) -> pd.DataFrame | None:
 
 def quality_log(cycle_id: int | None = None) -> pd.DataFrame:
     """The cycle's data-quality log: its upload warnings and its exceptions (those the current plan raises, and
-    earlier ones that were reviewed), each open or reviewed (with who, when and the comment). Reads only."""
+    earlier ones that were reviewed), each open or reviewed (with who, when and the comment). Reads only; once
+    per store revision (the plan it reads is itself a function of what is stored)."""
+    return _store().cached("quality_log", cycle_id, lambda: _quality_log(cycle_id)).copy()
+
+
+def _quality_log(cycle_id: int | None) -> pd.DataFrame:
     store = _store()
     cid = int(store.get_cycle(cycle_id)["id"])
     stored = store.quality_log(cid)

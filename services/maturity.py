@@ -8,6 +8,7 @@ confirms or overrides it. Stored answers win over proposals.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from typing import Any
@@ -87,7 +88,14 @@ def _answers_of(df: pd.DataFrame, cycle_id: int) -> dict[str, int | None]:
 def view(cycle_id: int | None = None) -> dict[str, Any]:
     """The assessment of a cycle (default: the current one) and the one before it: {cycle_id, cycle,
     answers (stored; else the proposal; else the previous assessment's), stored (bool), proposals, scores, overall, previous
-    {cycle, scores, overall} or None, next {dimension, label, level, steps}}."""
+    {cycle, scores, overall} or None, next {dimension, label, level, steps}}. Read once per store revision
+    and day (the proposals read the process measures as of today)."""
+    from services.cycle import today
+
+    return copy.deepcopy(_store().cached("maturity.view", (cycle_id, today()), lambda: _view(cycle_id)))
+
+
+def _view(cycle_id: int | None) -> dict[str, Any]:
     store = _store()
     cur = store.current_cycle() if cycle_id is None else {"id": cycle_id}
     cid = int(cur["id"])
@@ -116,7 +124,12 @@ def view(cycle_id: int | None = None) -> dict[str, Any]:
 
 
 def progress() -> pd.DataFrame:
-    """One row per assessed cycle (oldest first): cycle, overall, and a column per dimension."""
+    """One row per assessed cycle (oldest first): cycle, overall, and a column per dimension (once per store
+    revision)."""
+    return _store().cached("maturity.progress", None, _progress).copy()
+
+
+def _progress() -> pd.DataFrame:
     store = _store()
     df = store.maturity_answers()
     cols = ["cycle", "overall", *[d.key for d in mm.DIMENSIONS]]

@@ -27,7 +27,16 @@ def _item_family(data: CompanyData) -> pd.Series:
 
 def history(data: CompanyData | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """cycle_period, name, value of the process KPIs per cycle (and of the upload KPIs per count month,
-    under the cycle of the month after), oldest first."""
+    under the cycle of the month after), oldest first. For the store's own data and settings (no arguments),
+    computed once per store revision: /metrics asks for it in several callbacks."""
+    from services.plan_service import get_service
+
+    if data is None and settings is None:
+        return get_service().store.cached("process_kpis.history", None, _history).copy()
+    return _history(data, settings)
+
+
+def _history(data: CompanyData | None = None, settings: Settings | None = None) -> pd.DataFrame:
     from services.plan_service import get_service
     from services.process_measures import process_measures
 
@@ -85,8 +94,8 @@ def with_process_kpis(kpis: dict[str, dict], settings: Settings | None = None,
     from services.plan_service import get_service
 
     try:
-        settings = settings or get_service().plan_settings()
         hist = history(settings=settings) if hist is None else hist
+        settings = settings or get_service().plan_settings()
     except Exception:  # a read-only figure: the page shows the rest without it
         log.exception("process KPIs could not be computed")
         return kpis

@@ -135,7 +135,16 @@ def overall(records: dict[str, pd.DataFrame], per_cycle: pd.DataFrame, today: dt
 
 
 def process_measures(today: dt.date | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """(per cycle, overall) from the store: what /metrics shows in "The S&OP process". Reads only."""
+    """(per cycle, overall) from the store: what /metrics shows in "The S&OP process". Reads only. Several
+    callbacks of /metrics ask for it: computed once per store revision (any write moves it) and day."""
+    from services.plan_service import get_store
+
+    today = today or cycle_service.today()
+    per_cycle, overall_ = get_store().cached("process_measures", today, lambda: _process_measures(today))
+    return per_cycle.copy(), dict(overall_)
+
+
+def _process_measures(today: dt.date) -> tuple[pd.DataFrame, dict[str, Any]]:
     from services.plan_service import get_store
 
     store = get_store()

@@ -223,9 +223,14 @@ class DatasetsMixin:
         }
 
     def plan_state(self, version_id: int | None = None) -> dict[str, Any]:
-        """What a computed plan depends on, in one query: dataset_id, cycle_id, version_id, revision,
-        forecast_run_id (latest done run of the cycle, or None) and settings_key (a digest of the
-        stored settings, '' for defaults). Any stored change moves at least one of them."""
+        """What a computed plan depends on: dataset_id, cycle_id, version_id, revision, forecast_run_id
+        (latest done run of the cycle, or None) and settings_key (a digest of the stored settings, '' for
+        defaults). Any stored change moves at least one of them. Every callback of a page asks for it: read
+        once per store revision (`Store.cached`)."""
+        return dict(self.cached("plan_state", version_id, lambda: self._plan_state(version_id)))
+
+    def _plan_state(self, version_id: int | None = None) -> dict[str, Any]:
+        """`plan_state` from the tables, in one query."""
         pv, cy = plan_versions, cycles
         if version_id is None:  # the latest base version of the current cycle
             current_cycle = select(func.max(cy.c.id)).correlate(None).scalar_subquery()
@@ -271,7 +276,7 @@ class DatasetsMixin:
         with self._read() as conn:
             row = conn.execute(stmt).first()
         if row is None and version_id is None:
-            return self.plan_state(self.current_version()["id"])  # a cycle without a version yet: its first draft
+            return self._plan_state(self.current_version()["id"])  # a cycle without a version yet: its first draft
         if row is None:
             raise LookupError(f"no version {version_id}")
         digest = hashlib.sha1(row.settings.encode()).hexdigest() if row.settings else ""

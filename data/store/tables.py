@@ -489,3 +489,11 @@ company_profile = Table(
     Column("saved_at", DateTime, nullable=False),
     Column("saved_by", String(ID), nullable=False),
 )
+# One row (id 1): a counter every write transaction moves (`Store._write`), in the same transaction, so any
+# process can tell with one cheap read whether anything was stored since it last looked (`Store.cached`).
+store_revision = Table(
+    "store_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
