@@ -18,13 +18,18 @@ EXCEPTION_COLUMNS = ["item_id", "family", "period", "kind", "value", "threshold"
 
 
 def find_exceptions(
-    statistical: pd.DataFrame, accuracy: pd.DataFrame, last_measured: str | None, settings: Settings
+    statistical: pd.DataFrame, accuracy: pd.DataFrame, last_measured: str | None, settings: Settings,
+    *, codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """`statistical`: item_id, family, period, statistical; `accuracy`: the accuracy table."""
+    """`statistical`: item_id, family, period, statistical; `accuracy`: the accuracy table. `codes`: integer
+    (item, period) keys of `statistical`'s rows that sort as the text does, when the caller has them."""
     # sorted by item and month, and each row's previous month of the same item (integer codes: the same
     # order and values as sort_values + groupby().shift(), without sorting text)
-    item_code, _ = pd.factorize(statistical["item_id"], sort=True)
-    period_code, _ = pd.factorize(statistical["period"], sort=True)
+    if codes is not None:
+        item_code, period_code = codes
+    else:
+        item_code, _ = pd.factorize(statistical["item_id"], sort=True)
+        period_code, _ = pd.factorize(statistical["period"], sort=True)
     order = np.lexsort((period_code, item_code))
     s = statistical.iloc[order]
     values = s["statistical"].to_numpy(float)
