@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planning.accuracy import accuracy_table, measured_history
+from planning.accuracy import accuracy_table, measured_with_codes
 from planning.demand import (
     ConsensusGrid,
     RowKeys,
@@ -69,12 +69,12 @@ def history_view(data: CompanyData, horizon_start: str | None = None) -> History
     history = data.history
     if horizon_start:
         history = history[history["period"] < horizon_start]
-    measured = measured_history(history, data.items)
+    measured, codes = measured_with_codes(history, data.items)
     kpi_in = KpiInputs(data.with_(history=history), [], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
-                       Settings(), measured)
+                       Settings(), measured, codes)
     return HistoryView(
         measured=measured,
-        accuracy=accuracy_table(history, data.items, measured),
+        accuracy=accuracy_table(history, data.items, measured, codes),
         last_measured=str(measured["period"].max()) if len(measured) else None,
         kpi_values=history_kpi_values(kpi_in),
     )
