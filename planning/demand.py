@@ -16,7 +16,7 @@ over k (the deepest stack of adjustments on one family-month), not over adjustme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -94,6 +94,7 @@ class ConsensusGrid:
     # each row of the `statistical` frame the grid was made from: its matrix row and column (−1: not in the grid)
     src_rows: np.ndarray | None = None
     src_cols: np.ndarray | None = None
+    sort_codes: dict = field(default_factory=dict)  # `grid_codes` by horizon, once made
 
 
 def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]) -> ConsensusGrid:
@@ -121,23 +122,29 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
 def grid_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
     """Integer sort keys of the grid's items and horizon months: each item's rank by item_id and each month's
     rank by period (text order), so that tables in grid terms are sorted on integers, as
-    `pd.factorize(..., sort=True)` codes would sort them. None where text order cannot be had this way (ids of
-    mixed types or missing, a month twice): the caller then takes the general path."""
-    periods = np.asarray(horizon, dtype=object)
-    if len(set(horizon)) != len(periods):
+    `pd.factorize(..., sort=True)` codes would sort them. None where text order cannot be had this way (ids
+    that are not all text, a month twice): the caller then takes the general path. Kept on the grid."""
+    key = tuple(horizon)
+    hit = grid.sort_codes.get(key)
+    if hit is None:
+        hit = grid.sort_codes[key] = (_text_ranks(grid.item_ids), _text_ranks(np.asarray(horizon, dtype=object)))
+    item_rank, per_rank = hit
+    if item_rank is None or per_rank is None:
         return None
-    try:
-        item_order = np.argsort(grid.item_ids, kind="stable")
-        per_order = np.argsort(periods, kind="stable")
-    except TypeError:
-        return None
-    if not all(isinstance(v, str) for v in grid.item_ids) or not all(isinstance(v, str) for v in periods):
-        return None
-    item_rank = np.empty(len(item_order), np.int64)
-    item_rank[item_order] = np.arange(len(item_order))
-    per_rank = np.empty(len(per_order), np.int64)
-    per_rank[per_order] = np.arange(len(per_order))
     return item_rank, per_rank
+
+
+def _text_ranks(values: np.ndarray) -> np.ndarray | None:
+    """Each value's rank in text order (values unique Python strings), else None. Sorted as a numpy unicode
+    array (C comparisons, the same code-point order as Python's) unless a value holds a NUL, which numpy
+    would drop from its end."""
+    if pd.api.types.infer_dtype(values, skipna=False) != "string" or len(set(values)) != len(values):
+        return None
+    text = np.asarray(values, dtype=object)
+    order = np.argsort(text, kind="stable") if "\x00" in "".join(text) else np.argsort(text.astype(str), kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def grid_row_keys(grid: ConsensusGrid, horizon: list[str], items: pd.DataFrame) -> RowKeys:
