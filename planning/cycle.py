@@ -146,7 +146,10 @@ def _sorted_by_item_period(frame: pd.DataFrame, codes: tuple[np.ndarray, np.ndar
         period_code, _ = pd.factorize(frame["period"], sort=True)
     if (item_code < 0).any() or (period_code < 0).any():  # a missing key: let pandas place it
         return frame.sort_values(["item_id", "period"]).reset_index(drop=True)
-    return frame.iloc[np.lexsort((period_code, item_code))].reset_index(drop=True)
+    order = np.lexsort((period_code, item_code))
+    if (order[1:] > order[:-1]).all():  # already in order (as uploads usually are): no rows to move
+        return frame.reset_index(drop=True)
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _source_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
