@@ -59,7 +59,8 @@ class MeasuredCodes:
 def measured_with_codes(history: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.DataFrame, MeasuredCodes]:
     """`measured_history` and its `MeasuredCodes`: each item id is hashed once; an item's family and its
     family code are looked up once per item, not once per row."""
-    rows = history[history["forecast_units"].notna()]
+    has_forecast = history["forecast_units"].notna().to_numpy()
+    rows = history if has_forecast.all() else history[has_forecast]  # (every column is copied out below)
     family_of = items.drop_duplicates("item_id").set_index("item_id")["family"]
     item_code, item_u = pd.factorize(rows["item_id"].to_numpy(), sort=True)
     fam_of_u = pd.Series(item_u, dtype=object).map(family_of).to_numpy()

@@ -81,7 +81,7 @@ def error_sums(
         code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
         uniques.append(np.asarray(u, dtype=object) if u.dtype == object else np.asarray(u))
     valid = code >= 0  # rows with a missing key are not measured (as groupby leaves them out)
-    sums = work[valid].groupby(code[valid], sort=True)[SUM_COLUMNS].sum()
+    sums = (work if valid.all() else work[valid]).groupby(code[valid], sort=True)[SUM_COLUMNS].sum()
     cell = sums.index.to_numpy()
     out = {}
     for c, u in zip(reversed(by), reversed(uniques)):
