@@ -9,55 +9,114 @@ units per period, never averaged from items. The formulas live in `planning.meas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
-from planning.demand import family_period_sums
+from planning.demand import RowKeys, family_period_sums
 from planning.measures import MEASURE_COLUMNS, measures
 
 METRIC_COLUMNS = MEASURE_COLUMNS
 ACCURACY_COLUMNS = ["level", "item_id", "family", *METRIC_COLUMNS]
 
 
-def error_metrics(frame: pd.DataFrame, by: list[str], f: str = "forecast", a: str = "actual") -> pd.DataFrame:
+def error_metrics(frame: pd.DataFrame, by: list[str], f: str = "forecast", a: str = "actual",
+                  codes: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> pd.DataFrame:
     """Accuracy metrics of `f` against `a` per group of `by` (one row per period inside a group).
 
-    An empty `by` gives one row over the whole frame. The formulas are `planning.measures`.
+    An empty `by` gives one row over the whole frame. The formulas are `planning.measures`. `codes`: see
+    `planning.measures.error_sums`.
     """
-    return measures(frame, by, f, a)[[*by, *METRIC_COLUMNS]]
+    return measures(frame, by, f, a, codes=codes)[[*by, *METRIC_COLUMNS]]
 
 
-def measured_history(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """History rows that carry a forecast, with their family: item_id, family, period, forecast, actual."""
-    rows = history[history["forecast_units"].notna()]
+@dataclass(frozen=True)
+class MeasuredCodes:
+    """`pd.factorize(measured[c], sort=True)` (codes, uniques) of a measured table's item_id, family and
+    period, made once so that every grouping of the table (and of its rows filtered by `subset`) runs on
+    integers: the same groups, in the same order, with the same sums as grouping on the text."""
+
+    item_id: tuple[np.ndarray, np.ndarray]
+    family: tuple[np.ndarray, np.ndarray]
+    period: tuple[np.ndarray, np.ndarray]
+
+    def subset(self, mask: np.ndarray) -> MeasuredCodes:
+        """The codes of the rows `mask` keeps (uniques unchanged: unused ones form no group)."""
+        return MeasuredCodes(*((c[mask], u) for c, u in (self.item_id, self.family, self.period)))
+
+    def by(self, *columns: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {c: getattr(self, c) for c in columns}
+
+    def family_period_keys(self) -> RowKeys:
+        """`planning.demand.row_keys(measured)` from these codes."""
+        (fam, fams), (per, pers) = self.family, self.period
+        width = max(len(pers), 1)
+        return RowKeys(fam.astype(np.int64) * width + per, (fam >= 0) & (per >= 0), np.asarray(fams, dtype=object),
+                       np.asarray(pers, dtype=object), np.full(len(fam), -1), pd.DataFrame({"item_id": []}))
+
+
+def measured_with_codes(history: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.DataFrame, MeasuredCodes]:
+    """`measured_history` and its `MeasuredCodes`: each item id is hashed once; an item's family and its
+    family code are looked up once per item, not once per row."""
+    has_forecast = history["forecast_units"].notna().to_numpy()
+    rows = history if has_forecast.all() else history[has_forecast]  # (every column is copied out below)
     family_of = items.drop_duplicates("item_id").set_index("item_id")["family"]
-    return pd.DataFrame(
+    item_code, item_u = pd.factorize(rows["item_id"].to_numpy(), sort=True)
+    fam_of_u = pd.Series(item_u, dtype=object).map(family_of).to_numpy()
+    fam_u_code, fam_u = pd.factorize(fam_of_u, sort=True)
+    missing = item_code < 0  # a missing item id: its family is what mapping a missing key gives
+    family = np.append(fam_of_u, pd.Series([np.nan], dtype=object).map(family_of).to_numpy())[item_code] \
+        if missing.any() else fam_of_u[item_code]
+    fam_code = np.where(missing, -1, np.append(fam_u_code, -1)[item_code])
+    if missing.any() and not pd.isna(family[missing]).all():  # a family for the missing key: the general path
+        fam_code, fam_u = pd.factorize(family, sort=True)
+    measured = pd.DataFrame(
         {
             "item_id": rows["item_id"].to_numpy(),
-            "family": rows["item_id"].map(family_of).to_numpy(),
+            "family": family,
             "period": rows["period"].to_numpy(),
             "forecast": rows["forecast_units"].to_numpy(float),
             "actual": rows["actual_units"].to_numpy(float),
         }
     )
+    return measured, MeasuredCodes((item_code, item_u), (fam_code, fam_u),
+                                   pd.factorize(measured["period"].to_numpy(), sort=True))
 
 
-def family_totals(measured: pd.DataFrame) -> pd.DataFrame:
-    """Forecast and actual summed per family and period (sorted; rows without a family left out)."""
+def measured_history(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """History rows that carry a forecast, with their family: item_id, family, period, forecast, actual."""
+    return measured_with_codes(history, items)[0]
+
+
+def family_totals(measured: pd.DataFrame, codes: MeasuredCodes | None = None) -> pd.DataFrame:
+    """Forecast and actual summed per family and period (sorted; rows without a family left out).
+    `codes`: the table's `MeasuredCodes`, when the caller has them."""
     return family_period_sums(measured, {"forecast": measured["forecast"].to_numpy(float),
-                                         "actual": measured["actual"].to_numpy(float)})
+                                         "actual": measured["actual"].to_numpy(float)},
+                              codes.family_period_keys() if codes is not None else None)
 
 
-def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The accuracy.csv table: item, family and total levels over rows with forecast_units."""
-    measured = measured_history(history, items) if measured is None else measured
+def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.DataFrame | None = None,
+                   codes: MeasuredCodes | None = None) -> pd.DataFrame:
+    """The accuracy.csv table: item, family and total levels over rows with forecast_units. `codes`: the
+    `MeasuredCodes` of `measured`, when the caller has them."""
+    if measured is None:
+        measured, codes = measured_with_codes(history, items)
     if measured.empty:
         return pd.DataFrame(columns=ACCURACY_COLUMNS)
-    item = error_metrics(measured, ["item_id", "family"])
+    item = error_metrics(measured, ["item_id", "family"],
+                         codes=codes.by("item_id", "family") if codes is not None else None)
     item.insert(0, "level", "item")
-    family = error_metrics(family_totals(measured), ["family"])
+    family = error_metrics(family_totals(measured, codes), ["family"])
     family.insert(0, "level", "family")
     family.insert(1, "item_id", "")
-    totals = measured.groupby("period", as_index=False)[["forecast", "actual"]].sum()
+    if codes is not None:  # the company total per period (only its sums are read below)
+        per = codes.period[0]
+        valid = per >= 0
+        totals = measured[["forecast", "actual"]][valid].groupby(per[valid], sort=True).sum()
+    else:
+        totals = measured.groupby("period", as_index=False)[["forecast", "actual"]].sum()
     total = error_metrics(totals, [])
     total.insert(0, "level", "total")
     total.insert(1, "item_id", "")

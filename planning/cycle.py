@@ -9,8 +9,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planning.accuracy import accuracy_table, measured_history
-from planning.demand import RowKeys, compose_consensus, consensus_grid, family_demand, row_keys
+from planning.accuracy import accuracy_table, measured_with_codes
+from planning.demand import (
+    ConsensusGrid,
+    RowKeys,
+    compose_consensus,
+    consensus_grid,
+    family_demand,
+    grid_codes,
+    grid_row_keys,
+    row_keys,
+)
 from planning.exceptions import find_exceptions
 from planning.finance import financials
 from planning.kpis import KpiInputs, compute_kpis, history_kpi_values
@@ -60,12 +69,12 @@ def history_view(data: CompanyData, horizon_start: str | None = None) -> History
     history = data.history
     if horizon_start:
         history = history[history["period"] < horizon_start]
-    measured = measured_history(history, data.items)
+    measured, codes = measured_with_codes(history, data.items)
     kpi_in = KpiInputs(data.with_(history=history), [], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
-                       Settings(), measured)
+                       Settings(), measured, codes)
     return HistoryView(
         measured=measured,
-        accuracy=accuracy_table(history, data.items, measured),
+        accuracy=accuracy_table(history, data.items, measured, codes),
         last_measured=str(measured["period"].max()) if len(measured) else None,
         kpi_values=history_kpi_values(kpi_in),
     )
@@ -127,13 +136,37 @@ def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sorted_by_item_period(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame.sort_values(["item_id", "period"]).reset_index(drop=True)`, sorted on integer codes."""
-    item_code, _ = pd.factorize(frame["item_id"], sort=True)
-    period_code, _ = pd.factorize(frame["period"], sort=True)
+def _sorted_by_item_period(frame: pd.DataFrame, codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """`frame.sort_values(["item_id", "period"]).reset_index(drop=True)`, sorted on integer codes.
+    `codes`: integer keys of the rows in the same order as the text (item, period), when the caller has them."""
+    if codes is not None:
+        item_code, period_code = codes
+    else:
+        item_code, _ = pd.factorize(frame["item_id"], sort=True)
+        period_code, _ = pd.factorize(frame["period"], sort=True)
     if (item_code < 0).any() or (period_code < 0).any():  # a missing key: let pandas place it
         return frame.sort_values(["item_id", "period"]).reset_index(drop=True)
-    return frame.iloc[np.lexsort((period_code, item_code))].reset_index(drop=True)
+    order = np.lexsort((period_code, item_code))
+    if (order[1:] > order[:-1]).all():  # already in order (as uploads usually are): no rows to move
+        return frame.reset_index(drop=True)
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _source_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Integer (item, period) sort keys of the rows of the frame the grid was made from (None when a row is
+    not in the grid or text order cannot be had from the grid)."""
+    codes = grid_codes(grid, horizon)
+    if codes is None or grid.src_rows is None or (grid.src_rows < 0).any() or (grid.src_cols < 0).any():
+        return None
+    return codes[0][grid.src_rows], codes[1][grid.src_cols]
+
+
+def _grid_row_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Integer (item, period) sort keys of the consensus rows (the grid's layout)."""
+    codes = grid_codes(grid, horizon)
+    if codes is None:
+        return None
+    return np.repeat(codes[0], len(horizon)), np.tile(codes[1], len(grid.item_ids))
 
 
 def _recall(memo: dict, key: tuple, sources: tuple):
@@ -213,14 +246,15 @@ def compute_plan(
     rkey = ("row_keys", fkey)  # the consensus rows are always in the grid's order
     keys = _recall(memo, rkey, (data.forecast, items))
     if keys is None:
-        keys = row_keys(grid.keys, items)
+        keys = grid_row_keys(grid, horizon, items)
         memo[rkey] = ((data.forecast, items), keys)
     side = supply_side(consensus, data, horizon, settings, with_options=with_options, keys=keys)
     stat_frame = consensus[["item_id", "family", "period", "statistical"]]
     ekey = ("exceptions", fkey, id(hv), _exception_settings(settings))
     exceptions = _recall(memo, ekey, (data.forecast, items, hv))
     if exceptions is None:
-        exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings)
+        exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings,
+                                     codes=_grid_row_codes(grid, horizon))
         memo[ekey] = ((data.forecast, items, hv), exceptions)
     kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,
                        side.financials, settings, hv.measured)
@@ -229,7 +263,7 @@ def compute_plan(
     forecast = _recall(memo, okey, (data.forecast, items))
     if forecast is None:
         forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
-        forecast = _sorted_by_item_period(forecast)
+        forecast = _sorted_by_item_period(forecast, _source_codes(grid, horizon))
         memo[okey] = ((data.forecast, items), forecast)
     return PlanResult(
         horizon=horizon,

@@ -16,7 +16,7 @@ over k (the deepest stack of adjustments on one family-month), not over adjustme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -91,6 +91,10 @@ class ConsensusGrid:
     fam_of_item: np.ndarray
     matrix: np.ndarray
     keys: pd.DataFrame  # item_id, family, period in the consensus table's row order
+    # each row of the `statistical` frame the grid was made from: its matrix row and column (−1: not in the grid)
+    src_rows: np.ndarray | None = None
+    src_cols: np.ndarray | None = None
+    sort_codes: dict = field(default_factory=dict)  # `grid_codes` by horizon, once made
 
 
 def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]) -> ConsensusGrid:
@@ -101,16 +105,62 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
     rows = pd.Index(item_ids).get_indexer(statistical["item_id"])
     cols = pd.Index(horizon).get_indexer(statistical["period"])
     keep = (rows >= 0) & (cols >= 0)
-    matrix = np.zeros((len(item_ids), len(horizon)))
-    np.add.at(matrix, (rows[keep], cols[keep]), np.nan_to_num(statistical["statistical"].to_numpy(float)[keep]))
     n_per = len(horizon)
+    # the cells' sums, repeated keys added in row order (what np.add.at into zeros gives, far faster)
+    matrix = np.bincount(rows[keep].astype(np.int64) * n_per + cols[keep],
+                         weights=np.nan_to_num(statistical["statistical"].to_numpy(float)[keep]),
+                         minlength=len(item_ids) * n_per).reshape(len(item_ids), n_per)
     keys = pd.DataFrame({
         "item_id": np.repeat(item_ids, n_per),
         "family": np.repeat(families[fam_of_item], n_per),
         "period": np.tile(np.asarray(horizon, dtype=object), len(item_ids)),
     })
     matrix.setflags(write=False)
-    return ConsensusGrid(item_ids, families, fam_of_item, matrix, keys)
+    return ConsensusGrid(item_ids, families, fam_of_item, matrix, keys, rows, cols)
+
+
+def grid_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Integer sort keys of the grid's items and horizon months: each item's rank by item_id and each month's
+    rank by period (text order), so that tables in grid terms are sorted on integers, as
+    `pd.factorize(..., sort=True)` codes would sort them. None where text order cannot be had this way (ids
+    that are not all text, a month twice): the caller then takes the general path. Kept on the grid."""
+    key = tuple(horizon)
+    hit = grid.sort_codes.get(key)
+    if hit is None:
+        hit = grid.sort_codes[key] = (_text_ranks(grid.item_ids), _text_ranks(np.asarray(horizon, dtype=object)))
+    item_rank, per_rank = hit
+    if item_rank is None or per_rank is None:
+        return None
+    return item_rank, per_rank
+
+
+def _text_ranks(values: np.ndarray) -> np.ndarray | None:
+    """Each value's rank in text order (values unique Python strings), else None. Sorted as a numpy unicode
+    array (C comparisons, the same code-point order as Python's) unless a value holds a NUL, which numpy
+    would drop from its end."""
+    if pd.api.types.infer_dtype(values, skipna=False) != "string" or len(set(values)) != len(values):
+        return None
+    text = np.asarray(values, dtype=object)
+    order = np.argsort(text, kind="stable") if "\x00" in "".join(text) else np.argsort(text.astype(str), kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def grid_row_keys(grid: ConsensusGrid, horizon: list[str], items: pd.DataFrame) -> RowKeys:
+    """`row_keys(grid.keys, items)` read off the grid's layout (items × months, items sorted by family),
+    without hashing the table's text keys: the same codes, families, periods and item positions."""
+    n_items, n_per = len(grid.item_ids), len(horizon)
+    codes = grid_codes(grid, horizon) if n_items and n_per else None
+    if codes is None:
+        return row_keys(grid.keys, items)
+    _, per_rank = codes
+    periods = np.empty(n_per, dtype=object)
+    periods[per_rank] = np.asarray(horizon, dtype=object)
+    code = np.repeat(grid.fam_of_item.astype(np.int64), n_per) * n_per + np.tile(per_rank, n_items)
+    first = items.drop_duplicates("item_id")
+    pos = np.repeat(pd.Index(first["item_id"]).get_indexer(grid.item_ids), n_per)
+    return RowKeys(code, np.ones(len(code), dtype=bool), grid.families.astype(object), periods, pos, first)
 
 
 def compose_consensus(

@@ -18,26 +18,31 @@ EXCEPTION_COLUMNS = ["item_id", "family", "period", "kind", "value", "threshold"
 
 
 def find_exceptions(
-    statistical: pd.DataFrame, accuracy: pd.DataFrame, last_measured: str | None, settings: Settings
+    statistical: pd.DataFrame, accuracy: pd.DataFrame, last_measured: str | None, settings: Settings,
+    *, codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """`statistical`: item_id, family, period, statistical; `accuracy`: the accuracy table."""
+    """`statistical`: item_id, family, period, statistical; `accuracy`: the accuracy table. `codes`: integer
+    (item, period) keys of `statistical`'s rows that sort as the text does, when the caller has them."""
     # sorted by item and month, and each row's previous month of the same item (integer codes: the same
     # order and values as sort_values + groupby().shift(), without sorting text)
-    item_code, _ = pd.factorize(statistical["item_id"], sort=True)
-    period_code, _ = pd.factorize(statistical["period"], sort=True)
+    if codes is not None:
+        item_code, period_code = codes
+    else:
+        item_code, _ = pd.factorize(statistical["item_id"], sort=True)
+        period_code, _ = pd.factorize(statistical["period"], sort=True)
     order = np.lexsort((period_code, item_code))
-    s = statistical.iloc[order]
-    values = s["statistical"].to_numpy(float)
+    values = statistical["statistical"].to_numpy(float)[order]
     sorted_items = item_code[order]
     same_item = np.r_[False, sorted_items[1:] == sorted_items[:-1]] & (sorted_items >= 0)
-    prev = pd.Series(np.where(same_item, np.r_[np.nan, values[:-1]], np.nan), index=s.index)
+    prev = np.where(same_item, np.r_[np.nan, values[:-1]], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        change = (s["statistical"] - prev) * 100.0 / prev.where(prev > 0)
-    hit = change.abs() > settings.mom_change_pct
-    changes = pd.DataFrame({
-        "item_id": s.loc[hit, "item_id"], "family": s.loc[hit, "family"], "period": s.loc[hit, "period"],
-        "kind": "forecast_change", "value": change[hit], "threshold": settings.mom_change_pct,
-    })
+        change = (values - prev) * 100.0 / np.where(prev > 0, prev, np.nan)
+    hit = np.abs(change) > settings.mom_change_pct
+    # only the rows that change enough are taken out of the table (in item, month order)
+    changes = statistical[["item_id", "family", "period"]].iloc[order[hit]].reset_index(drop=True)
+    changes["kind"] = "forecast_change"
+    changes["value"] = change[hit]
+    changes["threshold"] = settings.mom_change_pct
     item = accuracy[accuracy["level"] == "item"]
     frames = [changes]
     for kind, col, limit in [

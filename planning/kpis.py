@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planning import process_kpis as pk
-from planning.accuracy import family_totals
+from planning.accuracy import MeasuredCodes, family_totals
 from planning.finance import budget_comparison, family_unit_cost, working_capital
 from planning.measures import measures
 from planning.model import DEFAULT_TARGETS, CompanyData, KpiTarget, Settings
@@ -36,6 +36,7 @@ class KpiInputs:
     financials: pd.DataFrame
     settings: Settings
     measured: pd.DataFrame  # planning.accuracy.measured_history of the data
+    measured_codes: MeasuredCodes | None = None  # its codes (planning.accuracy.measured_with_codes), when known
 
 
 @dataclass(frozen=True)
@@ -68,18 +69,26 @@ def _last_measured_periods(measured: pd.DataFrame, n: int) -> list[str]:
     return sorted(measured["period"].unique())[-n:]
 
 
-def _recent(measured: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The rows of the last `n` measured periods (`measured[measured.period.isin(last n)]`), kept for the last
-    measured table seen: the history KPIs filter the same table the same ways."""
+def _recent_coded(measured: pd.DataFrame, n: int, codes: MeasuredCodes | None = None
+                  ) -> tuple[pd.DataFrame, MeasuredCodes | None]:
+    """The rows of the last `n` measured periods (`measured[measured.period.isin(last n)]`) and their codes
+    (from `codes`, the table's, when given), kept for the last measured table seen: the history KPIs filter
+    the same table the same ways."""
     seen, kept = _RECENT
     if seen is not measured:
         kept = {}
         _RECENT[:] = [measured, kept]
-    if n not in kept:
-        codes, periods = pd.factorize(measured["period"], sort=True)
+    if (n, codes is not None) not in kept:
+        per, periods = codes.period if codes is not None else pd.factorize(measured["period"], sort=True)
         first = max(len(periods) - n, 0)  # the codes of the last n periods are first .. len-1
-        kept[n] = measured[codes >= first] if first > 0 else measured[codes >= 0]
-    return kept[n]
+        mask = per >= first if first > 0 else per >= 0
+        kept[(n, codes is not None)] = (measured[mask], codes.subset(mask) if codes is not None else None)
+    return kept[(n, codes is not None)]
+
+
+def _recent(measured: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The rows of the last `n` measured periods (see `_recent_coded`)."""
+    return _recent_coded(measured, n)[0]
 
 
 def kpi_mape(k: KpiInputs) -> float:
@@ -87,8 +96,8 @@ def kpi_mape(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
-    m = _recent(m, 12)
-    return float(measures(family_totals(m))["mape"].iloc[0])
+    m, codes = _recent_coded(m, 12, k.measured_codes)
+    return float(measures(family_totals(m, codes))["mape"].iloc[0])
 
 
 def kpi_bias(k: KpiInputs) -> float:
@@ -97,7 +106,7 @@ def kpi_bias(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
-    m = _recent(m, 12)
+    m = _recent_coded(m, 12, k.measured_codes)[0]
     return float(measures(m)["bias_pct"].iloc[0])
 
 
@@ -105,9 +114,14 @@ def _attainment(k: KpiInputs, money: bool) -> float:
     m = k.measured
     if m.empty:
         return math.nan
-    m = _recent(m, 3)
+    m, codes = _recent_coded(m, 3, k.measured_codes)
     if money:
-        price = m["item_id"].map(k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"])
+        price_of = k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"]
+        item_code, item_u = codes.item_id if codes is not None else (None, None)
+        if codes is not None and not (item_code < 0).any():  # each item's price looked up once, not per row
+            price = pd.Series(pd.Series(item_u, dtype=object).map(price_of).to_numpy()[item_code], index=m.index)
+        else:
+            price = m["item_id"].map(price_of)
         m = m.assign(forecast=m["forecast"] * price, actual=m["actual"] * price)
     return float(measures(m)["attainment"].iloc[0])
 

@@ -18,7 +18,7 @@ are the sums of their union, so `from_sums(rolling sums)` measures rolling windo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,14 +37,16 @@ def ratio(num, den, scale: float = 1.0) -> np.ndarray:
 
 
 def error_sums(
-    frame: pd.DataFrame, by: Sequence[str] = (), forecast: str = "forecast", actual: str = "actual"
+    frame: pd.DataFrame, by: Sequence[str] = (), forecast: str = "forecast", actual: str = "actual",
+    *, codes: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """Additive error sums of `forecast` against `actual` per group of `by` (one row per period).
 
     Columns: *by, n (rows), n_zero (rows with A ≤ 0), sum_ape (Σ |e| / A × 100 over A > 0),
     sum_e, sum_abs_e, sum_actual, sum_forecast; groups sorted by `by`, rows with a missing key
     or a missing F or A are not measured. An empty `by` gives one row over the whole frame
-    (n = 0 when the frame is empty).
+    (n = 0 when the frame is empty). `codes`: for a key column, `pd.factorize(frame[c], sort=True)` of the
+    frame (or of a table it was filtered from) when the caller has it, so its text is not hashed again.
     """
     by = list(by)
     f = frame[forecast].to_numpy(float)
@@ -72,11 +74,14 @@ def error_sums(
     code = np.zeros(len(work), dtype=np.int64)
     uniques = []
     for c in by:
-        k, u = pd.factorize(frame[c].to_numpy()[keep], sort=True)
+        if codes is not None and c in codes:
+            k, u = codes[c][0][keep], codes[c][1]
+        else:
+            k, u = pd.factorize(frame[c].to_numpy()[keep], sort=True)
         code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
         uniques.append(np.asarray(u, dtype=object) if u.dtype == object else np.asarray(u))
     valid = code >= 0  # rows with a missing key are not measured (as groupby leaves them out)
-    sums = work[valid].groupby(code[valid], sort=True)[SUM_COLUMNS].sum()
+    sums = (work if valid.all() else work[valid]).groupby(code[valid], sort=True)[SUM_COLUMNS].sum()
     cell = sums.index.to_numpy()
     out = {}
     for c, u in zip(reversed(by), reversed(uniques)):
@@ -108,9 +113,10 @@ def from_sums(sums: pd.DataFrame) -> pd.DataFrame:
 
 
 def measures(
-    frame: pd.DataFrame, by: Sequence[str] = (), forecast: str = "forecast", actual: str = "actual"
+    frame: pd.DataFrame, by: Sequence[str] = (), forecast: str = "forecast", actual: str = "actual",
+    *, codes: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """Accuracy measures of `forecast` against `actual` per group of `by` (one row per period
     inside a group; an empty `by` gives one row): *by, the sums of `error_sums` and the
     measures of `from_sums`. Pass family (company) totals per period for family (total) figures."""
-    return from_sums(error_sums(frame, by, forecast, actual))
+    return from_sums(error_sums(frame, by, forecast, actual, codes=codes))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -75,51 +76,60 @@ def overtime_limits(capacity: pd.DataFrame, plan: pd.DataFrame, settings: Settin
 CHUNK_FAMILIES = 16  # families per LP: the families never interact, and HiGHS grows faster than linearly
 
 
-def _solve(
-    demand: np.ndarray,
-    cap: np.ndarray,
-    ot_cap: np.ndarray,
-    opening: np.ndarray,
-    inv_floor: np.ndarray,
-    costs: np.ndarray,
-    *,
-    allow: dict[str, bool],
-    lost_cap: np.ndarray | None = None,
-    soft_floor: float | None = None,
-    out_cap: np.ndarray | None = None,
-) -> np.ndarray:
-    """Solve the family LPs; arrays are families × months. Returns families × months × 6
-    (regular, overtime, outsource, lost, inventory, below the floor).
-
+@dataclass(frozen=True)
+class LpInputs:
+    """The inputs of the family LPs, arrays families × months (`opening`: one per family; `costs`: the five
+    options' unit costs, shared): the one list of them that `_solve`, its block cache and `_solve_block` read.
     `lost_cap` bounds lost sales per family-month (default: the demand), `out_cap` outsourcing (default: no
-    bound). With `soft_floor`
-    (a penalty per unit-month) inventory may stay below `inv_floor`; the shortfall is the sixth
-    variable, costed at that penalty (zero and unused otherwise).
+    bound)."""
+
+    demand: np.ndarray
+    cap: np.ndarray
+    ot_cap: np.ndarray
+    opening: np.ndarray
+    inv_floor: np.ndarray
+    costs: np.ndarray
+    lost_cap: np.ndarray | None = None
+    out_cap: np.ndarray | None = None
+
+    def families(self, sl: slice) -> LpInputs:
+        """The same inputs for the families `sl` (costs are shared)."""
+        return LpInputs(**{f.name: v if f.name == "costs" or v is None else v[sl]
+                           for f in fields(self) for v in [getattr(self, f.name)]})
+
+    def arrays(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+def _solve(lp: LpInputs, *, allow: dict[str, bool], soft_floor: float | None = None) -> np.ndarray:
+    """Solve the family LPs of `lp`. Returns families × months × 6 (regular, overtime, outsource, lost,
+    inventory, below the floor).
+
+    With `soft_floor` (a penalty per unit-month) inventory may stay below `inv_floor`; the shortfall is the
+    sixth variable, costed at that penalty (zero and unused otherwise).
 
     Families never share a constraint, so they are solved in blocks of CHUNK_FAMILIES: the same
     optimum as one block-diagonal LP, in time linear in the number of families (one LP of all
     families grows much faster: 200 families 1 s, 800 families 18 s)."""
-    n_f = demand.shape[0]
+    n_f = lp.demand.shape[0]
     parts = []
     flags = repr(sorted((k, bool(v)) for k, v in allow.items())) + repr(soft_floor)
     for lo in range(0, n_f, CHUNK_FAMILIES):
-        sl = slice(lo, min(lo + CHUNK_FAMILIES, n_f))
-        block = (demand[sl], cap[sl], ot_cap[sl], opening[sl], inv_floor[sl], costs,
-                 None if lost_cap is None else lost_cap[sl], None if out_cap is None else out_cap[sl])
-        key = _block_key(block, flags)
+        block = lp.families(slice(lo, min(lo + CHUNK_FAMILIES, n_f)))
+        key = _block_key(block.arrays(), flags)
         with _BLOCK_LOCK:
             x = _BLOCKS.get(key)
             if x is not None:
                 _BLOCKS.move_to_end(key)
         if x is None:
-            x = _solve_block(*block[:6], allow=allow, lost_cap=block[6], soft_floor=soft_floor, out_cap=block[7])
+            x = _solve_block(block, allow=allow, soft_floor=soft_floor)
             x.setflags(write=False)
             with _BLOCK_LOCK:
                 _BLOCKS[key] = x
                 while len(_BLOCKS) > BLOCK_CACHE_SIZE:
                     _BLOCKS.popitem(last=False)
         parts.append(x)
-    return np.concatenate(parts, axis=0) if parts else np.zeros((0, demand.shape[1], 6))
+    return np.concatenate(parts, axis=0) if parts else np.zeros((0, lp.demand.shape[1], 6))
 
 
 # Solved blocks by their exact inputs (a digest of every array's bytes and the flags): an edit changes one
@@ -143,21 +153,11 @@ def _block_key(arrays: tuple, flags: str) -> bytes:
     return h.digest()
 
 
-def _solve_block(
-    demand: np.ndarray,
-    cap: np.ndarray,
-    ot_cap: np.ndarray,
-    opening: np.ndarray,
-    inv_floor: np.ndarray,
-    costs: np.ndarray,
-    *,
-    allow: dict[str, bool],
-    lost_cap: np.ndarray | None = None,
-    soft_floor: float | None = None,
-    out_cap: np.ndarray | None = None,
-) -> np.ndarray:
+def _solve_block(lp: LpInputs, *, allow: dict[str, bool], soft_floor: float | None = None) -> np.ndarray:
     """One block of families of `_solve`: the least-cost plan, then at that cost (family by family) the
     plan with the least inventory and the least non-regular supply."""
+    demand, cap, ot_cap, opening, inv_floor, costs = lp.demand, lp.cap, lp.ot_cap, lp.opening, lp.inv_floor, lp.costs
+    lost_cap, out_cap = lp.lost_cap, lp.out_cap
     n_f, n_t = demand.shape
     n = n_f * n_t
     # variable blocks: [regular | overtime | outsource | lost | inventory | below floor], each family-major
@@ -271,8 +271,8 @@ def supply_plan(
         cap_lost = (plan[["family", "period"]].merge(lost_cap, on=["family", "period"], how="left")["lost_sales"]
                     .fillna(0.0).to_numpy(float).reshape(shape))
     out_cap = None if settings.outsource_cap_pct is None else cap * float(settings.outsource_cap_pct) / 100.0
-    x = _solve(demand, cap, ot_cap, open_units, floor, costs, allow=allow, lost_cap=cap_lost,
-               soft_floor=soft_floor, out_cap=out_cap)
+    x = _solve(LpInputs(demand, cap, ot_cap, open_units, floor, costs, lost_cap=cap_lost, out_cap=out_cap),
+               allow=allow, soft_floor=soft_floor)
     out = plan[["family", "period", "demand", "capacity"]].copy()
     for k, name in enumerate(["regular", "overtime", "outsource", "lost_sales", "inventory_end"]):
         out[name] = x[:, :, k].reshape(-1)
