@@ -69,9 +69,9 @@ def executive_summary(result, scen: list[dict]) -> html.Div:
     ]
     if len(constrained):
         listed = ", ".join(f"{r.family} {r.period} ({formats.integer(r.gap)})" for r in constrained.head(6).itertuples())
-        more = f" and {len(constrained) - 6} more" if len(constrained) > 6 else ""
+        more = f" and {formats.integer(len(constrained) - 6)} more" if len(constrained) > 6 else ""
         noun = "family-month is" if len(constrained) == 1 else "family-months are"
-        points.append(f"{len(constrained)} {noun} constrained: {listed}{more}.")
+        points.append(f"{formats.integer(len(constrained))} {noun} constrained: {listed}{more}.")
         decide = "Decide how to close the constrained months: approve the overtime, outsourcing and build-ahead " \
                  "of the supply plan, or accept the lost sales."
     else:
