@@ -8,6 +8,8 @@ Chromium driven by Playwright:
   page loaded again in that context), beside the empty page's cold and warm times;
 - the **demand edit round trip**: Enter in a `#demand-grid` cell → `#demand-kpi-consensus`'s `data-value`
   changes, beside the trivial echo (Enter in the empty page's input → its echo shown);
+- the **demand paste round trip**: a 10 × 10 block of new values pasted at the first month of the first row
+  (every family expanded) → `#demand-kpi-consensus` changes (goal: under 2 s);
 - the server's **memory** (resident set, with its child processes) after all pages and edits, beside the
   empty app's.
 
@@ -283,6 +285,45 @@ def edit_times(browser, base: str, n: int) -> list[float]:
     return out
 
 
+PASTE = """([rows, cols, base]) => {
+  const api = dash_ag_grid.getApi('demand-grid');
+  const periods = api.getColumns().map(c => c.getColId()).filter(c => /^\\d{4}-\\d{2}$/.test(c));
+  const block = [];
+  for (let i = 0; i < rows; i++) {
+    block.push(periods.slice(0, cols).map((p, j) => String(base + 10 * i + j)).join('\\t'));
+  }
+  const dt = new DataTransfer(); dt.setData('text/plain', block.join('\\n'));
+  window.__t0 = performance.now();
+  document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true,
+                                                                    cancelable: true}));
+}"""
+
+
+def paste_times(browser, base: str, n: int, rows: int = 10, cols: int = 10) -> tuple[list[float], int]:
+    """Paste a `rows` × `cols` block of new values at the first row's first month (every family expanded, so
+    the block covers families and items), n times; each must move the consensus. Returns (ms, cells)."""
+    context = browser.new_context(base_url=base, viewport={"width": 1920, "height": 1080})
+    context.add_init_script(WATCH)
+    context.set_default_timeout(120_000)
+    page = context.new_page()
+    ready_ms(page, PAGES["demand"][1], "/demand")
+    page.click("#demand-expand-all")
+    settle(page)
+    first = page.evaluate("() => dash_ag_grid.getApi('demand-grid').getDisplayedRowAtIndex(0).id")
+    period = page.evaluate("() => dash_ag_grid.getApi('demand-grid').getColumns()"
+                           ".map(c => c.getColId()).filter(c => /^\\d{4}-\\d{2}$/.test(c))[0]")
+    out = []
+    for i in range(n):
+        page.locator(f'#demand-grid .ag-row[row-id="{first}"] [col-id="{period}"]').first.click()
+        page.evaluate(ARM, ["#demand-kpi-consensus", "data-value"])
+        page.evaluate(PASTE, [rows, cols, 5000 + 700 * i])
+        page.wait_for_function("() => window.__t1 !== null", timeout=120_000)
+        out.append(float(page.evaluate("() => window.__t1 - window.__t0")))
+        settle(page)
+    context.close()
+    return out, rows * cols
+
+
 def summary(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
@@ -336,6 +377,7 @@ def main() -> int:
                     warm["empty"].append(w)
             echo = echo_times(browser, empty.url, n_edits + 1)[1:]
             edits = edit_times(browser, app.url, n_edits)
+            pastes, pasted_cells = paste_times(browser, app.url, max(2, n_edits // 2))
             echo += echo_times(browser, empty.url, n_edits + 1)[1:]
             browser.close()
         result["memory_mib"] = {"app": round(app.rss_mib(), 1), "empty": round(empty.rss_mib(), 1)}
@@ -361,9 +403,13 @@ def main() -> int:
     s_edit, s_echo = summary(edits), summary(echo)
     ratio = s_edit["median"] / s_echo["median"]
     result["edit"], result["echo"], result["edit_ratio"] = s_edit, s_echo, ratio
+    s_paste = summary(pastes)
+    result["paste"] = {**s_paste, "cells": pasted_cells}
     edit_goal = ("< 1 s", s_edit["median"] < 1000) if args.items >= 10_000 else ("≤ 2× the echo", ratio <= 2.0)
     lines += ["", f"demand edit → KPI strip: {fmt(s_edit)} = {ratio:.1f}× a trivial echo callback {fmt(s_echo)}"
               f" (goal {edit_goal[0]}: {'met' if edit_goal[1] else 'not met'})",
+              f"demand paste of {pasted_cells} cells → KPI strip: {fmt(s_paste)} (goal < 2 s: "
+              f"{'met' if s_paste['median'] < 2000 else 'not met'})",
               f"server memory after the pages and {n_edits} edits: {result['memory_mib']['app']:.0f} MiB "
               f"(the empty Dash app: {result['memory_mib']['empty']:.0f} MiB)",
               f"pages goal (≤ {factor:g}× empty, cold and warm): {'met' if ok_all else 'not met'}"]
