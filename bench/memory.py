@@ -62,11 +62,13 @@ def cache_report() -> dict:
     seen: set = set()
     out = {}
     with svc._lock:
-        for name in ("_plans", "_base", "_data", "_history", "_interim", "_memo", "_derived"):
+        for name in ("_plans", "_base", "_data", "_history", "_interim", "_memo"):
             cache = getattr(svc, name)
             out[name.strip("_")] = (len(cache), round(deep_mib(dict(cache), seen), 1))
+        shared = set(seen)
         for (name, _state), value in list(svc._derived.items()):
-            out[f"derived:{name}"] = (1, round(deep_mib(value, set(seen)), 1))
+            out[f"derived:{name}"] = (1, round(deep_mib(value, set(shared)), 1))
+        out["derived"] = (len(svc._derived), round(deep_mib(dict(svc._derived), seen), 1))
     for name in ("_rows", "_by_dataset"):
         cache = getattr(demand, name, None)
         if cache is not None:
@@ -110,8 +112,7 @@ def main() -> int:
                        "SOP_AUTO_FORECAST": "0", "SOP_REQUIRE_LOGIN": "0"})
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("SOP_ENV", None)
-    from bench.browser import CHROMIUM, CHROMIUM_ARGS, PAGES, WATCH, Server, load_synthetic, page_times, \
-        ready_ms
+    from bench.browser import CHROMIUM, CHROMIUM_ARGS, PAGES, WATCH, Server, load_synthetic, ready_ms
 
     if args.db and Path(args.db).exists():
         shutil.copy(args.db, db)
@@ -151,10 +152,14 @@ def main() -> int:
     def visit(browser) -> None:
         if not args.no_pages:
             for name in PAGES:
+                context = browser.new_context(base_url=base, viewport={"width": 1920, "height": 1080})
+                context.add_init_script(WATCH)
                 try:
-                    page_times(browser, base, *PAGES[name])
+                    ready_ms(context.new_page(), PAGES[name][1], PAGES[name][0], timeout_s=60)
                 except Exception as exc:  # noted; memory is what this bench measures
                     print(f"  {name}: {type(exc).__name__}: {str(exc)[:160]}", flush=True)
+                finally:
+                    context.close()
 
     try:
         with sync_playwright() as p:
