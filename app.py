@@ -117,8 +117,24 @@ def add_health_route(server) -> None:
         return response, status
 
 
+def release_memory_after_callbacks(server) -> None:
+    """Bound the server's memory: few malloc arenas, and after each Dash callback request the heap's freed
+    pages go back to the system (services.plan_service.release_memory; a millisecond or two)."""
+    from flask import request
+
+    from services.plan_service import limit_malloc_arenas, release_memory
+
+    limit_malloc_arenas()
+
+    @server.teardown_request
+    def _release(_exc=None) -> None:
+        if request.path.endswith("_dash-update-component"):
+            release_memory()
+
+
 app = create_app()
 server = app.server
+release_memory_after_callbacks(server)
 server.secret_key = secret_key()
 add_health_route(server)
 

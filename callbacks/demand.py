@@ -31,7 +31,9 @@ log = logging.getLogger("sop.demand")
 
 SOURCES = {"edit": "grid", "paste": "paste", "fill": "fill"}
 TYPE_LABELS = {"percentage": "Percentage", "additive": "Additive", "absolute": "Absolute"}
-ROWS_CACHE = 6
+ROWS_CACHE = 6  # grids kept (plan state × statistical rows shown), least recently used first out …
+ROWS_BUDGET = 25_000  # … and at most this many rows in all (a 10,000-item grid is ~10,200 rows, ~22 MiB);
+# the newest two grids are always kept: an edit compares the rows before and after it
 
 # ---------------------------------------------------------------------------- the plan, once per state
 
@@ -40,12 +42,17 @@ _rows: OrderedDict[tuple, list[dict]] = OrderedDict()
 _by_dataset: OrderedDict[tuple, object] = OrderedDict()
 
 
-def _remember(cache: OrderedDict, key, value, size: int = ROWS_CACHE) -> None:
+def _remember(cache: OrderedDict, key, value, size: int = ROWS_CACHE, rows: int | None = None) -> None:
+    """Keep `value` under `key` (most recent), then forget the least recently used beyond `size` entries
+    or, with `rows`, beyond that many list items in all (the newest two kept whatever their size)."""
     with _cache_lock:
         cache[key] = value
         cache.move_to_end(key)
         while len(cache) > size:
             cache.popitem(last=False)
+        if rows is not None:
+            while len(cache) > 2 and sum(len(v) for v in cache.values()) > rows:
+                cache.popitem(last=False)
 
 
 def _cached(cache: OrderedDict, key):
@@ -88,7 +95,7 @@ def plan_rows(state, plan, with_statistical: bool) -> list[dict]:
             descriptions=descriptions(state),
             with_statistical=with_statistical,
         )
-        _remember(_rows, key, rows)
+        _remember(_rows, key, rows, rows=ROWS_BUDGET)
     return rows
 
 

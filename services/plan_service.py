@@ -47,6 +47,8 @@ CACHE_SIZE = 8  # plan states kept (LRU) …
 # … and at most this many MiB of plan tables (a 10,000-item plan is about 25 MiB; the newest is always kept)
 PLAN_CACHE_MB = float(os.environ.get("SOP_PLAN_CACHE_MB", "160"))
 HISTORY_CACHE_SIZE = 4
+BASE_CACHE_SIZE = 2  # uploads + forecast runs kept with compute_plan's memo of each (about 200 MiB at 10,000 items)
+DERIVED_CACHE_SIZE = 32  # figures derived from a plan: one plan state per name, this many names at most
 LEVELS = ("family", "item")
 INTERIM_MODEL = "seasonal_naive (interim)"
 
@@ -75,7 +77,7 @@ class PlanService:
         # the dataset as uploaded + the cycle's forecast run: reloaded only when one of them changes
         self._base: OrderedDict[tuple[int, int, int | None], CompanyData] = OrderedDict()
         self._data: OrderedDict[PlanState, CompanyData] = OrderedDict()
-        self._derived: dict[tuple[str, PlanState], Any] = {}
+        self._derived: OrderedDict[tuple[str, PlanState], Any] = OrderedDict()
         self._memo: OrderedDict[tuple[int, int, int | None], dict] = OrderedDict()  # compute_plan's, per base
         self._plan_bytes: dict[PlanState, int] = {}
 
@@ -111,7 +113,7 @@ class PlanService:
         if base is None:
             base = self.store.load_base(state.dataset_id, state.cycle_id, state.forecast_run)
             with self._lock:
-                _remember(self._base, bkey, base, HISTORY_CACHE_SIZE)
+                _remember(self._base, bkey, base, BASE_CACHE_SIZE)
         data = apply_changes(base, *self.store.load_changes(state.version_id))
         prices = self.store.scenario_extras(state.version_id)["prices"]
         if prices:  # a named scenario's price changes
@@ -137,7 +139,7 @@ class PlanService:
 
         with self._lock:
             memo = self._memo.setdefault(bkey, {})
-            _remember(self._memo, bkey, memo, HISTORY_CACHE_SIZE)
+            _remember(self._memo, bkey, memo, BASE_CACHE_SIZE)
         # the memo keeps what depends on the base data alone (forecast frame, consensus grid, exceptions) from
         # one plan state to the next; a state's own consensus is not kept in it (the plan holds it)
         plan = compute_plan(data, settings, forecaster=forecaster, history=hv, memo=memo)
@@ -149,10 +151,22 @@ class PlanService:
             _remember(self._data, state, data, CACHE_SIZE)
             self._plan_bytes[state] = plan_bytes(plan)
             self._trim_plans()
+        release_memory()
         return plan
 
     def _trim_plans(self) -> None:
-        """Forget the least recently used plans beyond CACHE_SIZE states or PLAN_CACHE_MB (under the lock)."""
+        """Forget superseded plans, then the least recently used beyond CACHE_SIZE states or PLAN_CACHE_MB
+        (under the lock). A version's revision only grows (every change, undo and redo bumps it), so of one
+        version's states only the newest two can still be asked for (the newest, and the one an edit in
+        flight read before it saved); the older ones are dropped at once, with their company data."""
+        newest: dict[tuple, list[int]] = {}
+        for k in self._plans:
+            newest.setdefault((k.version_id, k.dataset_id, k.cycle_id), []).append(k.revision)
+        for k in [k for k in self._plans
+                  if k.revision < sorted(newest[(k.version_id, k.dataset_id, k.cycle_id)])[-2:][0]]:
+            del self._plans[k]
+        for k in [k for k in self._data if k not in self._plans]:
+            del self._data[k]
         for gone in [k for k in self._plan_bytes if k not in self._plans]:
             del self._plan_bytes[gone]
         budget = PLAN_CACHE_MB * 1024 * 1024
@@ -167,7 +181,9 @@ class PlanService:
 
         with self._lock:
             return {"plans": len(self._plans), "plan_mib": round(sum(self._plan_bytes.values()) / 2**20, 1),
-                    "bases": len(self._base), "lp_blocks": len(supply._BLOCKS)}
+                    "bases": len(self._base), "lp_blocks": len(supply._BLOCKS), "data": len(self._data),
+                    "memos": len(self._memo), "histories": len(self._history), "interim": len(self._interim),
+                    "derived": len(self._derived)}
 
     def effective_capacity(self, version_id: int | None = None) -> pd.DataFrame:
         """Capacity per resource as the engine reads it: from the computed plan's data when the current
@@ -260,12 +276,14 @@ class PlanService:
         key = (name, self.state(version_id))
         with self._lock:
             if key in self._derived:
+                self._derived.move_to_end(key)
                 return self._derived[key]
         value = compute()
         with self._lock:
-            for old in [k for k in self._derived if k[0] == name]:
+            for old in [k for k in self._derived if k[0] == name]:  # one plan state per name
                 del self._derived[old]
-            self._derived[key] = value
+            _remember(self._derived, key, value, DERIVED_CACHE_SIZE)
+        release_memory()
         return value
 
     def plan_context(self) -> dict[str, Any]:
@@ -554,6 +572,40 @@ def plan_bytes(plan: PlanResult) -> int:
         if isinstance(value, pd.DataFrame):
             total += int(value.memory_usage(index=True, deep=False).sum())
     return total
+
+
+_LIBC: list = []
+
+
+def release_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim) after a recompute: the plan's
+    temporaries are freed but glibc keeps them mapped, so without this the server's resident memory only
+    grows (about 100 MiB a recompute at 10,000 items). A no-op where glibc is not the allocator."""
+    if not _LIBC:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6")
+            _LIBC.append(libc.malloc_trim if hasattr(libc, "malloc_trim") else None)
+        except OSError:
+            _LIBC.append(None)
+    if _LIBC[0] is not None:
+        _LIBC[0](0)
+
+
+def limit_malloc_arenas(n: int = 2) -> None:
+    """At most `n` glibc malloc arenas (unless MALLOC_ARENA_MAX is set): a threaded server otherwise gets up
+    to 8 per core, each keeping its own freed pages. Call before the server starts its threads."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        if hasattr(libc, "mallopt"):
+            libc.mallopt(-8, int(n))  # M_ARENA_MAX
+    except OSError:
+        pass
 
 
 def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:

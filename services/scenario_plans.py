@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -304,6 +304,16 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, float]:
 # ---------------------------------------------------------------------------- computing and comparing
 
 
+def comparable(plan: PlanResult) -> PlanResult:
+    """What a comparison reads of an outlook's plan (`figures`: the family plan, supply plan and financials
+    over the horizon, and the KPIs): the item-level tables (forecast, consensus, inventory, accuracy,
+    exceptions, the 180,000 outlook adjustments at 10,000 items) are left out, so that the two cached
+    outlooks hold a few MiB instead of about 170 MiB each."""
+    return replace(plan, forecast=plan.forecast.iloc[:0].copy(), consensus=plan.consensus.iloc[:0].copy(),
+                   inventory=plan.inventory.iloc[:0].copy(), accuracy=plan.accuracy.iloc[:0].copy(),
+                   exceptions=plan.exceptions.iloc[:0].copy(), adjustments=None)
+
+
 def _outlooks(svc: PlanService) -> dict[str, PlanResult]:
     """The built-in upside and downside of the draft, computed together and cached per plan state."""
 
@@ -320,7 +330,7 @@ def _outlooks(svc: PlanService) -> dict[str, PlanResult]:
             return fc[fc["period"].isin(horizon)].copy()
 
         res = compute_scenarios(data, settings, scs, forecaster=forecaster, with_base=False)
-        return {f"{OUTLOOK_PREFIX}{side}": res[sc.name] for side, sc in zip(("up", "down"), scs)}
+        return {f"{OUTLOOK_PREFIX}{side}": comparable(res[sc.name]) for side, sc in zip(("up", "down"), scs)}
 
     return svc.derived("scenario-outlooks", compute)
 
