@@ -56,22 +56,18 @@ def error_sums(
     e = f - a
     abs_e = np.abs(e)
     positive = a > 0
-    work = pd.DataFrame(
-        {
-            "n": np.ones(len(a), dtype=np.int64),
-            "n_zero": (~positive).astype(np.int64),
-            "sum_ape": np.where(positive, ratio(abs_e, a, 100.0), 0.0),
-            "sum_e": e,
-            "sum_abs_e": abs_e,
-            "sum_actual": a,
-            "sum_forecast": f,
-        }
-    )
+    sum_ape = np.where(positive, ratio(abs_e, a, 100.0), 0.0)
+
+    def work() -> pd.DataFrame:
+        return pd.DataFrame({"n": np.ones(len(a), dtype=np.int64), "n_zero": (~positive).astype(np.int64),
+                             "sum_ape": sum_ape, "sum_e": e, "sum_abs_e": abs_e, "sum_actual": a, "sum_forecast": f})
+
     if not by:
-        return pd.DataFrame({c: [work[c].sum()] for c in SUM_COLUMNS})
+        whole = work()
+        return pd.DataFrame({c: [whole[c].sum()] for c in SUM_COLUMNS})
     # grouped on one integer code per combination of the keys (each key factorized in sorted order), not on
     # the text keys themselves: the same groups, in the same order, with the same sums, several times faster
-    code = np.zeros(len(work), dtype=np.int64)
+    code = np.zeros(len(a), dtype=np.int64)
     uniques = []
     for c in by:
         if codes is not None and c in codes:
@@ -81,16 +77,52 @@ def error_sums(
         code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
         uniques.append(np.asarray(u, dtype=object) if u.dtype == object else np.asarray(u))
     valid = code >= 0  # rows with a missing key are not measured (as groupby leaves them out)
-    sums = (work if valid.all() else work[valid]).groupby(code[valid], sort=True)[SUM_COLUMNS].sum()
-    cell = sums.index.to_numpy()
+    summed = _group_sums(code, valid, positive, np.column_stack([sum_ape, e, abs_e, a, f]))
+    if summed is not None:
+        cell, columns = summed
+    else:
+        sums = (work() if valid.all() else work()[valid]).groupby(code[valid], sort=True)[SUM_COLUMNS].sum()
+        cell = sums.index.to_numpy()
+        columns = {c: sums[c].to_numpy() for c in SUM_COLUMNS}
     out = {}
     for c, u in zip(reversed(by), reversed(uniques)):
         out[c] = u[cell % max(len(u), 1)]
         cell = cell // max(len(u), 1)
-    result = pd.DataFrame({c: out[c] for c in by})
-    for c in SUM_COLUMNS:
-        result[c] = sums[c].to_numpy()
-    return result
+    return pd.DataFrame({**{c: out[c] for c in by}, **{c: columns[c] for c in SUM_COLUMNS}})
+
+
+FLOAT_SUMS = ["sum_ape", "sum_e", "sum_abs_e", "sum_actual", "sum_forecast"]
+MAX_GROUP_ROWS = 512  # above this many rows in a group the row-by-row loop below costs more than groupby
+
+
+def _group_sums(code: np.ndarray, valid: np.ndarray, positive: np.ndarray, values: np.ndarray,
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """The sorted group codes and the SUM_COLUMNS of `error_sums`, bit for bit what
+    `groupby(code).sum()` gives (pandas adds a group's floats in row order with Kahan compensation; here the
+    same operations run for the k-th row of every group at once), without hashing the codes again.
+    None (use groupby) when a value is not finite or a group has more than MAX_GROUP_ROWS rows."""
+    if not valid.all():
+        code, positive, values = code[valid], positive[valid], values[valid]
+    if not np.isfinite(values).all():  # groupby skips NaN and resets a NaN compensation: leave it to pandas
+        return None
+    if len(code) and (code[1:] >= code[:-1]).all():
+        order = None
+        ordered = code
+    else:
+        order = np.argsort(code, kind="stable")  # rows of a group keep their order
+        ordered = code[order]
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, np.int64)
+    size = np.diff(np.r_[first, len(ordered)])
+    if len(size) and size.max() > MAX_GROUP_ROWS:
+        return None
+    rows = values if order is None else values[order]
+    group = np.repeat(np.arange(len(first)), size)
+    total, compensation = _kahan_rows(rows, first, size)
+    zero = ~(positive if order is None else positive[order])
+    columns = {"n": size.astype(np.int64),
+               "n_zero": np.bincount(group, weights=zero.astype(float), minlength=len(first)).astype(np.int64)}
+    columns.update({c: total[:, j] for j, c in enumerate(FLOAT_SUMS)})
+    return ordered[first], columns
 
 
 def from_sums(sums: pd.DataFrame) -> pd.DataFrame:
@@ -120,3 +152,38 @@ def measures(
     inside a group; an empty `by` gives one row): *by, the sums of `error_sums` and the
     measures of `from_sums`. Pass family (company) totals per period for family (total) figures."""
     return from_sums(error_sums(frame, by, forecast, actual, codes=codes))
+
+
+def _kahan_rows(rows: np.ndarray, first: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (rows first[g] .. first[g] + size[g] - 1 of `rows`), the Kahan sum of each column in row order,
+    as pandas' group_sum adds them: y = v − c; t = s + y; c = (t − s) − y; s = t. Step k adds the k-th row of
+    every group that has one; groups are taken longest first so that those are a prefix (slices, not masks)."""
+    n_groups, width = len(first), rows.shape[1]
+    total, compensation = np.zeros((n_groups, width)), np.zeros((n_groups, width))
+    if n_groups == 0:
+        return total, compensation
+    longest = int(size.max())
+    if int(size.min()) == longest:  # every group the same length: row k of each group is a strided view
+        block = rows.reshape(n_groups, longest, width)
+        y, t = np.empty_like(total), np.empty_like(total)
+        for k in range(longest):
+            np.subtract(block[:, k, :], compensation, out=y)
+            np.add(total, y, out=t)
+            np.subtract(t, total, out=compensation)
+            compensation -= y
+            total, t = t, total
+        return total, compensation
+    by_length = np.argsort(-size, kind="stable")
+    start, length = first[by_length], size[by_length]
+    active = np.searchsorted(-length, -np.arange(longest), side="left")  # groups with more than k rows
+    s, c = np.zeros((n_groups, width)), np.zeros((n_groups, width))
+    for k in range(longest):
+        m = active[k]
+        y = rows[start[:m] + k]
+        y -= c[:m]
+        t = s[:m] + y
+        np.subtract(t, s[:m], out=c[:m])
+        c[:m] -= y
+        s[:m] = t
+    total[by_length], compensation[by_length] = s, c
+    return total, compensation
