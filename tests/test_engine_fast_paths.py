@@ -158,3 +158,50 @@ def test_error_sums_match_pandas_groupby_to_the_last_bit(seed):
         if by == ["family"]:
             assert (got["n"] > MAX_GROUP_ROWS).any()  # the groupby fallback ran
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_family_adjustments_spread_only_their_cells_to_the_last_bit(seed):
+    """compose_consensus (each rank's family adjustments spread over the adjusted cells' items only) equals a
+    one-adjustment-at-a-time pass over the whole matrix in float steps: a family-month's total summed over
+    its items in row order, the items scaled by new / old (equal shares at zero), every step floored at 0."""
+    from planning.demand import apply_adjustment, compose_consensus
+
+    rng = np.random.default_rng(seed)
+    c = _company(seed)
+    horizon = sorted(c.forecast["period"].unique())
+    statistical = c.forecast.rename(columns={"forecast_units": "statistical"})[["item_id", "period", "statistical"]]
+    adj = c.adjustments.copy()
+    adj.loc[rng.random(len(adj)) < 0.4, "level"] = "family"  # many family adjustments, stacked on few cells
+    fams = sorted(c.items["family"].unique())
+    on_fam = adj["level"] == "family"
+    adj.loc[on_fam, "key"] = rng.choice(fams, on_fam.sum())
+    adj.loc[on_fam & (rng.random(len(adj)) < 0.3), ["type", "value"]] = ["absolute", 0.0]  # zero totals
+    adj.loc[rng.random(len(adj)) < 0.2, "created_at"] = adj["created_at"].iloc[0]  # ties: file order
+    grid = consensus_grid(statistical, c.items, horizon)
+    got = compose_consensus(statistical, c.items, adj, horizon, grid=grid)
+
+    x = grid.matrix.copy()
+    fam_rows = {f: np.flatnonzero(grid.fam_of_item == k) for k, f in enumerate(grid.families)}
+    row_of = {i: k for k, i in enumerate(grid.item_ids)}
+    before = np.full(len(adj), np.nan)
+    order = adj.assign(_c=pd.to_datetime(adj["created_at"])).sort_values(["_c", "seq"], kind="stable")
+    for pos, a in zip(order.index, order.itertuples()):
+        col = horizon.index(a.period) if a.period in horizon else -1
+        if col < 0 or (a.level == "item" and a.key not in row_of) or (a.level == "family" and a.key not in fam_rows):
+            continue
+        kind, value = np.array([a.type]), np.array([float(a.value)])
+        if a.level == "item":
+            before[pos] = x[row_of[a.key], col]
+            x[row_of[a.key], col] = apply_adjustment(kind, value, x[[row_of[a.key]], col])[0]
+            continue
+        rows = fam_rows[a.key]
+        total = 0.0
+        for r in rows:
+            total += x[r, col]
+        new = apply_adjustment(kind, value, np.array([total]))[0]
+        before[pos] = total
+        x[rows, col] = x[rows, col] * (new / total) if total > 0 else new / float(len(rows))
+    want = np.round(np.maximum(x, 0.0), 9).reshape(-1)
+    assert np.array_equal(got.consensus["consensus"].to_numpy(), want)
+    assert np.array_equal(got.applied["before"].to_numpy(), np.round(before, 9), equal_nan=True)
