@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planning.measures import group_sums
+
 ADJUSTMENT_TYPES = ("percentage", "additive", "absolute")
 ROUND_DECIMALS = 9  # float noise such as 10000 × 1.1 = 11000.000000000002 is rounded away
 
@@ -306,15 +308,22 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
     on integer codes (the same sums in the same order, several times faster than on two text keys).
     `keys`: `row_keys` of a frame with the same key columns, when the caller has them."""
     k = keys if keys is not None else row_keys(frame)
-    work = pd.DataFrame(columns)
     valid = k.valid
-    sums = (work if valid.all() else work[valid]).groupby(k.code[valid], sort=True).sum()
-    cell = sums.index.to_numpy()
+    code = k.code if valid.all() else k.code[valid]
+    floats = all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in columns.values())
+    summed = group_sums(code.astype(np.int64, copy=False),
+                        np.column_stack([v if valid.all() else v[valid] for v in columns.values()])
+                        ) if floats and columns else None
+    if summed is not None:
+        cell, _, total, _ = summed
+        sums = {name: total[:, j] for j, name in enumerate(columns)}
+    else:
+        work = pd.DataFrame(columns)
+        grouped = (work if valid.all() else work[valid]).groupby(code, sort=True).sum()
+        cell = grouped.index.to_numpy()
+        sums = {name: grouped[name].to_numpy() for name in columns}
     width = max(len(k.periods), 1)
-    out = pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width]})
-    for name in columns:
-        out[name] = sums[name].to_numpy()
-    return out
+    return pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width], **sums})
 
 
 def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str, keys: RowKeys | None = None

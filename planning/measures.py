@@ -97,32 +97,46 @@ MAX_GROUP_ROWS = 512  # above this many rows in a group the row-by-row loop belo
 
 def _group_sums(code: np.ndarray, valid: np.ndarray, positive: np.ndarray, values: np.ndarray,
                 ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """The sorted group codes and the SUM_COLUMNS of `error_sums`, bit for bit what
-    `groupby(code).sum()` gives (pandas adds a group's floats in row order with Kahan compensation; here the
-    same operations run for the k-th row of every group at once), without hashing the codes again.
-    None (use groupby) when a value is not finite or a group has more than MAX_GROUP_ROWS rows."""
+    """The sorted group codes and the SUM_COLUMNS of `error_sums` (see `group_sums`)."""
     if not valid.all():
         code, positive, values = code[valid], positive[valid], values[valid]
-    if not np.isfinite(values).all():  # groupby skips NaN and resets a NaN compensation: leave it to pandas
+    summed = group_sums(code, values)
+    if summed is None:
         return None
-    if len(code) and (code[1:] >= code[:-1]).all():
+    cell, size, total, order = summed
+    group = np.repeat(np.arange(len(cell)), size)
+    zero = ~(positive if order is None else positive[order])
+    columns = {"n": size.astype(np.int64),
+               "n_zero": np.bincount(group, weights=zero.astype(float), minlength=len(cell)).astype(np.int64)}
+    columns.update({c: total[:, j] for j, c in enumerate(FLOAT_SUMS)})
+    return cell, columns
+
+
+def group_sums(code: np.ndarray, values: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """`pd.DataFrame(values).groupby(code, sort=True).sum()` bit for bit, without hashing the codes: pandas adds
+    a group's floats in row order with Kahan compensation; here the same operations run for the k-th row of
+    every group at once. `code`: non-negative int64 group codes; `values`: (rows, columns) float64.
+    Returns the sorted codes present, each group's row count, the sums (groups × columns) and the stable
+    order that sorts the rows by code (None: already sorted). None (use groupby) when a value is not finite
+    (groupby skips NaN), a group has more than MAX_GROUP_ROWS rows, or sorting the codes would cost more."""
+    if not np.isfinite(values).all():
+        return None
+    if not len(code) or (code[1:] >= code[:-1]).all():
         order = None
         ordered = code
-    else:
-        order = np.argsort(code, kind="stable")  # rows of a group keep their order
+    elif code.max() < 2 ** 16:  # small codes: numpy's stable sort of 16-bit integers is a radix sort
+        order = np.argsort(code.astype(np.uint16), kind="stable")
         ordered = code[order]
+    else:
+        return None
     first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, np.int64)
     size = np.diff(np.r_[first, len(ordered)])
     if len(size) and size.max() > MAX_GROUP_ROWS:
         return None
     rows = values if order is None else values[order]
-    group = np.repeat(np.arange(len(first)), size)
-    total, compensation = _kahan_rows(rows, first, size)
-    zero = ~(positive if order is None else positive[order])
-    columns = {"n": size.astype(np.int64),
-               "n_zero": np.bincount(group, weights=zero.astype(float), minlength=len(first)).astype(np.int64)}
-    columns.update({c: total[:, j] for j, c in enumerate(FLOAT_SUMS)})
-    return ordered[first], columns
+    total, _ = _kahan_rows(rows, first, size)
+    return ordered[first], size, total, order
 
 
 def from_sums(sums: pd.DataFrame) -> pd.DataFrame:
