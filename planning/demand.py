@@ -114,7 +114,7 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
                          minlength=len(item_ids) * n_per).reshape(len(item_ids), n_per)
     keys = pd.DataFrame({
         "item_id": np.repeat(item_ids, n_per),
-        "family": np.repeat(families[fam_of_item], n_per),
+        "family": np.repeat(families.astype(object)[fam_of_item], n_per),  # one str object per family, not per row
         "period": np.tile(np.asarray(horizon, dtype=object), len(item_ids)),
     })
     matrix.setflags(write=False)
