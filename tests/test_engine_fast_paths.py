@@ -231,3 +231,17 @@ def test_family_period_sums_match_text_groupby_to_the_last_bit(seed):
     got = family_period_sums(frame, {"a": frame["a"].to_numpy(), "b": frame["b"].to_numpy()})
     want = frame.groupby(["family", "period"], sort=True, as_index=False)[["a", "b"]].sum()
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_family_unit_cost_on_codes_matches_text_grouping(seed):
+    from planning.cycle import compute_plan
+    from planning.finance import family_unit_cost
+
+    c = _company(seed)
+    r = compute_plan(c, Settings())
+    horizon = list(r.horizon)
+    statistical = r.consensus[["item_id", "period", "statistical"]]
+    keys = grid_row_keys(consensus_grid(statistical, c.items, horizon), horizon, c.items)
+    pd.testing.assert_series_equal(family_unit_cost(r.consensus, c.items, keys),
+                                   family_unit_cost(r.consensus, c.items), check_exact=True)
