@@ -52,7 +52,8 @@ def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
         "lo80": f["lo80"].astype(float) if "lo80" in f else np.nan,
         "hi80": f["hi80"].astype(float) if "hi80" in f else np.nan,
     })
-    return out[out["period"].isin(horizon)]
+    keep = out["period"].isin(horizon).to_numpy()
+    return out if keep.all() else out[keep]  # (every row kept: the same table, not a copy of it)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,12 @@ def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
         return fc.merge(items[["item_id", "family"]], on="item_id", how="inner")
     pos = pd.Index(items["item_id"]).get_indexer(fc["item_id"])
     keep = pos >= 0
-    out = (fc if keep.all() else fc[keep]).reset_index(drop=True)
+    out = fc if keep.all() else fc[keep]
+    index = out.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        out = out.copy(deep=False)  # numbered 0..n−1 already: a new frame for the new column, no data copied
+    else:
+        out = out.reset_index(drop=True)
     out["family"] = items["family"].to_numpy()[pos[keep]]
     return out
 

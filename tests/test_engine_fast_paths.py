@@ -245,3 +245,27 @@ def test_family_unit_cost_on_codes_matches_text_grouping(seed):
     keys = grid_row_keys(consensus_grid(statistical, c.items, horizon), horizon, c.items)
     pd.testing.assert_series_equal(family_unit_cost(r.consensus, c.items, keys),
                                    family_unit_cost(r.consensus, c.items), check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_forecast_frame_matches_merge_and_isin(seed):
+    """uploaded_forecast and _with_family (no copies when every row is kept) = the isin filter and the inner
+    merge they replace; the caller's frame is not changed."""
+    from planning.cycle import uploaded_forecast
+
+    c = _company(seed)
+    forecast = pd.concat([c.forecast, c.forecast.iloc[:3].assign(item_id="GONE")], ignore_index=True)
+    horizon = sorted(forecast["period"].unique())
+    for hz in (horizon, horizon[1:]):
+        data = c.with_(forecast=forecast)
+        fc = uploaded_forecast(data, hz)
+        f = forecast
+        want = pd.DataFrame({"item_id": f["item_id"].astype(str), "period": f["period"].astype(str),
+                             "model": "uploaded", "forecast": f["forecast_units"].astype(float),
+                             "lo80": np.nan, "hi80": np.nan})
+        pd.testing.assert_frame_equal(fc, want[want["period"].isin(hz)], check_exact=True)
+        before = fc.copy()
+        got = _with_family(fc, c.items)
+        pd.testing.assert_frame_equal(fc, before, check_exact=True)
+        pd.testing.assert_frame_equal(got, fc.merge(c.items[["item_id", "family"]], on="item_id", how="inner"),
+                                      check_exact=True)
