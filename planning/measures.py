@@ -145,17 +145,26 @@ def from_sums(sums: pd.DataFrame) -> pd.DataFrame:
     Returns the sums with mape, wape, bias_pct, mad, tracking_signal and attainment (percent
     except MAD and tracking signal) added.
     """
-    out = sums.copy()
-    n = out["n"].to_numpy(float)
-    sum_e = out["sum_e"].to_numpy(float)
-    out["mape"] = ratio(out["sum_ape"], n - out["n_zero"].to_numpy(float))
-    out["wape"] = ratio(out["sum_abs_e"], out["sum_actual"], 100.0)
-    out["bias_pct"] = ratio(sum_e, out["sum_actual"], 100.0)
-    mad = ratio(out["sum_abs_e"], n)
-    out["mad"] = mad
-    out["tracking_signal"] = np.where(mad > 0, ratio(sum_e, mad), 0.0)
-    out["attainment"] = ratio(out["sum_actual"], out["sum_forecast"], 100.0)
-    return out
+    n = sums["n"].to_numpy(float)
+    sum_e = sums["sum_e"].to_numpy(float)
+    sum_abs_e, sum_actual = sums["sum_abs_e"].to_numpy(float), sums["sum_actual"].to_numpy(float)
+    mad = ratio(sum_abs_e, n)
+    added = {
+        "mape": ratio(sums["sum_ape"], n - sums["n_zero"].to_numpy(float)),
+        "wape": ratio(sum_abs_e, sum_actual, 100.0),
+        "bias_pct": ratio(sum_e, sum_actual, 100.0),
+        "mad": mad,
+        "tracking_signal": np.where(mad > 0, ratio(sum_e, mad), 0.0),
+        "attainment": ratio(sum_actual, sums["sum_forecast"], 100.0),
+    }
+    if (any(c in sums.columns for c in added) or not sums.columns.is_unique  # measures again: as assignment does
+            or not all(isinstance(t, np.dtype) for t in sums.dtypes)):  # (extension dtypes kept as they are)
+        out = sums.copy()
+        for c, v in added.items():
+            out[c] = v
+        return out
+    # one new frame (the sums' columns, then the measures), not a copy and six column inserts
+    return pd.DataFrame({**{c: sums[c].to_numpy() for c in sums.columns}, **added}, index=sums.index)
 
 
 def measures(

@@ -269,3 +269,22 @@ def test_forecast_frame_matches_merge_and_isin(seed):
         pd.testing.assert_frame_equal(fc, before, check_exact=True)
         pd.testing.assert_frame_equal(got, fc.merge(c.items[["item_id", "family"]], on="item_id", how="inner"),
                                       check_exact=True)
+
+
+def test_from_sums_builds_the_same_frame_as_column_assignment():
+    from planning.measures import error_sums, from_sums, ratio
+
+    c = _company(2)
+    measured, _ = measured_with_codes(c.history, c.items)
+    for sums in (error_sums(measured, ["item_id", "period"]), error_sums(measured, ["family"]).set_index("family"),
+                 error_sums(measured, ["family"]).astype({"family": "category"})):
+        want = sums.copy()
+        n = want["n"].to_numpy(float)
+        want["mape"] = ratio(want["sum_ape"], n - want["n_zero"].to_numpy(float))
+        want["wape"] = ratio(want["sum_abs_e"], want["sum_actual"], 100.0)
+        want["bias_pct"] = ratio(want["sum_e"], want["sum_actual"], 100.0)
+        want["mad"] = ratio(want["sum_abs_e"], n)
+        want["tracking_signal"] = np.where(want["mad"] > 0, ratio(want["sum_e"], want["mad"]), 0.0)
+        want["attainment"] = ratio(want["sum_actual"], want["sum_forecast"], 100.0)
+        pd.testing.assert_frame_equal(from_sums(sums), want, check_exact=True)
+        pd.testing.assert_frame_equal(from_sums(from_sums(sums)), want, check_exact=True)
