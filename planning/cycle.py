@@ -52,7 +52,8 @@ def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
         "lo80": f["lo80"].astype(float) if "lo80" in f else np.nan,
         "hi80": f["hi80"].astype(float) if "hi80" in f else np.nan,
     })
-    return out[out["period"].isin(horizon)]
+    keep = out["period"].isin(horizon).to_numpy()
+    return out if keep.all() else out[keep]  # (every row kept: the same table, not a copy of it)
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,20 @@ def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
         return fc.merge(items[["item_id", "family"]], on="item_id", how="inner")
     pos = pd.Index(items["item_id"]).get_indexer(fc["item_id"])
     keep = pos >= 0
-    out = (fc if keep.all() else fc[keep]).reset_index(drop=True)
+    out = fc if keep.all() else fc[keep]
+    index = out.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        out = out.copy(deep=False)  # numbered 0..n−1 already: a new frame for the new column, no data copied
+    else:
+        out = out.reset_index(drop=True)
     out["family"] = items["family"].to_numpy()[pos[keep]]
     return out
 
 
 def _sorted_by_item_period(frame: pd.DataFrame, codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """`frame.sort_values(["item_id", "period"]).reset_index(drop=True)`, sorted on integer codes.
-    `codes`: integer keys of the rows in the same order as the text (item, period), when the caller has them."""
+    `codes`: integer keys of the rows in the same order as the text (item, period), when the caller has them.
+    A frame already in that order with a 0..n−1 index is returned itself (not a copy)."""
     if codes is not None:
         item_code, period_code = codes
     else:
@@ -146,10 +153,12 @@ def _sorted_by_item_period(frame: pd.DataFrame, codes: tuple[np.ndarray, np.ndar
         period_code, _ = pd.factorize(frame["period"], sort=True)
     if (item_code < 0).any() or (period_code < 0).any():  # a missing key: let pandas place it
         return frame.sort_values(["item_id", "period"]).reset_index(drop=True)
-    order = np.lexsort((period_code, item_code))
-    if (order[1:] > order[:-1]).all():  # already in order (as uploads usually are): no rows to move
+    key = item_code.astype(np.int64) * (int(period_code.max(initial=0)) + 1) + period_code
+    if (key[1:] >= key[:-1]).all():  # already in order (as uploads usually are): no rows to move, no sort
+        if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1:
+            return frame  # nothing to renumber either (the caller's own frame: it copies what it hands out)
         return frame.reset_index(drop=True)
-    return frame.iloc[order].reset_index(drop=True)
+    return frame.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
 
 
 def _source_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:

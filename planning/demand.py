@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planning.measures import group_sums
+
 ADJUSTMENT_TYPES = ("percentage", "additive", "absolute")
 ROUND_DECIMALS = 9  # float noise such as 10000 × 1.1 = 11000.000000000002 is rounded away
 
@@ -112,7 +114,7 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
                          minlength=len(item_ids) * n_per).reshape(len(item_ids), n_per)
     keys = pd.DataFrame({
         "item_id": np.repeat(item_ids, n_per),
-        "family": np.repeat(families[fam_of_item], n_per),
+        "family": np.repeat(families.astype(object)[fam_of_item], n_per),  # one str object per family, not per row
         "period": np.tile(np.asarray(horizon, dtype=object), len(item_ids)),
     })
     matrix.setflags(write=False)
@@ -210,15 +212,24 @@ def compose_consensus(
         use["_rank"] = use.groupby(["_fam", "_col"]).cumcount()
         before = np.full(len(adj), np.nan)
         after = np.full(len(adj), np.nan)
-        for rank in range(int(use["_rank"].max()) + 1 if len(use) else 0):
-            step = use[use["_rank"] == rank]
-            kind = step["type"].str.lower().to_numpy()
-            value = step["value"].to_numpy(float)
-            idx = step.index.to_numpy()
-            on_item = step["_item"].to_numpy()
+        # the steps as arrays, rank by rank (a stable sort keeps each rank's rows in created_at, seq order)
+        by_rank = np.argsort(use["_rank"].to_numpy(), kind="stable")
+        rank_of = use["_rank"].to_numpy()[by_rank]
+        kinds = use["type"].str.lower().to_numpy()[by_rank]
+        values = use["value"].to_numpy(float)[by_rank]
+        idxs = use.index.to_numpy()[by_rank]
+        on_items = use["_item"].to_numpy(bool)[by_rank]
+        rows_all = np.nan_to_num(use["_row"].to_numpy(float), nan=-1).astype(np.int64)[by_rank]
+        fams_all = use["_fam"].to_numpy()[by_rank]
+        cols_all = use["_col"].to_numpy()[by_rank]
+        bounds = np.searchsorted(rank_of, np.arange(int(rank_of.max()) + 2 if len(rank_of) else 0))
+        fam_size = np.diff(np.r_[fam_starts, len(item_ids)])
+        for rank in range(len(bounds) - 1):
+            step = slice(bounds[rank], bounds[rank + 1])
+            kind, value, idx, on_item = kinds[step], values[step], idxs[step], on_items[step]
             # item-level: change the one cell
-            r = step["_row"].to_numpy()[on_item].astype(int)
-            c = step["_col"].to_numpy()[on_item]
+            r = rows_all[step][on_item]
+            c = cols_all[step][on_item]
             old = x[r, c]
             new = apply_adjustment(kind[on_item], value[on_item], old)
             x[r, c] = new
@@ -227,19 +238,9 @@ def compose_consensus(
             # family-level: change the family total, spread pro rata (equal shares at zero)
             on_fam = ~on_item
             if on_fam.any():
-                f = step["_fam"].to_numpy()[on_fam]
-                c = step["_col"].to_numpy()[on_fam]
-                totals = np.add.reduceat(x, fam_starts, axis=0)
-                old_t = totals[f, c]
-                new_t = apply_adjustment(kind[on_fam], value[on_fam], old_t)
-                totals[f, c] = new_t
-                changed = np.zeros((n_fam, n_per), dtype=bool)
-                changed[f, c] = True
-                # only the items of the families adjusted at this rank are spread (the same sums, in the same
-                # order, as over the whole matrix: each family's total is its own items' sum)
-                rows = np.flatnonzero(np.isin(fam_of_item, np.unique(f)))
-                part, groups = x[rows], fam_of_item[rows]
-                x[rows] = np.where(changed[groups], spread_pro_rata(part, totals, groups), part)
+                f = fams_all[step][on_fam]
+                c = cols_all[step][on_fam]
+                old_t, new_t = _spread_cells(x, fam_starts[f], fam_size[f], c, kind[on_fam], value[on_fam])
                 before[idx[on_fam]] = old_t
                 after[idx[on_fam]] = new_t
         adj["before"] = np.round(before, ROUND_DECIMALS)
@@ -251,6 +252,27 @@ def compose_consensus(
     consensus["statistical"] = stat.reshape(-1).copy()
     consensus["consensus"] = x.reshape(-1)
     return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
+
+
+def _spread_cells(x: np.ndarray, start: np.ndarray, size: np.ndarray, col: np.ndarray, kind: np.ndarray,
+                  value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Family adjustments on distinct family-month cells of `x` (items × months, items sorted by family; a
+    family's items are rows start .. start + size − 1), in place: each cell's total (its items summed in row
+    order) set by `apply_adjustment` and spread pro rata (`spread_pro_rata`, equal shares at zero) over its
+    items. Only the adjusted cells' items are read and written. Returns the totals before and after."""
+    cell = np.repeat(np.arange(len(start)), size)
+    offset = np.arange(len(cell)) - np.repeat(np.cumsum(size) - size, size)
+    rows, cols = np.repeat(start, size) + offset, col[cell]
+    parts = x[rows, cols]
+    old_t = np.bincount(cell, weights=parts, minlength=len(start))
+    new_t = apply_adjustment(kind, value, old_t)
+    old, new = old_t[cell], new_t[cell]
+    positive = old > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(positive, new / np.where(positive, old, 1.0), 0.0)
+        equal = new / size[cell].astype(float)
+    x[rows, cols] = np.where(positive, parts * factor, equal)
+    return old_t, new_t
 
 
 @dataclass(frozen=True)
@@ -286,15 +308,22 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
     on integer codes (the same sums in the same order, several times faster than on two text keys).
     `keys`: `row_keys` of a frame with the same key columns, when the caller has them."""
     k = keys if keys is not None else row_keys(frame)
-    work = pd.DataFrame(columns)
     valid = k.valid
-    sums = (work if valid.all() else work[valid]).groupby(k.code[valid], sort=True).sum()
-    cell = sums.index.to_numpy()
+    code = k.code if valid.all() else k.code[valid]
+    floats = all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in columns.values())
+    summed = group_sums(code.astype(np.int64, copy=False),
+                        np.column_stack([v if valid.all() else v[valid] for v in columns.values()])
+                        ) if floats and columns else None
+    if summed is not None:
+        cell, _, total, _ = summed
+        sums = {name: total[:, j] for j, name in enumerate(columns)}
+    else:
+        work = pd.DataFrame(columns)
+        grouped = (work if valid.all() else work[valid]).groupby(code, sort=True).sum()
+        cell = grouped.index.to_numpy()
+        sums = {name: grouped[name].to_numpy() for name in columns}
     width = max(len(k.periods), 1)
-    out = pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width]})
-    for name in columns:
-        out[name] = sums[name].to_numpy()
-    return out
+    return pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width], **sums})
 
 
 def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str, keys: RowKeys | None = None

@@ -30,7 +30,13 @@ def find_exceptions(
     else:
         item_code, _ = pd.factorize(statistical["item_id"], sort=True)
         period_code, _ = pd.factorize(statistical["period"], sort=True)
-    order = np.lexsort((period_code, item_code))
+    if len(item_code) and item_code.min() >= 0 and period_code.min() >= 0:
+        # one combined key: the same order as lexsort; its stable sort (timsort) is quick on the runs of
+        # ascending keys a family-sorted grid has (items in id order within each family)
+        key = item_code.astype(np.int64) * (int(period_code.max()) + 1) + period_code
+        order = np.argsort(key, kind="stable")
+    else:
+        order = np.lexsort((period_code, item_code))
     values = statistical["statistical"].to_numpy(float)[order]
     sorted_items = item_code[order]
     same_item = np.r_[False, sorted_items[1:] == sorted_items[:-1]] & (sorted_items >= 0)

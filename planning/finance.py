@@ -28,8 +28,12 @@ def family_unit_cost(consensus: pd.DataFrame, items: pd.DataFrame, keys: RowKeys
     cost = item_attribute(consensus, items, "unit_cost", keys)
     known = ~np.isnan(cost)  # the inner merge of old: rows of unknown items are left out
     units = consensus["consensus"].to_numpy(float)[known]
-    g = pd.DataFrame({"value": units * cost[known], "consensus": units}).groupby(
-        consensus["family"].to_numpy()[known], sort=True).sum()
+    sums = pd.DataFrame({"value": units * cost[known], "consensus": units})
+    if keys is not None and keys.valid.all():  # grouped on the rows' family codes (sorted families), not text
+        g = sums.groupby(keys.code[known] // max(len(keys.periods), 1), sort=True).sum()
+        g.index = pd.Index(keys.families[g.index.to_numpy()], dtype=object)
+    else:
+        g = sums.groupby(consensus["family"].to_numpy()[known], sort=True).sum()
     plain = items.groupby("family")["unit_cost"].mean()
     weighted = g["value"] / g["consensus"].where(g["consensus"] > 0)
     return weighted.reindex(plain.index).fillna(plain)

@@ -16,6 +16,7 @@ shifts first).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -153,15 +154,11 @@ def _block_key(arrays: tuple, flags: str) -> bytes:
     return h.digest()
 
 
-def _solve_block(lp: LpInputs, *, allow: dict[str, bool], soft_floor: float | None = None) -> np.ndarray:
-    """One block of families of `_solve`: the least-cost plan, then at that cost (family by family) the
-    plan with the least inventory and the least non-regular supply."""
-    demand, cap, ot_cap, opening, inv_floor, costs = lp.demand, lp.cap, lp.ot_cap, lp.opening, lp.inv_floor, lp.costs
-    lost_cap, out_cap = lp.lost_cap, lp.out_cap
-    n_f, n_t = demand.shape
+@functools.lru_cache(maxsize=16)
+def _block_structure(n_f: int, n_t: int) -> tuple:
+    """The constraint matrices of a block that depend on its shape alone (made once per shape; callers take
+    copies): identity, zero, the previous-month matrix and the balance rows' matrix."""
     n = n_f * n_t
-    # variable blocks: [regular | overtime | outsource | lost | inventory | below floor], each family-major
-    blocks = 6
     eye = sp.identity(n, format="csr")
     zero = sp.csr_matrix((n, n))
     # inventory_{t-1} coefficient: -1 on the previous month of the same family
@@ -171,6 +168,19 @@ def _solve_block(lp: LpInputs, *, allow: dict[str, bool], soft_floor: float | No
     prev = prev.tocsr()
     # inv_t - inv_{t-1} - reg - ot - out - lost = -d  (t = 1 gets + opening on the right)
     a_eq = sp.hstack([-eye, -eye, -eye, -eye, eye - prev, zero], format="csr")
+    return eye, zero, prev, a_eq
+
+
+def _solve_block(lp: LpInputs, *, allow: dict[str, bool], soft_floor: float | None = None) -> np.ndarray:
+    """One block of families of `_solve`: the least-cost plan, then at that cost (family by family) the
+    plan with the least inventory and the least non-regular supply."""
+    demand, cap, ot_cap, opening, inv_floor, costs = lp.demand, lp.cap, lp.ot_cap, lp.opening, lp.inv_floor, lp.costs
+    lost_cap, out_cap = lp.lost_cap, lp.out_cap
+    n_f, n_t = demand.shape
+    n = n_f * n_t
+    # variable blocks: [regular | overtime | outsource | lost | inventory | below floor], each family-major
+    blocks = 6
+    eye, zero, prev, a_eq = (m.copy() for m in _block_structure(n_f, n_t))
     b_eq = -demand.reshape(-1).copy()
     b_eq[np.arange(n_f) * n_t] += opening
     ub_rows: list = []
