@@ -241,7 +241,6 @@ def round_trip(page, selector: str, attr: str | None, act) -> float:
 
 def settle(page) -> None:
     page.wait_for_function("() => window.__pending === 0", timeout=120_000)
-                           timeout=120_000)
     page.wait_for_timeout(300)
 
 
