@@ -3,9 +3,10 @@ big summary table or a long form makes), its load time and the round trip of a t
 
     python bench/renderer.py [--sizes 300,1500,3000]
 
-Why it exists: on dash 4.2-4.4.1 the load time grew with the square of N (3,000 components: 79 s on this
-machine under load, 1.4 s on 4.1.0), so requirements.txt pins dash 4.1.0 and the app sends big read-only
-tables as one component (components/static_html.py). Run it again before moving the pin.
+Why it exists: on dash 4.2-4.4.1 the load time grows with the square of N (3,000 components: 79 s on this
+machine under load, 1.4 s on 4.1.0), so the app sends big read-only tables as one component
+(components/static_html.py). 4.1.0 was tried and not kept (at 10,000 items, leaving /data hung the tab).
+Run it again before moving the dash pin in requirements.txt.
 """
 
 from __future__ import annotations
