@@ -259,17 +259,24 @@ def echo_times(browser, base: str, n: int) -> list[float]:
     return out
 
 
-def edit_times(browser, base: str, n: int) -> list[float]:
-    """Type a new absolute value in the first family's first month, n times; each must move the consensus."""
+def open_demand(browser, base: str, timeout_ms: int = 120_000):
+    """/demand in a new watched context, ready: (context, page, the first family row's id, the month columns)."""
     context = browser.new_context(base_url=base, viewport={"width": 1920, "height": 1080})
     context.add_init_script(WATCH)
-    context.set_default_timeout(120_000)
+    context.set_default_timeout(timeout_ms)
     page = context.new_page()
     ready_ms(page, PAGES["demand"][1], "/demand")
     row_id = page.evaluate("() => { let id = null; dash_ag_grid.getApi('demand-grid').forEachNode(n => {"
                            " if (!id && n.id && n.id.startsWith('family:')) id = n.id; }); return id; }")
-    period = page.evaluate("() => dash_ag_grid.getApi('demand-grid').getColumns()"
-                           ".map(c => c.getColId()).filter(c => /^\\d{4}-\\d{2}$/.test(c))[0]")
+    periods = page.evaluate("() => dash_ag_grid.getApi('demand-grid').getColumns()"
+                            ".map(c => c.getColId()).filter(c => /^\\d{4}-\\d{2}$/.test(c))")
+    return context, page, row_id, periods
+
+
+def edit_times(browser, base: str, n: int) -> list[float]:
+    """Type a new absolute value in the first family's first month, n times; each must move the consensus."""
+    context, page, row_id, periods = open_demand(browser, base)
+    period = periods[0]
     current = page.evaluate("([r, p]) => dash_ag_grid.getApi('demand-grid').getRowNode(r).data[p]", [row_id, period])
     out = []
     for i in range(n):
@@ -306,16 +313,10 @@ PASTE = """([rows, cols, base]) => {
 def paste_times(browser, base: str, n: int, rows: int = 10, cols: int = 10) -> tuple[list[float], int]:
     """Paste a `rows` × `cols` block of new values at the first row's first month (every family expanded, so
     the block covers families and items), n times; each must move the consensus. Returns (ms, cells)."""
-    context = browser.new_context(base_url=base, viewport={"width": 1920, "height": 1080})
-    context.add_init_script(WATCH)
-    context.set_default_timeout(120_000)
-    page = context.new_page()
-    ready_ms(page, PAGES["demand"][1], "/demand")
+    context, page, first, periods = open_demand(browser, base)
+    period = periods[0]
     page.click("#demand-expand-all")
     settle(page)
-    first = page.evaluate("() => dash_ag_grid.getApi('demand-grid').getDisplayedRowAtIndex(0).id")
-    period = page.evaluate("() => dash_ag_grid.getApi('demand-grid').getColumns()"
-                           ".map(c => c.getColId()).filter(c => /^\\d{4}-\\d{2}$/.test(c))[0]")
     out = []
     for i in range(n):
         page.locator(f'#demand-grid .ag-row[row-id="{first}"] [col-id="{period}"]').first.click()

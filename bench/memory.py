@@ -112,7 +112,8 @@ def main() -> int:
                        "SOP_AUTO_FORECAST": "0", "SOP_REQUIRE_LOGIN": "0"})
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("SOP_ENV", None)
-    from bench.browser import CHROMIUM, CHROMIUM_ARGS, PAGES, WATCH, Server, load_synthetic, ready_ms
+    from bench.browser import (CHROMIUM, CHROMIUM_ARGS, PAGES, WATCH, Server, load_synthetic, open_demand,
+                               ready_ms)
 
     if args.db and Path(args.db).exists():
         shutil.copy(args.db, db)
@@ -166,15 +167,7 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             visit(browser)
             line(0)
-            context = browser.new_context(base_url=base, viewport={"width": 1920, "height": 1080})
-            context.add_init_script(WATCH)
-            context.set_default_timeout(180_000)
-            page = context.new_page()
-            ready_ms(page, PAGES["demand"][1], "/demand")
-            row_id = page.evaluate("() => { let id = null; dash_ag_grid.getApi('demand-grid').forEachNode(n => {"
-                                   " if (!id && n.id && n.id.startsWith('family:')) id = n.id; }); return id; }")
-            periods = page.evaluate("() => dash_ag_grid.getApi('demand-grid').getColumns()"
-                                    ".map(c => c.getColId()).filter(c => /^\\d{4}-\\d{2}$/.test(c))")
+            _context, page, row_id, periods = open_demand(browser, base, timeout_ms=180_000)
             n, deadline = 0, (time.monotonic() + args.minutes * 60) if args.minutes else None
             while (n < args.edits) if deadline is None else (time.monotonic() < deadline):
                 period = periods[n % len(periods)]
