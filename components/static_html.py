@@ -1,9 +1,11 @@
-"""Read-only HTML sent as one component: HTML written here, in a `dcc.Markdown` that passes it through.
+"""Read-only HTML sent as one component: HTML written here, set as one div's inner HTML in the browser.
 
 Dash's renderer handles every `html.*` component of a callback's answer on its own, and its time grows
 faster than the number of components: a 200-row summary table (some 2,000 components) took 12–15 s of
-browser work on this machine, the same table as one `dcc.Markdown` holding its HTML 0.2 s
-(`bench/renderer.py`). A table nobody clicks has no need of being a tree of React components, so
+browser work on this machine, the same table as one component holding its HTML 0.2 s
+(`bench/renderer.py`). That component is `StaticHtml` (assets/static_html.js, a dozen lines of React): a
+`dcc.Markdown` passing the HTML through did the same but first fetched and ran its Markdown and highlight.js
+bundles (some 470 kB, 0.2–0.3 s of every page that had a table) and parsed the HTML as Markdown. A table nobody clicks has no need of being a tree of React components, so
 `components.layout.summary_table` writes its HTML with `element` (every text and attribute escaped here) and
 sends it with `raw_html`; the page gets the same elements, ids, classes and `data-*` attributes. `to_html`
 writes a small tree of plain `dash.html` components (a status badge) the same way.
@@ -14,7 +16,6 @@ from __future__ import annotations
 import html as _html
 import re
 
-from dash import dcc
 from dash.development.base_component import Component
 
 _VOID = {"br", "hr", "img", "col", "wbr"}
@@ -73,9 +74,24 @@ def to_html(node) -> str:
     raise TypeError(f"{type(node).__name__} cannot be written as HTML")
 
 
-def raw_html(text: str, id: str | None = None) -> Component:
+class StaticHtml(Component):
+    """A div whose inner HTML is `html` (written and escaped by this module; never user text unescaped)."""
+
+    _children_props: list[str] = []
+    _base_nodes = ["children"]
+    _namespace = "sop_static"  # window.sop_static.StaticHtml in assets/static_html.js
+    _type = "StaticHtml"
+    _prop_names = ["id", "html", "className", "style"]
+    _valid_wildcard_attributes: list[str] = []
+    available_properties = _prop_names
+    available_wildcard_properties: list[str] = []
+
+    def __init__(self, html: str = "", id: str | dict | None = None, className: str | None = None,
+                 style: dict | None = None) -> None:
+        given = {"html": html, "id": id, "className": className, "style": style}
+        super().__init__(**{k: v for k, v in given.items() if v is not None})
+
+
+def raw_html(text: str, id: str | None = None) -> StaticHtml:
     """HTML written here (everything in it escaped) as one component."""
-    if not text.startswith(("<div", "<table", "<section", "<ul", "<ol", "<p")):
-        text = f"<div>{text}</div>"  # an HTML block to Markdown, so nothing in it is read as Markdown
-    kwargs = {"id": id} if id else {}
-    return dcc.Markdown(text, dangerously_allow_html=True, className="static-html", **kwargs)
+    return StaticHtml(text, id=id, className="static-html")

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from dash import dcc
-
 from callbacks.dashboard import most_pressing
 from callbacks.views import demand_vs_rows
 from components.layout import Col, summary_table
+from components.static_html import StaticHtml
 
 
 def test_summary_table_is_one_component_with_every_text_escaped():
@@ -18,8 +17,8 @@ def test_summary_table_is_one_component_with_every_text_escaped():
                                       Col("status", "Status", "status")],
                           [{"family": '<b>Pots & "Pans"</b>', "units": -1234.5, "status": "TIGHT"}], "family",
                           {"family": "Total", "units": 10})
-    assert isinstance(table, dcc.Markdown) and table.dangerously_allow_html
-    html = table.children
+    assert isinstance(table, StaticHtml)
+    html = table.html
     assert '<table class="table table-hover table-sm sop-table" id="t-table">' in html
     assert '<tr data-key="&lt;b&gt;Pots &amp; &quot;Pans&quot;&lt;/b&gt;">' in html
     assert '<td data-col="family">&lt;b&gt;Pots &amp; &quot;Pans&quot;&lt;/b&gt;</td>' in html

@@ -1,0 +1,12 @@
+/* S&OP Studio's StaticHtml component (components/static_html.py): read-only HTML written and escaped on the
+   server, set as the inner HTML of one div. One React element however big the table, and none of
+   dcc.Markdown's parsers and async bundles (Markdown, highlight.js) to fetch and run first. */
+(function () {
+  var React = window.React;
+  function StaticHtml(props) {
+    var attrs = {className: props.className, style: props.style, dangerouslySetInnerHTML: {__html: props.html || ''}};
+    if (props.id) attrs.id = typeof props.id === 'string' ? props.id : JSON.stringify(props.id);
+    return React.createElement('div', attrs);
+  }
+  window.sop_static = Object.assign(window.sop_static || {}, {StaticHtml: StaticHtml});
+})();
