@@ -12,9 +12,8 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import NotAllowed, require_user, signed_in
 from callbacks.demand import message
-from callbacks.shell import step_status
+from callbacks.shell import step_badge_follows
 from components.checklist import item_children, item_class
-from components.shell import step_badge
 from services import cycle as cycle_service
 from services.permissions import ROLE_LABELS
 
@@ -80,7 +79,6 @@ def show_checklist(_state, _versions, ids, summary_ids):
 @callback(
     Output({"type": "checklist-version", "step": ALL}, "data"),
     Output({"type": "checklist-msg", "step": ALL}, "children"),
-    Output("shell-step-status", "children", allow_duplicate=True),
     Input(ITEMS, "n_clicks"),
     State({"type": "checklist-version", "step": ALL}, "data"),
     State({"type": "checklist-version", "step": ALL}, "id"),
@@ -104,12 +102,15 @@ def tick(clicks, versions, version_ids):
     except NotAllowed as exc:
         if pos is not None:
             msgs[pos] = message("conflict", str(exc))
-        return keep, msgs, no_update
+        return keep, msgs
     except (ValueError, KeyError, LookupError) as exc:
         if pos is not None:
             msgs[pos] = message("error", f"Not saved: {exc}.")
-        return keep, msgs, no_update
+        return keep, msgs
     if pos is not None:
         keep[pos] = int(versions[pos] or 0) + 1
         msgs[pos] = ""
-    return keep, msgs, step_badge(step_status())
+    return keep, msgs
+
+
+step_badge_follows(Input({"type": "checklist-version", "step": ALL}, "data"))

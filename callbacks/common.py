@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dash import Input, Output, callback
+from dash.exceptions import PreventUpdate
 
 log = logging.getLogger("sop.callbacks")
 
@@ -71,3 +73,19 @@ def audit_trail(version_id: int | None = None):
     if version_id is not None:
         return svc.audit_trail(version_id)
     return svc.derived("audit-trail", svc.audit_trail)
+
+
+def pass_on(store_id: str, target: str = "app-state") -> None:
+    """Register the callback that copies `{"value": v}` written to a page's store `store_id` into the shell's
+    store `target` (`app-state`, `app-scenario`).
+
+    A callback whose input arrives with a page and that writes anything outside the page is called by Dash as
+    the page arrives, prevent_initial_call or not, and the page's callbacks that read what it writes wait
+    for it: one more round trip before the page is ready. A writing callback of a page therefore writes to a
+    store of the page, and this (called once on arrival, doing nothing) passes the value on."""
+
+    @callback(Output(target, "data", allow_duplicate=True), Input(store_id, "data"), prevent_initial_call=True)
+    def _pass_on(wrapped):
+        if not isinstance(wrapped, dict) or "value" not in wrapped:
+            raise PreventUpdate  # the page just arrived
+        return wrapped["value"]

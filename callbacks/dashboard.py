@@ -7,10 +7,8 @@ what it shows (`dash-rendered` holds the plan state's ids and a digest of the no
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import datetime as dt
-import hashlib
 
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
@@ -28,7 +26,7 @@ from planning.kpis import REGISTRY, kpi_names
 from planning.supply import constrained_months, cost_lines
 from planning.trends import plan_comparison
 from services import queries
-from services.dashboard import cycle_inputs
+from services.dashboard import cycle_inputs, notes, notes_digest, watched as watched_now
 from services.decisions_needed import decisions_needed
 
 log = logging.getLogger("sop.dashboard")
@@ -211,38 +209,18 @@ def forecast_line(cycle_id: int | None) -> html.Span | None:
                      id="dash-forecast-change")
 
 
-def notes_digest(decisions: pd.DataFrame, actions: pd.DataFrame) -> str:
-    raw = decisions.to_json(date_format="iso") + actions.to_json(date_format="iso")
-    return hashlib.sha1(raw.encode()).hexdigest()
-
-
-def plan_key() -> list | None:
-    from services import plan_service
-
-    try:
-        return list(dataclasses.astuple(plan_service.get_service().state()))
-    except Exception:  # no data yet, or the store is unreachable: the page says so
-        return None
-
-
-def _notes() -> tuple[pd.DataFrame, pd.DataFrame]:
-    try:
-        return queries.decisions(), queries.actions()
-    except Exception:
-        return pd.DataFrame(), pd.DataFrame()
-
-
 @callback(
     Output("dash-watched", "data"),
     Input("app-state", "data"),
     Input("dash-poll", "n_intervals"),
     State("dash-watched", "data"),
+    prevent_initial_call=True,  # the page's layout puts what to show in `dash-watched` (pages/dashboard.py)
 )
 def watch_dashboard(_state, _tick, watched):
     """The poll: what the page should show (plan state ids, digest of the notes), written only when it
     changed. Kept apart from the rendering so a tick never cancels a render still under way (Dash drops the
     answer of a callback fired again before it answered: a render slower than the poll would never show)."""
-    now = {"plan": plan_key(), "notes": notes_digest(*_notes())}
+    now = watched_now()
     if now == watched:
         raise PreventUpdate
     return now
@@ -263,10 +241,10 @@ def render_dashboard(watched, rendered):
         raise PreventUpdate
     rendered = rendered or {}
     key = watched["plan"]
-    decisions, actions = _notes()
-    notes = notes_digest(decisions, actions)
+    decisions, actions = notes()
+    digest = notes_digest(decisions, actions)
     plan_changed = key is None or rendered.get("plan") != key
-    notes_changed = rendered.get("notes") != notes
+    notes_changed = rendered.get("notes") != digest
     if not plan_changed and not notes_changed:
         raise PreventUpdate
     now = dt.datetime.now().strftime("%H:%M:%S")
@@ -275,13 +253,13 @@ def render_dashboard(watched, rendered):
     notes_out = [decisions_list(decisions), actions_list(actions)] if notes_changed else [no_update] * 2
     if not plan_changed:
         return ([no_update] * (len(PLAN_OUTPUTS) + len(TRENDS)) + notes_out
-                + [live, {"plan": key, "notes": notes}])
+                + [live, {"plan": key, "notes": digest}])
     loaded = load_plan()
     if loaded.result is None:
         err = error_state(f"{loaded.error}. Upload valid data on 1 Data.")
         empty = charts.empty_figure("", "No plan")
         return (["", err, "", "", "", ""] + [empty] * len(TRENDS) + notes_out
-                + [live, {"plan": None, "notes": notes}])
+                + [live, {"plan": None, "notes": digest}])
     result = loaded.result
     inputs = cycle_inputs(key[0], key[1])
     h = result.horizon
@@ -298,5 +276,5 @@ def render_dashboard(watched, rendered):
         *trend_figures(result, inputs),
         *notes_out,
         live,
-        {"plan": key, "notes": notes},
+        {"plan": key, "notes": digest},
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, callback, html, no_update
 
 from callbacks import data_forecast, data_lag, data_upload, plan_workbook  # noqa: F401  (cards of this page)
 from callbacks.common import load_plan
@@ -76,40 +76,50 @@ def exceptions_grid(exc: pd.DataFrame):
     Output("data-accuracy", "children"),
     Output("data-exceptions", "children"),
     Output("data-family", "options"),
-    Output("data-family", "value"),
     Input("app-state", "data"),
-    State("data-family", "value"),
 )
-def render_data(_state, family):
+def render_data(_state):
     loaded = load_plan()
     info = queries.dataset_info()
     if loaded.result is None:
         err = error_state(loaded.error or "")
-        return dataset_panel(info, None), err, "", [], None
+        return dataset_panel(info, None), err, "", []
     result = loaded.result
     families = sorted(result.family_plan["family"].astype(str).unique())
     acc = result.accuracy
     accuracy = accuracy_grid(acc) if acc is not None and not acc.empty else empty_state(
         "No accuracy yet", "History rows need forecast_units (the forecast made for that month) to measure "
         "accuracy. Add the column to history and upload again.", icon="bi-bullseye")
-    value = family if family in families else (families[0] if families else None)
-    return dataset_panel(info, result), accuracy, exceptions_grid(result.exceptions), families, value
+    return dataset_panel(info, result), accuracy, exceptions_grid(result.exceptions), families
 
 
 @callback(
     Output("data-history-chart", "figure"),
     Output("data-chart-note", "children"),
+    Output("data-family", "value", allow_duplicate=True),
     Input("data-family", "value"),
     Input("app-state", "data"),
+    prevent_initial_call="initial_duplicate",
 )
-def history_chart(family, _state):
-    title = f"{family or ''} — history and forecast (units)"
-    if not family:
-        return charts.empty_figure("History and forecast", "Choose a family"), None
+def history_chart(chosen, _state):
+    """The chosen family's history and forecast; a family the plan does not have (or none) becomes its first
+    family. Chosen here, not by render_data: Dash would wait for that callback before drawing."""
     loaded = load_plan()
     if loaded.result is None:
-        return charts.empty_figure(title, "No plan"), None
+        return charts.empty_figure("History and forecast", "No plan"), None, no_update
     result = loaded.result
+    families = sorted(result.family_plan["family"].astype(str).unique())
+    family = chosen if chosen in families else next(iter(families), None)
+    if family is None:
+        return charts.empty_figure("History and forecast", "No family in this plan"), None, no_update
+    fig, text = family_history_figure(result, family)
+    return fig, text, (no_update if family == chosen else family)
+
+
+def family_history_figure(result, family: str) -> tuple[dict, str]:
+    """One family's actuals, the forecasts made at the time, the statistical forecast and the consensus, with
+    the statistical forecast's intervals; and the note under the chart."""
+    title = f"{family} — history and forecast (units)"
     hist = queries.family_history(family)
     plan = result.consensus[result.consensus["family"] == family].groupby("period", as_index=False)[
         ["statistical", "consensus"]].sum()

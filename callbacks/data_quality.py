@@ -10,9 +10,8 @@ from dash import Input, Output, State, callback, ctx, no_update
 
 from callbacks.auth import NotAllowed, require
 from callbacks.demand import message
-from callbacks.shell import step_status
+from callbacks.shell import step_badge_follows
 from components.quality_log import quality_grid
-from components.shell import step_badge
 from services import cycle as cycle_service
 
 log = logging.getLogger("sop.data")
@@ -61,7 +60,6 @@ def show_log(_state, status, source, search, _version):
     Output("data-quality-version", "data"),
     Output("data-quality-msg", "children"),
     Output("data-quality-comment", "value"),
-    Output("shell-step-status", "children", allow_duplicate=True),
     Input("data-quality-review", "n_clicks"),
     Input("data-quality-review-all", "n_clicks"),
     State("data-quality-grid", "selectedRows"),
@@ -71,10 +69,11 @@ def show_log(_state, status, source, search, _version):
     prevent_initial_call=True,
 )
 def review(n_one, n_all, selected, shown, comment, version):
-    """Mark the selected entry (or every open entry shown) reviewed with the comment; the header follows."""
+    """Mark the selected entry (or every open entry shown) reviewed with the comment (the header follows:
+    `step_badge_follows` below)."""
     every = ctx.triggered_id == "data-quality-review-all"
     if not (n_all if every else n_one):
-        return no_update, no_update, no_update, no_update
+        return no_update, no_update, no_update
     try:
         user = require("review_exceptions")
         rows = [r for r in (shown or []) if r.get("status") == "open"] if every else (selected or [])[:1]
@@ -82,8 +81,11 @@ def review(n_one, n_all, selected, shown, comment, version):
             raise ValueError("no open entry is shown" if every else "select an entry in the table first")
         n = cycle_service.review_entries([(str(r["source"]), str(r["key"])) for r in rows], comment, by=user)
     except NotAllowed as exc:
-        return no_update, message("conflict", str(exc)), no_update, no_update
+        return no_update, message("conflict", str(exc)), no_update
     except (ValueError, LookupError) as exc:
-        return no_update, message("error", f"Not saved: {exc}."), no_update, no_update
+        return no_update, message("error", f"Not saved: {exc}."), no_update
     done = "Marked reviewed." if n == 1 else f"{n} entries marked reviewed."
-    return int(version or 0) + 1, message("saved", done), "", step_badge(step_status())
+    return int(version or 0) + 1, message("saved", done), ""
+
+
+step_badge_follows(Input("data-quality-version", "data"))  # the header's badge after a review

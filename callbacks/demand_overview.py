@@ -113,18 +113,16 @@ def summary_tables(svc, version_id: int | None = None) -> list:
     Output("demand-kpis", "children"),
     Output("demand-summary", "children"),
     Output("demand-chart-family", "options"),
-    Output("demand-chart-family", "value"),
     Output("demand-audit-family", "options"),
     Output("demand-audit-owner", "options"),
     Input("app-state", "data"),
     Input("app-scenario", "data"),
-    State("demand-chart-family", "value"),
 )
-def render_overview(_state, selected, family):
+def render_overview(_state, selected):
     vid = editing(selected)[0]
     loaded = load_plan(vid)
     if loaded.result is None:
-        return [], "", [], None, [], []
+        return [], "", [], [], []
     plan = loaded.result
     families = sorted(plan.consensus["family"].unique())
     svc = plan_service.get_service()
@@ -132,12 +130,10 @@ def render_overview(_state, selected, family):
     trail = trail[trail["kind"] == "adjustment"]
     owners = sorted(o for o in trail["owner"].fillna("").unique() if o)
     audit_families = sorted(f for f in trail["family"].fillna("").unique() if f)
-    value = family if family in families else (families[0] if families else None)
     return (
         kpi_strip(plan),
         summary_tables(svc, vid),
         families,
-        value,
         [{"label": f, "value": f} for f in audit_families],
         [{"label": o, "value": o} for o in owners],
     )
@@ -211,23 +207,26 @@ def family_figure(plan, family: str, ly: pd.DataFrame) -> go.Figure:
 
 @callback(
     Output("demand-family-chart", "figure"),
+    Output("demand-chart-family", "value", allow_duplicate=True),
     Input("app-state", "data"),
     Input("demand-chart-family", "value"),
     Input("app-scenario", "data"),
+    prevent_initial_call="initial_duplicate",
 )
 def render_chart(_state, family, selected=None):
+    """The chosen family's chart; a family this plan does not have (or none) becomes its first family. The
+    family is chosen here, not by render_overview: Dash would wait for that callback before drawing."""
     vid = editing(selected)[0]
-    if not family:
-        return charts.empty_figure("Consensus vs statistical vs last year", "Choose a family")
     try:
         state, plan = snapshot(version_id=vid)
     except Exception as exc:
-        return charts.empty_figure("Consensus vs statistical vs last year", f"No plan: {exc}")
-    if family not in set(plan.consensus["family"]):
-        return charts.empty_figure(
-            "Consensus vs statistical vs last year", f"No family “{family}” in this plan"
-        )
-    return family_figure(plan, family, last_year(state, plan))
+        return charts.empty_figure("Consensus vs statistical vs last year", f"No plan: {exc}"), no_update
+    families = sorted(plan.consensus["family"].unique())
+    shown = family if family in families else next(iter(families), None)
+    if shown is None:
+        return charts.empty_figure("Consensus vs statistical vs last year", "No family in this plan"), None
+    value = no_update if shown == family else shown
+    return family_figure(plan, shown, last_year(state, plan)), value
 
 
 # ---------------------------------------------------------------------------- audit trail

@@ -4,10 +4,11 @@ callbacks/metrics_maturity.py)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, callback, html, no_update
 
 from callbacks.common import load_plan
 from components import charts, formats
+from components.static_html import raw_html, to_html
 from components.empty import error_state
 from components.status import status_badge
 from services import process_kpis, queries
@@ -18,9 +19,8 @@ KPI_ORDER = kpi_names()  # planning.kpis.REGISTRY's order
 
 def kpi_table(kpis: dict):
     """One row per KPI of the registry (`tr[data-key=name]`), `data-value` on the row holding the figure;
-    a KPI without a figure has no `data-value` and says what would give it."""
-    import dash_bootstrap_components as dbc
-
+    a KPI without a figure has no `data-value` and says what would give it. Sent as HTML in one component
+    (components.static_html: Dash's renderer is slow with many small components)."""
     head = html.Thead(html.Tr([html.Th("KPI"), html.Th("Value", className="num"), html.Th("Target"),
                                html.Th("Status"), html.Th("How it is measured")]))
     rows = []
@@ -45,33 +45,46 @@ def kpi_table(kpis: dict):
             html.Td(status_badge(k.get("status")), **{"data-col": "status", "data-value": k.get("status") or ""}),
             html.Td(how, className="small", **{"data-col": "description"}),
         ], **attrs))
-    table = dbc.Table([head, html.Tbody(rows)], id="metrics-kpi-table", className="sop-table", hover=True, size="sm")
-    return html.Div(table, className="table-responsive")
+    table = html.Table([head, html.Tbody(rows)], id="metrics-kpi-table",
+                       className="table table-hover table-sm sop-table")
+    return raw_html(to_html(html.Div(table, className="table-responsive")))
 
 
 @callback(
     Output("metrics-kpis", "children"),
     Output("metrics-kpi-choice", "options"),
-    Output("metrics-kpi-choice", "value"),
     Input("app-state", "data"),
-    State("metrics-kpi-choice", "value"),
 )
-def render_metrics(_state, chosen):
+def render_metrics(_state):
     loaded = load_plan()
     if loaded.result is None:
-        return error_state(loaded.error or ""), [], None
+        return error_state(loaded.error or ""), []
     kpis = process_kpis.with_process_kpis(loaded.result.kpis)
     options = [{"label": kpis[n].get("label") or n, "value": n} for n in KPI_ORDER if n in kpis]
-    value = chosen if chosen in kpis else (options[0]["value"] if options else None)
-    return kpi_table(kpis), options, value
+    return kpi_table(kpis), options
 
 
-@callback(Output("metrics-trend", "figure"), Input("metrics-kpi-choice", "value"), Input("app-state", "data"))
-def kpi_trend(name, state):
-    if not name:
-        return charts.empty_figure("KPI history", "Choose a KPI")
+@callback(
+    Output("metrics-trend", "figure"),
+    Output("metrics-kpi-choice", "value", allow_duplicate=True),
+    Input("metrics-kpi-choice", "value"),
+    Input("app-state", "data"),
+    prevent_initial_call="initial_duplicate",
+)
+def kpi_trend(chosen, state):
+    """The chosen KPI's history; a KPI this plan does not report (or none) becomes the first one. Chosen here,
+    not by render_metrics: Dash would wait for that callback before drawing."""
     loaded = load_plan()
-    kpi = (process_kpis.with_process_kpis(loaded.result.kpis).get(name) if loaded.result is not None else None) or {}
+    kpis = process_kpis.with_process_kpis(loaded.result.kpis) if loaded.result is not None else {}
+    name = chosen if chosen in kpis else next((n for n in KPI_ORDER if n in kpis), None)
+    if not name:
+        return charts.empty_figure("KPI history", "Choose a KPI"), no_update
+    return kpi_figure(name, kpis, state), (no_update if name == chosen else name)
+
+
+def kpi_figure(name: str, kpis: dict, state: dict | None):
+    """The KPI recorded at each cycle, the current draft's figure, and the target band."""
+    kpi = kpis.get(name) or {}
     label = kpi.get("label") or name
     unit = kpi.get("unit") or ""
     hist = process_kpis.combined_history(queries.kpi_history())

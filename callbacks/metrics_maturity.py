@@ -11,6 +11,7 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.auth import NotAllowed, require, signed_in
+from components.static_html import raw_html, to_html
 from components import charts
 from components.empty import error_state
 from components.layout import Col, summary_table
@@ -127,7 +128,9 @@ def render_maturity(_state, _saved):
         html.Strong(f"Next steps for the weakest dimension, {nxt['label']} (to level {nxt['level']}):"),
         html.Ul([html.Li(s) for s in nxt["steps"]] or [html.Li("Keep it there and review it each year.")]),
     ], **{"data-dimension": nxt["dimension"]})
-    return summary, radar(view), steps, progress_table(prog), form(view), read_only
+    # read-only parts as HTML in one component each (components.static_html); the form stays components
+    return raw_html(to_html(summary)), radar(view), raw_html(to_html(steps)), progress_table(prog), form(view), \
+        read_only
 
 
 @callback(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from dash.exceptions import PreventUpdate
 from dash import Input, Output, State, callback, ctx, html, no_update
 
 from callbacks.auth import NotAllowed, require
-from callbacks.common import load_plan
+from callbacks.common import load_plan, pass_on
 from components import formats
 from components.empty import error_state
 from components.grids import records
@@ -148,12 +149,20 @@ def render_scenario_lists(_state, _refresh):
     Output("presop-w-cost", "value"),
     Output("presop-w-feas", "value"),
     Input("app-state", "data"),
+    State("presop-w-service", "value"),
+    State("presop-w-cost", "value"),
+    State("presop-w-feas", "value"),
+    prevent_initial_call=True,  # the page's layout puts them in (pages/pre_sop.py)
 )
-def fill_weights(_state):
+def fill_weights(_state, *shown):
+    """The settings' weights again after a change elsewhere (unchanged ones not sent: each would redo the
+    comparison)."""
     from services.plan_service import get_service
 
-    w = get_service().plan_settings().scenario_weights
-    return tuple(round(float(x), 4) for x in w)
+    w = tuple(round(float(x), 4) for x in get_service().plan_settings().scenario_weights)
+    if w == tuple(shown):
+        raise PreventUpdate
+    return w
 
 
 @callback(
@@ -209,10 +218,14 @@ def _costs(ot, out, hold, lost, otpct, outcap=None) -> dict:
                               "outsource_cap_pct": outcap}.items() if v not in (None, "")}
 
 
+pass_on("presop-scenario-out", "app-scenario")
+pass_on("presop-state-out")
+
+
 @callback(
     Output("presop-new-msg", "children"),
     Output("presop-scn-refresh", "data"),
-    Output("app-scenario", "data", allow_duplicate=True),
+    Output("presop-scenario-out", "data"),  # passed on to app-scenario (callbacks.common.pass_on)
     Input("presop-new-create", "n_clicks"),
     Input("presop-add-change", "n_clicks"),
     State("presop-new-name", "value"),
@@ -257,14 +270,14 @@ def make_scenario(_create, _add, name, desc, parent, dfam, dpct, dstart, dend, c
         made.append(f"outsourcing capped at {float(costs['outsource_cap_pct']):g} % of capacity")
     text = f"Scenario “{(name or '').strip()}” created" + (f" ({'; '.join(made)})" if made else "") + \
         ". It is now the one being edited; compare it below."
-    return message(text, "success", "presop-new-ok"), (refresh or 0) + 1, {"id": vid}
+    return message(text, "success", "presop-new-ok"), (refresh or 0) + 1, {"value": {"id": vid}}
 
 
 @callback(
     Output("presop-scenario-msg", "children"),
-    Output("app-scenario", "data", allow_duplicate=True),
+    Output("presop-scenario-out", "data", allow_duplicate=True),
     Output("presop-scn-refresh", "data", allow_duplicate=True),
-    Output("app-state", "data", allow_duplicate=True),
+    Output("presop-state-out", "data"),  # passed on to app-state
     Input("presop-scenario-edit", "n_clicks"),
     Input("presop-scenario-promote", "n_clicks"),
     State("presop-scenario-pick", "value"),
@@ -277,7 +290,7 @@ def scenario_action(_edit, _promote, picked, refresh):
     if not picked:
         return message("Choose a scenario first.", "warning"), no_update, no_update, no_update
     if ctx.triggered_id == "presop-scenario-edit":
-        return no_update, {"id": int(picked)}, no_update, no_update
+        return no_update, {"value": {"id": int(picked)}}, no_update, no_update
     try:
         user = require("promote_scenario")
         text = scenario_plans.promote(int(picked), by=user)
@@ -286,8 +299,8 @@ def scenario_action(_edit, _promote, picked, refresh):
             no_update
     from callbacks.shell import current_context, state_from_context
 
-    return message(text, "success", "presop-promote-ok"), None, (refresh or 0) + 1, \
-        state_from_context(current_context())
+    return message(text, "success", "presop-promote-ok"), {"value": None}, (refresh or 0) + 1, \
+        {"value": state_from_context(current_context())}
 
 
 @callback(

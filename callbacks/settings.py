@@ -8,6 +8,7 @@ import logging
 from dash import ALL, Input, Output, State, callback, html, no_update
 
 from callbacks.auth import PERMISSIONS, NotAllowed, require, signed_in
+from callbacks.common import pass_on
 from callbacks.shell import current_context, state_from_context
 from components.empty import error_state
 from components.plan_workbook import note
@@ -17,6 +18,9 @@ from services.settings_form import FORM_FIELDS
 
 log = logging.getLogger("sop.settings")
 FIELD_NAMES = [f.name for f in FORM_FIELDS]
+
+
+pass_on("metrics-settings-state")
 
 
 @callback(Output("metrics-settings", "children"), Input("app-state", "data"))
@@ -36,7 +40,7 @@ def render_settings(_state):
 
 @callback(
     Output("metrics-settings-msg", "children"),
-    Output("app-state", "data", allow_duplicate=True),
+    Output("metrics-settings-state", "data"),  # passed on to app-state (callbacks.common.pass_on)
     Input("metrics-settings-save", "n_clicks"),
     *[State(f"metrics-set-{name}", "value") for name in FIELD_NAMES],
     State("metrics-set-floor", "value"),
@@ -70,4 +74,4 @@ def save_settings(n_clicks, *args):
     if not changed:
         return note("info", "Nothing to save: the settings are as stored.", id="metrics-settings-same"), no_update
     return (note("ok", [html.Strong("Settings saved."), " Every page now plans and colours with them."],
-                 id="metrics-settings-saved"), state_from_context(current_context()))
+                 id="metrics-settings-saved"), {"value": state_from_context(current_context())})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from dash import Input, Output, State, callback, no_update
+from dash.exceptions import PreventUpdate
 
 from components.shell import cycle_badge, forecast_badge_children, step_badge
 
@@ -142,3 +143,19 @@ def header_follows_the_plan(state):
     new data, a forecast landing."""
     context = current_context(with_step=True)
     return cycle_badge(context), step_badge(context.get("step"))
+
+
+def step_badge_follows(trigger: Input) -> None:
+    """Register a callback redrawing the header's step badge when `trigger` (a page's counter of saved
+    changes, falsy until the first) moves.
+
+    Not an output of the saving callback itself: Dash calls a callback whose input arrives with a page and
+    whose output is outside the page (the header) as the page arrives, prevent_initial_call or not, and the
+    page's own rendering then waits for it, one round trip more on every load."""
+
+    @callback(Output("shell-step-status", "children", allow_duplicate=True), trigger, prevent_initial_call=True)
+    def _follow(counter):
+        values = counter if isinstance(counter, list) else [counter]
+        if not any(values):
+            raise PreventUpdate  # the page just arrived: nothing saved yet
+        return step_badge(step_status())

@@ -241,6 +241,7 @@ def grid_height(rows: int, most: int = 480) -> dict:
     Output("supply-audit", "children"),
     Output("supply-inventory-family", "options"),
     Output("supply-inventory-family", "value"),
+    Output("supply-inventory-chart", "figure"),
     Output("supply-edit-msg", "children", allow_duplicate=True),
     Output("supply-undo", "disabled"),
     Output("supply-redo", "disabled"),
@@ -259,7 +260,8 @@ def render_supply(_state, selected, grid_key, family):
     if loaded.result is None:
         empty = charts.empty_figure("Supply", "No plan")
         err = error_state(loaded.error or "")
-        return [], [], [], [], None, no_update, no_update, empty, [], no_update, "", "", [], None, err, True, True
+        return ([], [], [], [], None, no_update, no_update, empty, [], no_update, "", "", [], None,
+                inventory_figure(None, None), err, True, True)
     r = loaded.result
     h = list(r.horizon)
     families = _families(r.family_plan)
@@ -276,9 +278,11 @@ def render_supply(_state, selected, grid_key, family):
     plan = plan_rows(r)
     # a row per family and month: scroll inside 420 px, or just the rows' height when they are few
     plan_style = grid_height(len(plan), 420)
+    # the inventory chart drawn here, with the rest (the page's layout chose its family): one round trip
+    shown = family if family in families else next(iter(families), None)
     return (*grids, heatmap(r), plan, plan_style, options_table(r, vid), audit_table(version_id=vid),
-            [{"label": f, "value": f} for f in families],
-            family if family in families else next(iter(families), None), note, not can_edit, not can_edit)
+            [{"label": f, "value": f} for f in families], no_update if shown == family else shown,
+            inventory_figure(r, shown), note, not can_edit, not can_edit)
 
 
 # The capacity and gap grids show the same months in the same column widths: scrolling one sideways scrolls
@@ -307,21 +311,26 @@ clientside_callback(
 )
 
 
-@callback(
-    Output("supply-inventory-chart", "figure"),
-    Input("supply-inventory-family", "value"),
-    Input("supply-inventory-family", "options"),  # sent by render_supply: follows each plan change after it
-    State("app-scenario", "data"),
-)
-def render_inventory(family, _options, selected=None):
-    loaded = load_plan(editing(selected)[0])
-    if loaded.result is None or not family:
+def inventory_figure(result, family: str | None):
+    """The inventory projection of one family of the plan `result`."""
+    if result is None or not family:
         return charts.empty_figure("Inventory projection", "Choose a family")
-    inv = loaded.result.inventory
+    inv = result.inventory
     part = inv[inv["family"] == family]
     if part.empty:
         return charts.empty_figure("Inventory projection", f"No inventory plan for {family}")
     return charts.inventory_projection(part, family)
+
+
+@callback(
+    Output("supply-inventory-chart", "figure", allow_duplicate=True),
+    Input("supply-inventory-family", "value"),
+    State("app-scenario", "data"),
+    prevent_initial_call=True,  # render_supply draws it with the page, and again on every plan change
+)
+def render_inventory(family, selected=None):
+    """Another family chosen."""
+    return inventory_figure(load_plan(editing(selected)[0]).result, family)
 
 
 @callback(Output("supply-reason-echo", "children"), Input("supply-reason", "value"))

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from components.static_html import raw_html, to_html
 from components import formats
 from components.charts import style
 from components.layout import Col, outcome, summary_table
@@ -97,6 +98,11 @@ FORMAT = {"units": formats.integer, "money": formats.money, "pct": formats.perce
           "days": lambda v: formats.number(v, 1), "count": formats.integer}
 
 
+# Read-only tables go as HTML in one component (components.static_html: Dash's renderer is slow with many
+# small components); the classes dbc.Table(size="sm", hover=True) gave them.
+TABLE_CLASS = "table table-sm table-hover sop-table"
+
+
 def _td(value, fmt, col: str) -> html.Td:
     missing = formats.is_missing(value)
     if not missing and abs(float(value)) < 1e-6:
@@ -124,12 +130,12 @@ def comparison_table(table, names: list[str]):
         for i, n in enumerate(names[1:], 1):
             cells += [_td(r.get(f"{n} Δ"), diff_fmt, f"d{i}"), _td(r.get(f"{n} Δ %"), formats.percent, f"p{i}")]
         body.append(html.Tr(cells, **{"data-key": r["metric"]}))
-    table_el = html.Div(dbc.Table([html.Thead(html.Tr(head)), html.Tbody(body)], id="presop-compare-table",
-                                  className="sop-table", size="sm", hover=True), className="table-responsive")
+    table_el = html.Div(html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], id="presop-compare-table",
+                                   className=TABLE_CLASS), className="table-responsive")
     listed = html.Ul([html.Li([html.Strong(f"{n}: "), str(months.get(n, ""))]) for n in names],
                      className="small mb-0", id="presop-compare-months") if months else None
-    return html.Div([table_el, html.Div("Months that stay constrained (lost sales remain)",
-                                        className="small fw-semibold mt-2"), listed])
+    return raw_html(to_html(html.Div([table_el, html.Div("Months that stay constrained (lost sales remain)",
+                                                         className="small fw-semibold mt-2"), listed])))
 
 
 def scores_table(scores) -> html.Div:
@@ -142,8 +148,7 @@ def scores_table(scores) -> html.Div:
         body.append(html.Tr([html.Td(name, **{"data-col": "scenario"})] + [
             html.Td(f"{r[k]:.2f}", className="num", **{"data-col": k, "data-value": repr(float(r[k]))})
             for k in ("service", "cost", "feasibility", "total")], **{"data-key": r["scenario"]}))
-    return dbc.Table([head, html.Tbody(body)], id="presop-scores-table", className="sop-table", size="sm",
-                     hover=True)
+    return raw_html(to_html(html.Table([head, html.Tbody(body)], id="presop-scores-table", className=TABLE_CLASS)))
 
 
 def comparison_chart(rows: list[dict], family: str | None) -> go.Figure:

@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from components.layout import page_header, panel
 from planning.kpis import kpi_names
+from services.dashboard import watched
 
 dash.register_page(__name__, path="/", name="Dashboard", title="Dashboard · S&OP Studio", order=0)
 
@@ -31,7 +32,9 @@ def layout(**_query):
             dcc.Interval(id="dash-poll", interval=POLL_MS),
             # what the page shows: the plan state's ids and a digest of the decisions and action items
             dcc.Store(id="dash-rendered"),
-            dcc.Store(id="dash-watched"),  # what it should show (callbacks.dashboard.watch_dashboard)
+            # what it should show, from the start so the render is the page's first callback (then the poll,
+            # callbacks.dashboard.watch_dashboard, keeps it current)
+            dcc.Store(id="dash-watched", data=watched()),
             page_header("Executive dashboard", id="dash-subtitle",
                         extra=html.Div(id="dash-live", className="page-sub")),
             html.Div(id="dash-kpis", className="kpi-grid"),

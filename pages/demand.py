@@ -8,6 +8,7 @@ from dash import dcc, html
 from components.checklist import checklist_panel
 from components.demand_grid import assumptions_grid, audit_grid, demand_grid
 from components.layout import page_header, panel
+from services import plan_service
 
 dash.register_page(__name__, path="/demand", name="2 Demand", title="2 Demand · S&OP Studio", order=2)
 
@@ -248,6 +249,8 @@ def assumptions_panel() -> html.Section:
 
 def layout(item=None, **_query):
     workbook = plan_workbook()
+    # the chart's family chosen from the start, so the chart is drawn with the page's first callbacks
+    families = plan_service.plan_families()
     return html.Div(
         [
             dcc.Store(id="demand-grid-rev"),
@@ -278,6 +281,7 @@ def layout(item=None, **_query):
                             [
                                 html.Div(
                                     dcc.Dropdown(
+                                        families, families[0] if families else None,
                                         id="demand-chart-family", placeholder="Family", clearable=False
                                     ),
                                     style={"maxWidth": "280px"},

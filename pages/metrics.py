@@ -4,6 +4,7 @@ import dash
 from dash import dcc, html
 
 from components.layout import page_header, panel
+from planning.kpis import kpi_names
 
 dash.register_page(__name__, path="/metrics", name="Metrics", title="Metrics · S&OP Studio", order=6)
 
@@ -15,7 +16,9 @@ def layout(**_query):
                         id="metrics-subtitle"),
             panel("KPIs against targets", dcc.Loading(html.Div(id="metrics-kpis"), type="dot")),
             panel("KPI history", [
-                dcc.Dropdown(id="metrics-kpi-choice", clearable=False, style={"maxWidth": "320px"},
+                # the first KPI chosen from the start, so its history is drawn with the page's first callbacks
+                dcc.Dropdown(id="metrics-kpi-choice", value=kpi_names()[0], clearable=False,
+                             style={"maxWidth": "320px"},
                              className="mb-2"),
                 dcc.Graph(id="metrics-trend", config={"displaylogo": False}),
             ], subtitle="The KPI recorded at each cycle, with its target band"),
@@ -28,6 +31,7 @@ def layout(**_query):
             panel("Targets and planning settings", [
                 dcc.Loading(html.Div(id="metrics-settings"), type="dot"),
                 html.Div(id="metrics-settings-msg", className="mt-2"),
+                dcc.Store(id="metrics-settings-state"),  # the app state after a save (callbacks/settings.py)
             ], subtitle="What the KPIs are judged against and what the supply plan weighs; administrators "
                         "change them"),
             panel("S&OP maturity", [

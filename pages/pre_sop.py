@@ -8,6 +8,7 @@ from components.checklist import checklist_panel
 from components.layout import page_header, panel
 from components.presop_panels import balance_panel, decisions_needed_panel, money_against_plan_panel
 from components.scenarios import SCORING_HELP, scenario_form
+from services import plan_service
 
 dash.register_page(__name__, path="/pre-sop", name="4 Pre-S&OP", title="4 Pre-S&OP · S&OP Studio", order=4)
 
@@ -33,16 +34,29 @@ def layout(**_query):
                 className="row g-3",
             ),
             money_against_plan_panel(),
-            scenarios_section(),
+            scenarios_section(scenario_weights()),
         ]
     )
 
 
-def scenarios_section() -> html.Div:
+def scenario_weights() -> tuple[float | None, float | None, float | None]:
+    """The settings' scoring weights (service, cost, feasibility), in the page from the start so the
+    comparison does not wait for a callback to fill them (callbacks.pre_sop.fill_weights follows changes)."""
+    try:
+        w = plan_service.get_service().plan_settings().scenario_weights
+        return tuple(round(float(x), 4) for x in w)
+    except Exception:  # no data yet: the callbacks say what to do
+        return None, None, None
+
+
+def scenarios_section(weights: tuple) -> html.Div:
     """Named what-if plans: list, make, edit, compare side by side with scores and a recommendation, promote."""
     weight = {"type": "number", "min": 0, "max": 1, "step": 0.05, "size": "sm", "debounce": True}
     return html.Div([
         dcc.Store(id="presop-scn-refresh", data=0),
+        # what the scenario buttons write for the shell's stores (callbacks.common.pass_on)
+        dcc.Store(id="presop-scenario-out"),
+        dcc.Store(id="presop-state-out"),
         html.Div([
             html.Div(panel("Scenarios", [
                 html.Div(id="presop-scenario-table-box"),
@@ -75,10 +89,11 @@ def scenarios_section() -> html.Div:
                 dbc.Col([dbc.Label("Family", className="small mb-0"),
                          dcc.Dropdown(id="presop-compare-family", placeholder="all families")], md=2),
                 dbc.Col([dbc.Label("Weight: service", className="small mb-0"),
-                         dbc.Input(id="presop-w-service", **weight)], md=1),
-                dbc.Col([dbc.Label("cost", className="small mb-0"), dbc.Input(id="presop-w-cost", **weight)], md=1),
+                         dbc.Input(id="presop-w-service", value=weights[0], **weight)], md=1),
+                dbc.Col([dbc.Label("cost", className="small mb-0"),
+                         dbc.Input(id="presop-w-cost", value=weights[1], **weight)], md=1),
                 dbc.Col([dbc.Label("feasibility", className="small mb-0"),
-                         dbc.Input(id="presop-w-feas", **weight)], md=1),
+                         dbc.Input(id="presop-w-feas", value=weights[2], **weight)], md=1),
                 dbc.Col([dbc.Button("Save weights", id="presop-w-save", size="sm", color="secondary", outline=True,
                                     className="mt-3")], md=2),
             ], className="mb-2 g-2"),

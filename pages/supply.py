@@ -8,6 +8,7 @@ from dash import dcc, html
 from components.checklist import checklist_panel
 from components.grids import grid, money_col, num_col, status_col, text_col
 from components.layout import page_header, panel
+from services import plan_service
 
 dash.register_page(__name__, path="/supply", name="3 Supply", title="3 Supply · S&OP Studio", order=3)
 
@@ -75,6 +76,7 @@ def plan_grid() -> html.Div:
 
 
 def layout(**_query):
+    families = plan_service.plan_families()
     return html.Div(
         [
             dcc.Store(id="supply-grid-key"),  # the plan state (ids) the two grids show
@@ -100,7 +102,9 @@ def layout(**_query):
                         html.Div([
                             dbc.Label("Family", html_for="supply-inventory-family",
                                       className="small fw-bold mb-0"),
-                            dcc.Dropdown(id="supply-inventory-family", clearable=False, searchable=False,
+                            # the first family chosen from the start (callbacks.supply.render_supply)
+                            dcc.Dropdown(families, families[0] if families else None,
+                                         id="supply-inventory-family", clearable=False, searchable=False,
                                          style={"minWidth": "220px"}),
                         ], className="d-flex align-items-center gap-2 mb-1"),
                         dcc.Graph(id="supply-inventory-chart", config=GRAPH_CONFIG),

@@ -3,6 +3,8 @@ uploaded, the cycle's period, last month's approved plan and the history KPI tre
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import threading
 
 import pandas as pd
@@ -49,3 +51,31 @@ def cycle_inputs(dataset_id: int, cycle_id: int) -> dict:
         _cycle_cache.clear()
         _cycle_cache[key] = value
     return value
+
+
+def notes() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cycle's decisions and action items (empty frames when the store cannot be read)."""
+    try:
+        return queries.decisions(), queries.actions()
+    except Exception:
+        return pd.DataFrame(), pd.DataFrame()
+
+
+def notes_digest(decisions: pd.DataFrame, actions: pd.DataFrame) -> str:
+    raw = decisions.to_json(date_format="iso") + actions.to_json(date_format="iso")
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def plan_key() -> list | None:
+    """The plan state's ids (None when there is no data yet or the store cannot be read)."""
+    from services import plan_service
+
+    try:
+        return list(dataclasses.astuple(plan_service.get_service().state()))
+    except Exception:  # no data yet, or the store is unreachable: the page says so
+        return None
+
+
+def watched() -> dict:
+    """What the dashboard should show now: the plan state's ids and a digest of the notes."""
+    return {"plan": plan_key(), "notes": notes_digest(*notes())}

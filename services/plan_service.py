@@ -771,9 +771,19 @@ def current_plan(version_id: int | None = None) -> PlanResult:
     return get_service().current_plan(version_id)
 
 
+def plan_families() -> list[str]:
+    """The current plan's families, sorted ([] when there is no plan yet): what a page's family chooser
+    starts on, read from the plan cache."""
+    try:
+        return sorted(current_plan().consensus["family"].unique())
+    except Exception:  # no data yet: the page's callbacks say what to do
+        return []
+
+
 def plan_context() -> dict[str, Any]:
     return get_service().plan_context()
 
 
 __all__ = ["ConflictError", "EditError", "PlanService", "PlanState", "WorkbookChanges", "current_plan",
-           "describe_change", "get_service", "get_store", "interim_forecast", "parse_edit", "plan_context"]
+           "describe_change", "get_service", "get_store", "interim_forecast", "parse_edit", "plan_context",
+           "plan_families"]
