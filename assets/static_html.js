@@ -10,3 +10,17 @@
   }
   window.sop_static = Object.assign(window.sop_static || {}, {StaticHtml: StaticHtml});
 })();
+
+/* A link to a page of the app inside StaticHtml changes page as dcc.Link does: no reload (a modifier key or
+   another target keeps the browser's own behaviour). */
+document.addEventListener('click', function (e) {
+  var a = e.target && e.target.closest ? e.target.closest('.static-html a[href^="/"]') : null;
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.shiftKey || e.altKey || e.ctrlKey ||
+      (a.target && a.target !== '_self')) {
+    return;
+  }
+  e.preventDefault();
+  window.history.pushState({}, '', a.getAttribute('href'));
+  window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+  window.scrollTo(0, 0);
+});

@@ -44,7 +44,12 @@ def balance_rows(result) -> list[dict]:
         result.supply_plan[["family", "period", "regular", "overtime", "outsource", "shipped", "lost_sales",
                             "inventory_end"]], on=["family", "period"], how="left")
     frame["key"] = frame["family"] + "|" + frame["period"]
-    return records(frame.sort_values(["family", "period"]))
+    return records(frame.sort_values(["family", "period"])[BALANCE_GRID_FIELDS].round(3))  # shown as integers
+
+
+# what the grid shows and nothing more (a 200-family plan's rows are megabytes)
+BALANCE_GRID_FIELDS = ["key", "family", "period", "demand", "capacity", "gap", "utilization", "regular", "overtime",
+                       "outsource", "shipped", "lost_sales", "inventory_end", "status"]
 
 
 def finance_table(result):

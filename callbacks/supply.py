@@ -117,7 +117,12 @@ def plan_rows(result) -> list[dict]:
                   how="left")
     sp["solution"] = [supply_solution(r) for r in sp.to_dict("records")]
     sp["key"] = sp["family"] + "|" + sp["period"]
-    return records(sp.sort_values(["family", "period"]))
+    return records(sp.sort_values(["family", "period"])[PLAN_GRID_FIELDS].round(3))  # shown as integers
+
+
+# what `supply-plan-grid` shows (pages/supply.py), and nothing more: a 200-family plan's rows are megabytes
+PLAN_GRID_FIELDS = ["key", "family", "period", "demand", "regular", "overtime", "outsource", "inventory_end",
+                    "lost_sales", "shipped", "cost", "status", "solution"]
 
 
 OPTION_LABELS = {"do_nothing": "Do nothing", "overtime": "Overtime only",

@@ -263,6 +263,10 @@ def figures(name: str, result: PlanResult, settings: Settings, *, family: str | 
     }
 
 
+# Below this a base value counts as zero for a difference in % (half a cent, or a thousandth of a unit).
+ZERO_BASE = 0.005
+
+
 def side_by_side(rows: list[dict], base: str = BASE) -> pd.DataFrame:
     """One line per metric: its value per scenario and, per scenario other than the base, the difference
     to the base (`<name> Δ`) and in % (`<name> Δ %`)."""
@@ -278,7 +282,9 @@ def side_by_side(rows: list[dict], base: str = BASE) -> pd.DataFrame:
                 continue
             d = float(r[key]) - float(ref[key])
             line[f"{r['scenario']} Δ"] = d
-            line[f"{r['scenario']} Δ %"] = d * 100.0 / abs(float(ref[key])) if ref[key] else float("nan")
+            base_value = abs(float(ref[key]))
+            # no percentage of nothing: a base of zero, or of the solver's rounding dust (a cost of $0.000004)
+            line[f"{r['scenario']} Δ %"] = d * 100.0 / base_value if base_value >= ZERO_BASE else float("nan")
         out.append(line)
     months = {"metric": "constrained_months", "label": "Months that stay constrained", "unit": "text"}
     for r in rows:

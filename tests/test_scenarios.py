@@ -309,3 +309,19 @@ def test_cli_scenario_prices_table(seed, tmp_path):
     assert refused.returncode == 2
     assert "Nowhere" in refused.stderr and "row 3" in refused.stderr and "row 4" in refused.stderr
     assert not (tmp_path / "b" / "financials.csv").exists()
+
+
+def test_difference_in_percent_of_a_zero_base_is_not_a_figure():
+    """A base of the solver's rounding dust ($0.000004 of outsourcing) gives no Δ % (it gave 4,733,675,233 %);
+    a real base gives its percentage."""
+    from planning.scenarios import METRICS
+
+    keys = [k for k, _, _ in METRICS]
+    base = {"scenario": BASE, "open_months": [], **{k: 0.0 for k in keys}}
+    other = {"scenario": "Upside", "open_months": [], **{k: 0.0 for k in keys}}
+    base["cost_outsource"], other["cost_outsource"] = 0.000004, 193_134.0
+    base["revenue"], other["revenue"] = 200.0, 230.0
+    line = side_by_side([base, other]).set_index("metric")
+    assert line.loc["cost_outsource", "Upside Δ"] == pytest.approx(193_134.0)
+    assert pd.isna(line.loc["cost_outsource", "Upside Δ %"])
+    assert line.loc["revenue", "Upside Δ %"] == pytest.approx(15.0)
