@@ -12,7 +12,7 @@ from callbacks.common import pass_on
 from callbacks.shell import current_context, state_from_context
 from components.empty import error_state
 from components.plan_workbook import note
-from components.settings_form import settings_form
+from components.settings_form import settings_form, who_may_save
 from services import settings as planning_settings
 from services.settings_form import FORM_FIELDS
 
@@ -23,7 +23,8 @@ FIELD_NAMES = [f.name for f in FORM_FIELDS]
 pass_on("metrics-settings-state")
 
 
-@callback(Output("metrics-settings", "children"), Input("app-state", "data"))
+@callback(Output("metrics-settings", "children"), Output("metrics-settings-save", "disabled"),
+          Output("metrics-settings-who", "children"), Input("app-state", "data"))
 def render_settings(_state):
     try:
         settings = planning_settings.current()
@@ -31,11 +32,11 @@ def render_settings(_state):
         candidates = planning_settings.candidates_in_force()
     except Exception as exc:
         log.exception("settings failed")
-        return error_state(f"{type(exc).__name__}: {exc}")
+        return error_state(f"{type(exc).__name__}: {exc}"), True, ""
     user = signed_in()
     may_edit = bool(user) and user["role"] in PERMISSIONS["settings"]
-    return settings_form(settings, may_edit, user["username"] if user else "Someone who is not signed in",
-                         source, candidates)
+    who = user["username"] if user else "Someone who is not signed in"
+    return settings_form(settings, source, candidates), not may_edit, who_may_save(may_edit, who)
 
 
 @callback(

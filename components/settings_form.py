@@ -39,7 +39,7 @@ def candidates_checklist(ticked: list[str], note: str) -> html.Div:
     ])
 
 
-def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | None = None,
+def settings_form(settings: Settings, source: dict | None = None,
                   candidates: tuple[list[str], str] | None = None) -> html.Div:
     """KPI targets (low / high), safety stock and overtime, supply option costs, scenario weights, the
     measures' settings and the forecast candidates (`candidates`: the ticked models and where they come from)."""
@@ -74,9 +74,6 @@ def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | N
     block = lambda title, body, hint, cols: html.Div([  # noqa: E731
         html.H3(title, className="settings-block-title"), html.Div(hint, className="item-meta mb-1"), body,
     ], className=f"{cols} col-12 mb-3")
-    save = dbc.Button([html.I(className="bi bi-save me-2"), "Save settings"], id="metrics-settings-save",
-                      color="primary", disabled=not may_edit)
-    who_note = ("" if may_edit else f"{who} may read these; an administrator changes them.")
     return html.Div([
         in_force(source),
         html.Div([
@@ -93,9 +90,22 @@ def settings_form(settings: Settings, may_edit: bool, who: str, source: dict | N
             block("Forecast candidates", candidates_checklist(ticked, cand_note),
                   "The models the statistical forecast compares per series on its backtest.", "col-xxl-4 col-lg-6"),
         ], className="row"),
-        html.Div([save, html.Span(who_note, className="item-meta ms-3", id="metrics-settings-who")],
-                 className="d-flex align-items-center"),
     ])
+
+
+def who_may_save(may_edit: bool, who: str) -> str:
+    """The note beside the save button: empty for whoever may save."""
+    return "" if may_edit else f"{who} may read these; an administrator changes them."
+
+
+def save_bar() -> html.Div:
+    """The save button and its note, in the page's layout under the form (callbacks.settings enables it).
+    Not part of the form the callback draws: Dash calls a callback whose input arrives inside another
+    callback's answer as that answer arrives, and the save would have been one more round trip per load."""
+    save = dbc.Button([html.I(className="bi bi-save me-2"), "Save settings"], id="metrics-settings-save",
+                      color="primary", disabled=True)
+    return html.Div([save, html.Span("", className="item-meta ms-3", id="metrics-settings-who")],
+                    className="d-flex align-items-center")
 
 
 def in_force(source: dict | None) -> html.Div:

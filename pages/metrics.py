@@ -4,6 +4,7 @@ import dash
 from dash import dcc, html
 
 from components.layout import page_header, panel
+from components.settings_form import save_bar
 from planning.kpis import kpi_names
 
 dash.register_page(__name__, path="/metrics", name="Metrics", title="Metrics · S&OP Studio", order=6)
@@ -30,6 +31,7 @@ def layout(**_query):
                            "forecast vs consensus"),
             panel("Targets and planning settings", [
                 dcc.Loading(html.Div(id="metrics-settings"), type="dot"),
+                save_bar(),
                 html.Div(id="metrics-settings-msg", className="mt-2"),
                 dcc.Store(id="metrics-settings-state"),  # the app state after a save (callbacks/settings.py)
             ], subtitle="What the KPIs are judged against and what the supply plan weighs; administrators "
