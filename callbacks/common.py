@@ -7,8 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dash import Input, Output, callback
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, clientside_callback
 
 log = logging.getLogger("sop.callbacks")
 
@@ -82,10 +81,15 @@ def pass_on(store_id: str, target: str = "app-state") -> None:
     A callback whose input arrives with a page and that writes anything outside the page is called by Dash as
     the page arrives, prevent_initial_call or not, and the page's callbacks that read what it writes wait
     for it: one more round trip before the page is ready. A writing callback of a page therefore writes to a
-    store of the page, and this (called once on arrival, doing nothing) passes the value on."""
+    store of the page, and this (called once on arrival, doing nothing) passes the value on.
 
-    @callback(Output(target, "data", allow_duplicate=True), Input(store_id, "data"), prevent_initial_call=True)
-    def _pass_on(wrapped):
-        if not isinstance(wrapped, dict) or "value" not in wrapped:
-            raise PreventUpdate  # the page just arrived
-        return wrapped["value"]
+    In the browser (a clientside callback): its call on arrival costs no request.
+    """
+    clientside_callback(
+        """function(wrapped) {
+            if (!wrapped || typeof wrapped !== 'object' || !('value' in wrapped)) {
+                return window.dash_clientside.no_update;  // the page just arrived
+            }
+            return wrapped.value;
+        }""",
+        Output(target, "data", allow_duplicate=True), Input(store_id, "data"), prevent_initial_call=True)

@@ -13,11 +13,13 @@ from components.layout import page_header, panel
 from components.plan_workbook import plan_workbook_card
 from components.quality_log import quality_log_body
 from components.upload import upload_box
+from services import plan_service
 
 dash.register_page(__name__, path="/data", name="1 Data", title="1 Data · S&OP Studio", order=1)
 
 
 def layout(**_query):
+    families = plan_service.plan_families()  # the chart's family chosen from the start
     return html.Div(
         [
             page_header("1 · Data and forecast", "Upload the company's data, check it, forecast it, and see how "
@@ -45,7 +47,8 @@ def layout(**_query):
             ),
             forecast_card(),
             panel("History and forecast by family", [
-                dcc.Dropdown(id="data-family", clearable=False, placeholder="Choose a family",
+                dcc.Dropdown(families, families[0] if families else None,
+                             id="data-family", clearable=False, placeholder="Choose a family",
                              style={"maxWidth": "320px"}, className="mb-2"),
                 dcc.Loading(dcc.Graph(id="data-history-chart", config={"displaylogo": False}), type="dot"),
                 html.Div(id="data-chart-note", className="item-meta"),

@@ -5,7 +5,7 @@ from dash import dcc, html
 
 from components.layout import page_header, panel
 from components.settings_form import save_bar
-from planning.kpis import kpi_names
+from planning.kpis import REGISTRY, kpi_names
 
 dash.register_page(__name__, path="/metrics", name="Metrics", title="Metrics · S&OP Studio", order=6)
 
@@ -18,7 +18,9 @@ def layout(**_query):
             panel("KPIs against targets", dcc.Loading(html.Div(id="metrics-kpis"), type="dot")),
             panel("KPI history", [
                 # the first KPI chosen from the start, so its history is drawn with the page's first callbacks
-                dcc.Dropdown(id="metrics-kpi-choice", value=kpi_names()[0], clearable=False,
+                # (with options: a value not among its options the dropdown clears, and the chart is drawn twice)
+                dcc.Dropdown([{"label": REGISTRY[n].label, "value": n} for n in kpi_names()], kpi_names()[0],
+                             id="metrics-kpi-choice", clearable=False,
                              style={"maxWidth": "320px"},
                              className="mb-2"),
                 dcc.Graph(id="metrics-trend", config={"displaylogo": False}),
