@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import Input, Output, State, callback, no_update
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, State, callback, clientside_callback, no_update
 
 from components.shell import cycle_badge, forecast_badge_children, step_badge
 
@@ -146,16 +145,23 @@ def header_follows_the_plan(state):
 
 
 def step_badge_follows(trigger: Input) -> None:
-    """Register a callback redrawing the header's step badge when `trigger` (a page's counter of saved
-    changes, falsy until the first) moves.
+    """Redraw the header's step badge when `trigger` (a page's counter of saved changes, falsy until the
+    first) moves.
 
     Not an output of the saving callback itself: Dash calls a callback whose input arrives with a page and
     whose output is outside the page (the header) as the page arrives, prevent_initial_call or not, and the
-    page's own rendering then waits for it, one round trip more on every load."""
+    page's own rendering then waits for it. So the page's counter moves `shell-step-refresh` in the browser
+    (a clientside callback: its call on arrival costs no request) and `refresh_step_badge` reads the badge."""
+    clientside_callback(
+        """function(counter) {
+            const values = Array.isArray(counter) ? counter : [counter];
+            if (!values.some(v => v)) { return window.dash_clientside.no_update; }  // the page just arrived
+            return Date.now();
+        }""",
+        Output("shell-step-refresh", "data", allow_duplicate=True), trigger, prevent_initial_call=True)
 
-    @callback(Output("shell-step-status", "children", allow_duplicate=True), trigger, prevent_initial_call=True)
-    def _follow(counter):
-        values = counter if isinstance(counter, list) else [counter]
-        if not any(values):
-            raise PreventUpdate  # the page just arrived: nothing saved yet
-        return step_badge(step_status())
+
+@callback(Output("shell-step-status", "children", allow_duplicate=True), Input("shell-step-refresh", "data"),
+          prevent_initial_call=True)
+def refresh_step_badge(_moved):
+    return step_badge(step_status())

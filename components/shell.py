@@ -141,6 +141,8 @@ def app_shell(context: dict | None = None, state: dict | None = None) -> html.Di
     return html.Div(
         [
             dcc.Store(id="app-state", data=state or {}, storage_type="memory"),
+            # moved by a page after a tick or a review: the step badge is read again (callbacks.shell)
+            dcc.Store(id="shell-step-refresh", storage_type="memory"),
             # True until the first navigation event: the header's step status was computed with this layout,
             # so the page's first `refresh_on_navigation` need not compute it again
             dcc.Store(id="shell-step-fresh", data=bool((context or {}).get("step")), storage_type="memory"),
