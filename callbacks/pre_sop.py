@@ -124,8 +124,6 @@ def _weights(*values) -> tuple[float, float, float] | None:
     Output("presop-scenario-table-box", "children"),
     Output("presop-scenario-pick", "options"),
     Output("presop-new-from", "options"),
-    Output("presop-compare-pick", "options"),
-    Output("presop-compare-pick", "value"),
     Output("presop-compare-family", "options"),
     Output("presop-dem-family", "options"),
     Output("presop-cap-family", "options"),
@@ -140,13 +138,13 @@ def _weights(*values) -> tuple[float, float, float] | None:
 def render_scenario_lists(_state, _refresh):
     loaded = load_plan()
     if loaded.result is None:
-        return (error_state(loaded.error or ""),) + ([],) * 12
+        return (error_state(loaded.error or ""),) + ([],) * 10
     listed = scenario_plans.list_scenarios()
     named = [{"label": s["name"], "value": str(s["id"])} for s in listed]
     families = [{"label": f, "value": f} for f in sorted(loaded.result.family_plan["family"].unique())]
     months = [{"label": p, "value": p} for p in loaded.result.horizon]
-    return (scenario_list(listed), named, named, scenario_plans.options(), scenario_plans.default_selection(),
-            families, families, families, months, months, months, families, months)
+    return (scenario_list(listed), named, named, families, families, families, months, months, months, families,
+            months)
 
 
 @callback(
@@ -175,14 +173,34 @@ def fill_weights(_state, *shown):
     Output("presop-compare", "children"),
     Output("presop-compare-chart", "figure"),
     Output("presop-scores", "children"),
+    Output("presop-compare-pick", "options"),
+    Output("presop-compare-pick", "value", allow_duplicate=True),
     Input("presop-compare-pick", "value"),
     Input("presop-compare-family", "value"),
     Input("presop-w-service", "value"),
     Input("presop-w-cost", "value"),
     Input("presop-w-feas", "value"),
     Input("presop-scn-refresh", "data"),
+    Input("app-state", "data"),
+    prevent_initial_call="initial_duplicate",
 )
-def render_comparison(selected, family, ws, wc, wf, _refresh):
+def render_comparison(chosen, family, ws, wc, wf, _refresh, _state):
+    """The comparison, its chooser's options, and what it compares: what was chosen, or, when the page opens,
+    the plan changed or a scenario was made or changed, `scenario_plans.default_selection()` again. The
+    chooser is filled here and not by render_scenario_lists: Dash would wait for that callback first."""
+    try:
+        options = scenario_plans.options()
+        picked = (list(chosen or []) if ctx.triggered_id not in (None, "presop-scn-refresh", "app-state")
+                  else scenario_plans.default_selection())
+    except Exception as exc:  # no plan yet: shown on the page with what went wrong
+        log.exception("scenario options failed")
+        return (error_state(f"{type(exc).__name__}: {exc}"), "", empty_figure("Scenarios", "No comparison"), "",
+                [], no_update)
+    value = no_update if picked == list(chosen or []) else picked
+    return (*_comparison(picked, family, ws, wc, wf), options, value)
+
+
+def _comparison(selected, family, ws, wc, wf) -> tuple:
     weights = _weights(ws, wc, wf)
     note = None
     if weights is None and any(v is not None for v in (ws, wc, wf)):
