@@ -164,3 +164,18 @@ def test_the_shells_reads_follow_writes_from_another_worker(svc, other) -> None:
     after = store.dataset_info()
     assert after["id"] == before["id"] + 1 and after["source"] == "another upload"
     assert store.current_cycle()["id"] > cycle["id"]
+
+
+def test_decisions_and_actions_are_read_again_after_any_write(svc, other):
+    """The dashboard polls the decisions and action items every few seconds: once per revision, and a
+    decision or action recorded by another worker shows at the next read."""
+    store = svc.store
+    before = len(store.list_decisions())
+    listed = store.list_decisions()
+    listed.drop(listed.index, inplace=True)  # a caller changing its copy changes nothing cached
+    assert len(store.list_decisions()) == before
+    other.add_decision({"topic": "Overtime in March", "decision": "Approve 600 units", "owner": "COO"})
+    decisions = store.list_decisions()
+    assert len(decisions) == before + 1 and decisions["topic"].iloc[-1] == "Overtime in March"
+    other.add_action({"description": "Book the second shift", "owner": "Plant"})
+    assert store.list_actions()["description"].iloc[-1] == "Book the second shift"

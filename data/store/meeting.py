@@ -69,7 +69,8 @@ class MeetingMixin:
         self._update(assumptions, assumption_id, {"deleted": True})
 
     def list_decisions(self, cycle_id: int | None = None) -> pd.DataFrame:
-        return self._list(decisions, cycle_id)
+        # once per store revision (the dashboard's poll asks every few seconds in every open tab); a copy each
+        return self.cached("decisions", cycle_id, lambda: self._list(decisions, cycle_id)).copy()
 
     def add_decision(self, row: dict[str, Any], cycle_id: int | None = None) -> int:
         """row: topic, decision, rationale, owner, impact, decided_on (default today). Returns the id."""
@@ -77,7 +78,7 @@ class MeetingMixin:
         return self._add(decisions, row, cycle_id, {"rationale": "", "owner": "", "impact": ""})
 
     def list_actions(self, cycle_id: int | None = None) -> pd.DataFrame:
-        return self._list(action_items, cycle_id)
+        return self.cached("actions", cycle_id, lambda: self._list(action_items, cycle_id)).copy()
 
     def add_action(self, row: dict[str, Any], cycle_id: int | None = None) -> int:
         """row: description, owner, due_date, status (default open), priority (default medium)."""
