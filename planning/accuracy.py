@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planning.codes import factorize_sorted
 from planning.demand import RowKeys, family_period_sums
 from planning.measures import MEASURE_COLUMNS, measures
 
@@ -62,7 +63,7 @@ def measured_with_codes(history: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.
     has_forecast = history["forecast_units"].notna().to_numpy()
     rows = history if has_forecast.all() else history[has_forecast]  # (every column is copied out below)
     family_of = items.drop_duplicates("item_id").set_index("item_id")["family"]
-    item_code, item_u = pd.factorize(rows["item_id"].to_numpy(), sort=True)
+    item_code, item_u = factorize_sorted(rows["item_id"].to_numpy())
     fam_of_u = pd.Series(item_u, dtype=object).map(family_of).to_numpy()
     fam_u_code, fam_u = pd.factorize(fam_of_u, sort=True)
     missing = item_code < 0  # a missing item id: its family is what mapping a missing key gives
@@ -81,7 +82,7 @@ def measured_with_codes(history: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.
         }
     )
     return measured, MeasuredCodes((item_code, item_u), (fam_code, fam_u),
-                                   pd.factorize(measured["period"].to_numpy(), sort=True))
+                                   factorize_sorted(measured["period"].to_numpy()))
 
 
 def measured_history(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -98,9 +99,9 @@ def family_totals(measured: pd.DataFrame, codes: MeasuredCodes | None = None) ->
 
 
 def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.DataFrame | None = None,
-                   codes: MeasuredCodes | None = None) -> pd.DataFrame:
+                   codes: MeasuredCodes | None = None, totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """The accuracy.csv table: item, family and total levels over rows with forecast_units. `codes`: the
-    `MeasuredCodes` of `measured`, when the caller has them."""
+    `MeasuredCodes` of `measured`, when the caller has them; `totals`: `family_totals(measured)`, likewise."""
     if measured is None:
         measured, codes = measured_with_codes(history, items)
     if measured.empty:
@@ -108,7 +109,7 @@ def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.Data
     item = error_metrics(measured, ["item_id", "family"],
                          codes=codes.by("item_id", "family") if codes is not None else None)
     item.insert(0, "level", "item")
-    family = error_metrics(family_totals(measured, codes), ["family"])
+    family = error_metrics(totals if totals is not None else family_totals(measured, codes), ["family"])
     family.insert(0, "level", "family")
     family.insert(1, "item_id", "")
     if codes is not None:  # the company total per period (only its sums are read below)

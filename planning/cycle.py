@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planning.accuracy import accuracy_table, measured_with_codes
+from planning.accuracy import MeasuredCodes, accuracy_table, family_totals, measured_with_codes
 from planning.demand import (
     ConsensusGrid,
     RowKeys,
@@ -71,14 +71,27 @@ def history_view(data: CompanyData, horizon_start: str | None = None) -> History
     if horizon_start:
         history = history[history["period"] < horizon_start]
     measured, codes = measured_with_codes(history, data.items)
+    # the family totals per period are summed once: the accuracy table and the MAPE KPI both read them
+    totals = family_totals(measured, codes) if len(measured) else None
     kpi_in = KpiInputs(data.with_(history=history), [], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
-                       Settings(), measured, codes)
+                       Settings(), measured, codes, totals)
     return HistoryView(
         measured=measured,
-        accuracy=accuracy_table(history, data.items, measured, codes),
-        last_measured=str(measured["period"].max()) if len(measured) else None,
+        accuracy=accuracy_table(history, data.items, measured, codes, totals),
+        last_measured=_last_period(measured, codes),
         kpi_values=history_kpi_values(kpi_in),
     )
+
+
+def _last_period(measured: pd.DataFrame, codes: MeasuredCodes) -> str | None:
+    """`str(measured["period"].max())` (None without rows), read off the sorted period codes when every
+    period is text: the last of the sorted uniques is the greatest."""
+    if not len(measured):
+        return None
+    per, uniques = codes.period
+    if (per >= 0).all() and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        return str(uniques[-1])
+    return str(measured["period"].max())
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ class KpiInputs:
     settings: Settings
     measured: pd.DataFrame  # planning.accuracy.measured_history of the data
     measured_codes: MeasuredCodes | None = None  # its codes (planning.accuracy.measured_with_codes), when known
+    # planning.accuracy.family_totals(measured), when known (with `measured_codes`)
+    measured_family_totals: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,12 @@ def kpi_mape(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
+    totals = k.measured_family_totals
+    if totals is not None and k.measured_codes is not None:
+        # the family-period groups of the last 12 periods are whole groups of all the periods (the same rows in
+        # the same order), so their sums are those rows of the totals
+        periods = k.measured_codes.period[1]
+        return float(measures(totals[totals["period"].isin(periods[max(len(periods) - 12, 0):])])["mape"].iloc[0])
     m, codes = _recent_coded(m, 12, k.measured_codes)
     return float(measures(family_totals(m, codes))["mape"].iloc[0])
 

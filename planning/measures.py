@@ -63,8 +63,7 @@ def error_sums(
                              "sum_ape": sum_ape, "sum_e": e, "sum_abs_e": abs_e, "sum_actual": a, "sum_forecast": f})
 
     if not by:
-        whole = work()
-        return pd.DataFrame({c: [whole[c].sum()] for c in SUM_COLUMNS})
+        return _whole_sums(positive, sum_ape, e, abs_e, a, f)
     # grouped on one integer code per combination of the keys (each key factorized in sorted order), not on
     # the text keys themselves: the same groups, in the same order, with the same sums, several times faster
     code = np.zeros(len(a), dtype=np.int64)
@@ -89,6 +88,16 @@ def error_sums(
         out[c] = u[cell % max(len(u), 1)]
         cell = cell // max(len(u), 1)
     return pd.DataFrame({**{c: out[c] for c in by}, **{c: columns[c] for c in SUM_COLUMNS}})
+
+
+def _whole_sums(positive: np.ndarray, *floats: np.ndarray) -> pd.DataFrame:
+    """The one row of `error_sums` without `by`: what summing each column of its work frame with pandas gives
+    (a float64 column's `Series.sum` is numpy's pairwise sum of the column with NaN taken as 0), without
+    building that frame. `floats`: sum_ape, e, |e|, actual, forecast."""
+    row: dict[str, list] = {"n": [np.int64(len(positive))], "n_zero": [np.int64((~positive).sum())]}
+    for c, v in zip(FLOAT_SUMS, floats):
+        row[c] = [np.nansum(v) if len(v) else np.float64(0.0)]
+    return pd.DataFrame(row)
 
 
 FLOAT_SUMS = ["sum_ape", "sum_e", "sum_abs_e", "sum_actual", "sum_forecast"]

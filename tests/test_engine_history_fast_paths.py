@@ -1,0 +1,108 @@
+"""The history view's fast paths (factorizing key columns by their layout, whole-frame sums without a work frame,
+family totals shared by the accuracy table and the MAPE KPI) give exactly what the plain pandas paths give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench.synthetic import synthetic_company
+from planning.accuracy import accuracy_table, measured_with_codes
+from planning.codes import factorize_sorted
+from planning.cycle import history_view
+from planning.kpis import KpiInputs, history_kpi_values
+from planning.measures import SUM_COLUMNS, error_sums, ratio
+from planning.model import Settings
+from tests.test_engine_fast_paths import _company
+
+
+def _layouts(seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"SKU{k:04d}" for k in rng.permutation(300)], dtype=object)
+    months = np.array([f"2024-{m:02d}" for m in rng.permutation(12) + 1], dtype=object)
+    runs = np.repeat(ids, 12)
+    tiled = np.tile(months, 300)
+    out = [runs, tiled, rng.permutation(runs), rng.permutation(tiled), np.repeat(ids, rng.integers(1, 9, 300))]
+    odd = tiled.copy()
+    odd[-5] = "2023-01"  # one block differs from the first
+    out.append(odd)
+    with_none = runs.copy()
+    with_none[rng.integers(0, len(runs), 40)] = None
+    out.append(with_none)
+    with_nan = tiled.copy()
+    with_nan[:12] = np.nan
+    out.append(with_nan)
+    blocks_none = np.tile(np.append(months[:-1], None), 50)
+    out.append(blocks_none)
+    out.append(np.repeat(np.arange(400, dtype=object) % 7, 5))  # integers as objects
+    out.append(np.repeat(np.array([1, 1.0, True, "1", "a"], dtype=object), 30))  # equal across types
+    out.append(runs[:40])  # too short: pandas itself
+    out.append(np.repeat(np.array([pd.NA, "x"], dtype=object), 50))  # NA does not compare: pandas itself
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_factorize_sorted_is_pandas_factorize(seed):
+    from planning.codes import _by_blocks, _by_runs
+
+    runs, tiled = _layouts(seed)[:2]
+    assert _by_runs(runs) is not None and _by_blocks(tiled) is not None  # the layout paths do run
+    for values in _layouts(seed):
+        got_codes, got_u = factorize_sorted(values)
+        want_codes, want_u = pd.factorize(values, sort=True)
+        assert np.array_equal(got_codes, want_codes)
+        assert got_codes.dtype == want_codes.dtype
+        assert len(got_u) == len(want_u) and all(a is b for a, b in zip(got_u, want_u))
+
+
+def _pandas_whole_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    """`error_sums(frame)` (no `by`) as it was: the work frame's columns summed with pandas."""
+    f, a = frame["forecast"].to_numpy(float), frame["actual"].to_numpy(float)
+    keep = ~(np.isnan(f) | np.isnan(a))
+    f, a = f[keep], a[keep]
+    e = f - a
+    positive = a > 0
+    whole = pd.DataFrame({"n": np.ones(len(a), dtype=np.int64), "n_zero": (~positive).astype(np.int64),
+                          "sum_ape": np.where(positive, ratio(np.abs(e), a, 100.0), 0.0), "sum_e": e,
+                          "sum_abs_e": np.abs(e), "sum_actual": a, "sum_forecast": f})
+    return pd.DataFrame({c: [whole[c].sum()] for c in SUM_COLUMNS})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_whole_sums_are_pandas_column_sums(seed):
+    rng = np.random.default_rng(seed)
+    n = [0, 1, 7, 1000, 54321][seed]
+    frame = pd.DataFrame({"forecast": rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 9, n),
+                          "actual": np.abs(rng.standard_normal(n)) * 10.0 ** rng.uniform(-3, 9, n)})
+    if n > 10:
+        frame.loc[rng.random(n) < 0.05, "actual"] = 0.0
+        frame.loc[rng.random(n) < 0.05, "forecast"] = np.nan
+        frame.loc[3, "forecast"], frame.loc[5, "actual"] = np.inf, np.inf  # inf − inf: a NaN error
+    pd.testing.assert_frame_equal(error_sums(frame), _pandas_whole_sums(frame), check_exact=True)
+
+
+def _companies():
+    for seed in range(4):
+        yield _company(seed)
+    c = synthetic_company(400, 9, 15, 6, seed=3, adjusted_share=0.05)  # item-major: the layout paths
+    yield c
+    h = c.history.copy()
+    h.loc[h.index % 7 == 0, "forecast_units"] = np.nan  # item runs kept, month blocks broken
+    yield c.with_(history=h)
+    yield c.with_(history=c.history.iloc[:0])  # nothing measured
+
+
+@pytest.mark.parametrize("k", range(7))
+def test_history_view_is_the_plain_pandas_path(k):
+    c = list(_companies())[k]
+    hv = history_view(c)
+    measured, _ = measured_with_codes(c.history, c.items)
+    plain = measured.copy()  # no codes: every grouping hashes the text
+    pd.testing.assert_frame_equal(hv.measured, measured, check_exact=True)
+    pd.testing.assert_frame_equal(hv.accuracy, accuracy_table(c.history, c.items), check_exact=True)
+    assert hv.last_measured == (str(plain["period"].max()) if len(plain) else None)
+    want = history_kpi_values(KpiInputs(c, [], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), Settings(), plain))
+    assert hv.kpi_values.keys() == want.keys()
+    for name, v in hv.kpi_values.items():
+        assert (np.isnan(v) and np.isnan(want[name])) or v == want[name], name
