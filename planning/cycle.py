@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planning.accuracy import MeasuredCodes, accuracy_table, family_totals, measured_with_codes
+from planning.codes import factorize_sorted, indexer
 from planning.demand import (
     ConsensusGrid,
     RowKeys,
@@ -35,6 +36,11 @@ def plan_horizon(data: CompanyData, settings: Settings, start: str | None = None
     """The periods of the uploaded forecast when given, else `settings.horizon` months after
     the last history month (or starting at `start`)."""
     if data.forecast is not None and len(data.forecast):
+        periods = data.forecast["period"].to_numpy()
+        if periods.dtype == object:  # every month text: its sorted distinct values, without a str copy of each row
+            codes, uniques = factorize_sorted(periods)
+            if codes.min() >= 0 and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+                return [str(p) for p in uniques]
         return sorted(data.forecast["period"].astype(str).unique())
     if start:
         return [start, *horizon_after(start, settings.horizon - 1)]
@@ -52,7 +58,9 @@ def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
         "lo80": f["lo80"].astype(float) if "lo80" in f else np.nan,
         "hi80": f["hi80"].astype(float) if "hi80" in f else np.nan,
     })
-    keep = out["period"].isin(horizon).to_numpy()
+    wanted = pd.Index(horizon)
+    keep = (indexer(wanted, out["period"].to_numpy()) >= 0 if wanted.is_unique
+            else out["period"].isin(horizon).to_numpy())
     return out if keep.all() else out[keep]  # (every row kept: the same table, not a copy of it)
 
 
@@ -143,7 +151,7 @@ def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     unique (the same rows in the same order)."""
     if not items["item_id"].is_unique:
         return fc.merge(items[["item_id", "family"]], on="item_id", how="inner")
-    pos = pd.Index(items["item_id"]).get_indexer(fc["item_id"])
+    pos = indexer(pd.Index(items["item_id"]), fc["item_id"].to_numpy())
     keep = pos >= 0
     out = fc if keep.all() else fc[keep]
     index = out.index
@@ -153,6 +161,15 @@ def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
         out = out.reset_index(drop=True)
     out["family"] = items["family"].to_numpy()[pos[keep]]
     return out
+
+
+def _forecast_frame(fc: pd.DataFrame) -> pd.DataFrame:
+    """`fc.reindex(columns=FORECAST_COLUMNS (+ lo95, hi95 when there))`, built as one frame of few blocks, so
+    that the copy each plan hands out is a copy of two arrays, not a consolidation of many."""
+    columns = FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns]
+    if not fc.columns.is_unique:
+        return fc.reindex(columns=columns)
+    return pd.DataFrame({c: fc[c] if c in fc.columns else np.nan for c in columns}, index=fc.index)
 
 
 def _sorted_by_item_period(frame: pd.DataFrame, codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
@@ -250,7 +267,7 @@ def compute_plan(
                     return statistical_forecast(h, hz).forecast
 
             fc = forecaster(history, horizon)
-        fc = _with_family(fc.drop(columns=["family"], errors="ignore"), items)
+        fc = _with_family(fc.drop(columns=["family"]) if "family" in fc.columns else fc, items)
         memo[fkey] = ((data.forecast, items), fc)
     statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
     gkey = ("grid", fkey)
@@ -284,7 +301,7 @@ def compute_plan(
     okey = ("forecast_out", fkey)
     forecast = _recall(memo, okey, (data.forecast, items))
     if forecast is None:
-        forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
+        forecast = _forecast_frame(fc)
         forecast = _sorted_by_item_period(forecast, _source_codes(grid, horizon))
         memo[okey] = ((data.forecast, items), forecast)
     return PlanResult(

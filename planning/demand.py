@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planning.codes import indexer
 from planning.measures import group_sums
 
 ADJUSTMENT_TYPES = ("percentage", "additive", "absolute")
@@ -104,8 +105,8 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
     order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
     item_ids = order["item_id"].to_numpy(dtype=object)
     families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
-    rows = pd.Index(item_ids).get_indexer(statistical["item_id"])
-    cols = pd.Index(horizon).get_indexer(statistical["period"])
+    rows = indexer(pd.Index(item_ids), statistical["item_id"].to_numpy())
+    cols = indexer(pd.Index(horizon), statistical["period"].to_numpy())
     keep = (rows >= 0) & (cols >= 0)
     n_per = len(horizon)
     # the cells' sums, repeated keys added in row order (what np.add.at into zeros gives, far faster)

@@ -49,11 +49,24 @@ def test_factorize_sorted_is_pandas_factorize(seed):
     runs, tiled = _layouts(seed)[:2]
     assert _by_runs(runs) is not None and _by_blocks(tiled) is not None  # the layout paths do run
     for values in _layouts(seed):
-        got_codes, got_u = factorize_sorted(values)
-        want_codes, want_u = pd.factorize(values, sort=True)
-        assert np.array_equal(got_codes, want_codes)
-        assert got_codes.dtype == want_codes.dtype
-        assert len(got_u) == len(want_u) and all(a is b for a, b in zip(got_u, want_u))
+        for sort in (True, False):
+            got_codes, got_u = factorize_sorted(values, sort=sort)
+            want_codes, want_u = pd.factorize(values, sort=sort)
+            assert np.array_equal(got_codes, want_codes)
+            assert got_codes.dtype == want_codes.dtype
+            assert len(got_u) == len(want_u) and all(a is b for a, b in zip(got_u, want_u))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_indexer_is_get_indexer(seed):
+    from planning.codes import indexer
+
+    rng = np.random.default_rng(seed)
+    for values in _layouts(seed)[:-1]:
+        known = pd.unique(values[pd.notna(values)])
+        for index in (pd.Index(rng.permutation(known)), pd.Index(known[: len(known) // 2]),
+                      pd.Index(list(known) + [np.nan]), pd.Index([], dtype=object)):
+            assert np.array_equal(indexer(index, values), index.get_indexer(values))
 
 
 def _pandas_whole_sums(frame: pd.DataFrame) -> pd.DataFrame:
@@ -106,3 +119,25 @@ def test_history_view_is_the_plain_pandas_path(k):
     assert hv.kpi_values.keys() == want.keys()
     for name, v in hv.kpi_values.items():
         assert (np.isnan(v) and np.isnan(want[name])) or v == want[name], name
+
+
+@pytest.mark.parametrize("k", range(5))
+def test_horizon_and_forecast_frame_are_the_pandas_ones(k):
+    """plan_horizon (sorted distinct months off the codes) = sorted(astype(str).unique()); _forecast_frame = the
+    column reindex it replaces, with and without the 95 % bounds, months as text or not."""
+    from planning.cycle import FORECAST_COLUMNS, _forecast_frame, plan_horizon
+
+    c = list(_companies())[k]
+    forecast = c.forecast
+    if k == 1:
+        forecast = forecast.assign(lo95=1.0, hi95=2.0)
+    if k == 2:
+        forecast = forecast.assign(period=pd.PeriodIndex(forecast["period"], freq="M").month.astype(object))
+    if k == 3:
+        forecast = forecast.astype({"period": object})
+        forecast.loc[5, "period"] = np.nan
+    data = c.with_(forecast=forecast)
+    assert plan_horizon(data, Settings()) == sorted(forecast["period"].astype(str).unique())
+    fc = forecast.rename(columns={"forecast_units": "forecast"}).drop(columns=["lo80"] if k == 4 else [])
+    columns = FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns]
+    pd.testing.assert_frame_equal(_forecast_frame(fc), fc.reindex(columns=columns), check_exact=True)
