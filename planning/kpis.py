@@ -88,6 +88,22 @@ def _recent_coded(measured: pd.DataFrame, n: int, codes: MeasuredCodes | None = 
     return kept[(n, codes is not None)]
 
 
+def _recent_values(measured: pd.DataFrame, n: int, codes: MeasuredCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The forecast, actual and item codes of the rows of the last `n` measured periods: what the whole-row
+    measures read of `_recent_coded`'s rows, without taking every column of them (kept like those rows)."""
+    seen, kept = _RECENT
+    if seen is not measured:
+        kept = {}
+        _RECENT[:] = [measured, kept]
+    if ("values", n) not in kept:
+        per, periods = codes.period
+        first = max(len(periods) - n, 0)  # the codes of the last n periods are first .. len-1
+        mask = per >= first if first > 0 else per >= 0
+        kept[("values", n)] = (measured["forecast"].to_numpy(float)[mask], measured["actual"].to_numpy(float)[mask],
+                               codes.item_id[0][mask])
+    return kept[("values", n)]
+
+
 def _recent(measured: pd.DataFrame, n: int) -> pd.DataFrame:
     """The rows of the last `n` measured periods (see `_recent_coded`)."""
     return _recent_coded(measured, n)[0]
@@ -114,6 +130,9 @@ def kpi_bias(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
+    if k.measured_codes is not None:
+        f, a, _ = _recent_values(m, 12, k.measured_codes)
+        return float(measures(pd.DataFrame({"forecast": f, "actual": a}))["bias_pct"].iloc[0])
     m = _recent_coded(m, 12, k.measured_codes)[0]
     return float(measures(m)["bias_pct"].iloc[0])
 
@@ -122,6 +141,14 @@ def _attainment(k: KpiInputs, money: bool) -> float:
     m = k.measured
     if m.empty:
         return math.nan
+    codes = k.measured_codes
+    if codes is not None and not (money and (codes.item_id[0] < 0).any()):  # the two value columns alone
+        f, a, item_code = _recent_values(m, 3, codes)
+        if money:  # each item's price looked up once, not per row
+            price_of = k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"]
+            price = pd.Series(codes.item_id[1], dtype=object).map(price_of).to_numpy()[item_code]
+            f, a = f * price, a * price
+        return float(measures(pd.DataFrame({"forecast": f, "actual": a}))["attainment"].iloc[0])
     m, codes = _recent_coded(m, 3, k.measured_codes)
     if money:
         price_of = k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"]
