@@ -269,17 +269,16 @@ def compute_plan(
             fc = forecaster(history, horizon)
         fc = _with_family(fc.drop(columns=["family"]) if "family" in fc.columns else fc, items)
         memo[fkey] = ((data.forecast, items), fc)
-    statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
     gkey = ("grid", fkey)
     grid = _recall(memo, gkey, (data.forecast, items))
-    if grid is None:
-        grid = consensus_grid(statistical, items, horizon)
+    if grid is None:  # (the forecast column read as floats: the statistical forecast)
+        grid = consensus_grid(fc, items, horizon, column="forecast")
         memo[gkey] = ((data.forecast, items), grid)
 
     ckey = ("consensus", fkey, id(data.adjustments))
     composed = _recall(memo, ckey, (data.forecast, items, data.adjustments))
     if composed is None:
-        composed = compose_consensus(statistical, items, data.adjustments, horizon, grid=grid)
+        composed = compose_consensus(None, items, data.adjustments, horizon, grid=grid)
         memo[ckey] = ((data.forecast, items, data.adjustments), composed)
     consensus = composed.consensus
     rkey = ("row_keys", fkey)  # the consensus rows are always in the grid's order
@@ -288,11 +287,10 @@ def compute_plan(
         keys = grid_row_keys(grid, horizon, items)
         memo[rkey] = ((data.forecast, items), keys)
     side = supply_side(consensus, data, horizon, settings, with_options=with_options, keys=keys)
-    stat_frame = consensus[["item_id", "family", "period", "statistical"]]
     ekey = ("exceptions", fkey, id(hv), _exception_settings(settings))
     exceptions = _recall(memo, ekey, (data.forecast, items, hv))
     if exceptions is None:
-        exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings,
+        exceptions = find_exceptions(consensus, hv.accuracy, hv.last_measured, settings,
                                      codes=_grid_row_codes(grid, horizon))
         memo[ekey] = ((data.forecast, items, hv), exceptions)
     kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,

@@ -100,8 +100,10 @@ class ConsensusGrid:
     sort_codes: dict = field(default_factory=dict)  # `grid_codes` by horizon, once made
 
 
-def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]) -> ConsensusGrid:
-    """Items sorted by family, their family index and the statistical matrix items × horizon."""
+def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str],
+                   column: str = "statistical") -> ConsensusGrid:
+    """Items sorted by family, their family index and the statistical matrix items × horizon (the forecast
+    units are `statistical[column]`, read as floats)."""
     order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
     item_ids = order["item_id"].to_numpy(dtype=object)
     families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
@@ -111,7 +113,7 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
     n_per = len(horizon)
     # the cells' sums, repeated keys added in row order (what np.add.at into zeros gives, far faster)
     matrix = np.bincount(rows[keep].astype(np.int64) * n_per + cols[keep],
-                         weights=np.nan_to_num(statistical["statistical"].to_numpy(float)[keep]),
+                         weights=np.nan_to_num(statistical[column].to_numpy(float)[keep]),
                          minlength=len(item_ids) * n_per).reshape(len(item_ids), n_per)
     keys = pd.DataFrame({
         "item_id": np.repeat(item_ids, n_per),
@@ -167,11 +169,14 @@ def grid_row_keys(grid: ConsensusGrid, horizon: list[str], items: pd.DataFrame) 
 
 
 def compose_consensus(
-    statistical: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str],
+    statistical: pd.DataFrame | None, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str],
     *, grid: ConsensusGrid | None = None,
 ) -> ConsensusResult:
     """Apply `adjustments` to the statistical forecast (item_id, period, statistical); `grid` is
-    `consensus_grid(statistical, items, horizon)` when the caller already has it."""
+    `consensus_grid(statistical, items, horizon)` when the caller already has it (`statistical` is then not
+    read and may be None)."""
+    if grid is None and statistical is None:
+        raise ValueError("compose_consensus needs the statistical forecast or its grid")
     g = grid if grid is not None else consensus_grid(statistical, items, horizon)
     item_ids, families, fam_of_item, stat = g.item_ids, g.families, g.fam_of_item, g.matrix
     x = stat.copy()

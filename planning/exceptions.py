@@ -21,8 +21,9 @@ def find_exceptions(
     statistical: pd.DataFrame, accuracy: pd.DataFrame, last_measured: str | None, settings: Settings,
     *, codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """`statistical`: item_id, family, period, statistical; `accuracy`: the accuracy table. `codes`: integer
-    (item, period) keys of `statistical`'s rows that sort as the text does, when the caller has them."""
+    """`statistical`: item_id, family, period, statistical (other columns are not read); `accuracy`: the
+    accuracy table. `codes`: integer (item, period) keys of `statistical`'s rows that sort as the text does,
+    when the caller has them."""
     # sorted by item and month, and each row's previous month of the same item (integer codes: the same
     # order and values as sort_values + groupby().shift(), without sorting text)
     if codes is not None:
@@ -45,7 +46,7 @@ def find_exceptions(
         change = (values - prev) * 100.0 / np.where(prev > 0, prev, np.nan)
     hit = np.abs(change) > settings.mom_change_pct
     # only the rows that change enough are taken out of the table (in item, month order)
-    changes = statistical[["item_id", "family", "period"]].iloc[order[hit]].reset_index(drop=True)
+    changes = statistical.iloc[order[hit]][["item_id", "family", "period"]].reset_index(drop=True)
     changes["kind"] = "forecast_change"
     changes["value"] = change[hit]
     changes["threshold"] = settings.mom_change_pct

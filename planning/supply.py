@@ -156,8 +156,9 @@ def _block_key(arrays: tuple, flags: str) -> bytes:
 
 @functools.lru_cache(maxsize=16)
 def _block_structure(n_f: int, n_t: int) -> tuple:
-    """The constraint matrices of a block that depend on its shape alone (made once per shape; callers take
-    copies): identity, zero, the previous-month matrix and the balance rows' matrix."""
+    """The constraint matrices of a block that depend on its shape alone (made once per shape; callers do not
+    change them and hand the solver a copy): identity, zero, the previous-month matrix and the balance rows'
+    matrix."""
     n = n_f * n_t
     eye = sp.identity(n, format="csr")
     zero = sp.csr_matrix((n, n))
@@ -180,7 +181,8 @@ def _solve_block(lp: LpInputs, *, allow: dict[str, bool], soft_floor: float | No
     n = n_f * n_t
     # variable blocks: [regular | overtime | outsource | lost | inventory | below floor], each family-major
     blocks = 6
-    eye, zero, prev, a_eq = (m.copy() for m in _block_structure(n_f, n_t))
+    eye, zero, prev, a_eq = _block_structure(n_f, n_t)  # shared: only new matrices are built from them
+    a_eq = a_eq.copy()  # (the one handed to the solver)
     b_eq = -demand.reshape(-1).copy()
     b_eq[np.arange(n_f) * n_t] += opening
     ub_rows: list = []
