@@ -78,3 +78,23 @@ def _by_blocks(values: np.ndarray, sort: bool = True) -> tuple[np.ndarray, np.nd
         return None
     first_codes, uniques = pd.factorize(values[:width], sort=sort)
     return np.tile(first_codes, n // width), uniques
+
+
+def left_positions(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray | None:
+    """For each row of the key columns `left`, the row of `right` with the same keys (−1: none): the pairs a
+    left merge on those keys makes when `right`'s keys are unique. None (the caller merges) unless every key
+    column is an object array without missing values (a merge pairs missing keys with each other) and
+    `right`'s keys are unique."""
+    n = len(left[0]) if left else 0
+    code = np.zeros(n + (len(right[0]) if right else 0), dtype=np.int64)
+    for lcol, rcol in zip(left, right):
+        if lcol.dtype != object or rcol.dtype != object:
+            return None
+        c, uniques = pd.factorize(np.concatenate([lcol, rcol]))
+        if len(c) and c.min() < 0:
+            return None
+        code = code * max(len(uniques), 1) + c
+    keys = pd.Index(code[n:])
+    if not keys.is_unique:
+        return None
+    return keys.get_indexer(code[:n])

@@ -27,6 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from planning.codes import left_positions
 from planning.demand import RowKeys, family_period_sums, item_attribute
 from planning.model import Settings
 
@@ -47,11 +48,14 @@ def family_plan(demand: pd.DataFrame, capacity: pd.DataFrame, horizon: list[str]
     the utilization target's upper bound, OK otherwise.
     """
     fams = sorted(set(demand["family"]) | set(capacity["family"]))
-    grid = pd.MultiIndex.from_product([fams, horizon], names=["family", "period"]).to_frame(index=False)
-    cap = capacity.groupby(["family", "period"], as_index=False)["capacity_units"].sum()
-    plan = grid.merge(demand, on=["family", "period"], how="left").merge(cap, on=["family", "period"], how="left")
-    plan["demand"] = plan["demand"].fillna(0.0)
-    plan["capacity"] = plan.pop("capacity_units").fillna(0.0)
+    plan = _family_grid_values(fams, horizon, demand, capacity)
+    if plan is None:
+        grid = pd.MultiIndex.from_product([fams, horizon], names=["family", "period"]).to_frame(index=False)
+        cap = capacity.groupby(["family", "period"], as_index=False)["capacity_units"].sum()
+        plan = grid.merge(demand, on=["family", "period"], how="left").merge(cap, on=["family", "period"],
+                                                                            how="left")
+        plan["demand"] = plan["demand"].fillna(0.0)
+        plan["capacity"] = plan.pop("capacity_units").fillna(0.0)
     d, c = plan["demand"].to_numpy(float), plan["capacity"].to_numpy(float)
     plan["gap"] = c - d
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -64,11 +68,41 @@ def family_plan(demand: pd.DataFrame, capacity: pd.DataFrame, horizon: list[str]
     return plan[["family", "period", "demand", "capacity", "gap", "gap_pct", "utilization", "status"]]
 
 
+def _family_grid_values(fams: list, horizon: list[str], demand: pd.DataFrame, capacity: pd.DataFrame,
+                        ) -> pd.DataFrame | None:
+    """family, period (every family × every month), demand and capacity (summed over resources), 0 where
+    absent: the grid's left merges with `demand` and the grouped capacity, with the rows paired on integer
+    codes (`planning.codes.left_positions`). None (the caller merges) unless both value columns are floats
+    and the keys are plain text without repeats in `demand`."""
+    if not fams or not horizon or demand["demand"].dtype != np.float64 \
+            or capacity["capacity_units"].dtype != np.float64:
+        return None
+    n_t = len(horizon)
+    family = np.repeat(np.array(fams, dtype=object), n_t)
+    period = np.tile(np.array(horizon, dtype=object), len(fams))
+    cap = family_period_sums(capacity, {"capacity_units": capacity["capacity_units"].to_numpy()})
+    out = {"family": family, "period": period}
+    for name, src, col in (("demand", demand, "demand"), ("capacity", cap, "capacity_units")):
+        pos = left_positions([family, period], [src["family"].to_numpy(), src["period"].to_numpy()])
+        if pos is None:
+            return None
+        values = np.append(src[col].to_numpy(), np.nan)[pos]  # −1 (no row) reads the NaN at the end
+        out[name] = np.where(np.isnan(values), 0.0, values)
+    return pd.DataFrame(out)
+
+
 def overtime_limits(capacity: pd.DataFrame, plan: pd.DataFrame, settings: Settings) -> np.ndarray:
     """Overtime units allowed per plan row: overtime % (row's, else the setting) × capacity."""
     cap = capacity.copy()
     cap["overtime_pct"] = cap.get("overtime_pct", pd.Series(np.nan, index=cap.index)).fillna(settings.overtime_pct)
     cap["ot_units"] = cap["capacity_units"] * cap["overtime_pct"] / 100.0
+    if cap["ot_units"].dtype == np.float64:  # summed and paired on integer codes (see `_family_grid_values`)
+        ot = family_period_sums(cap, {"ot_units": cap["ot_units"].to_numpy()})
+        pos = left_positions([plan["family"].to_numpy(), plan["period"].to_numpy()],
+                             [ot["family"].to_numpy(), ot["period"].to_numpy()])
+        if pos is not None:
+            values = np.append(ot["ot_units"].to_numpy(), np.nan)[pos]
+            return np.where(np.isnan(values), 0.0, values)
     ot = cap.groupby(["family", "period"], as_index=False)["ot_units"].sum()
     merged = plan[["family", "period"]].merge(ot, on=["family", "period"], how="left")
     return merged["ot_units"].fillna(0.0).to_numpy(float)
