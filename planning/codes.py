@@ -9,6 +9,8 @@ block) are then factorized. Any other layout, or values that do not compare as b
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
@@ -46,38 +48,67 @@ def indexer(index: pd.Index, values: np.ndarray) -> np.ndarray:
 
 def _by_runs(values: np.ndarray, sort: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """Runs of equal neighbours: each run's head factorized, its code repeated over the run (a value's first
-    run holds its first occurrence, so the uniques are the same objects). None when runs are short (seen
-    on the first rows before the whole column is compared)."""
+    run holds its first occurrence, so the uniques are the same objects). Neighbours that are the very same
+    object (compared by address, a plain integer comparison) are tried first, then equal values. None when
+    runs are short (seen on the first rows before the whole column is compared)."""
+    for same in (_same_object, _equal):
+        heads = _run_heads(values, same)
+        if heads is not None:
+            head_codes, uniques = pd.factorize(values[heads], sort=sort)
+            return np.repeat(head_codes, np.diff(np.r_[heads, len(values)])), uniques
+    return None
+
+
+def _run_heads(values: np.ndarray, same) -> np.ndarray | None:
     m = min(len(values), PREFIX)
-    head = values[1:m] != values[:m - 1]
-    if head.dtype != bool or head.sum() > len(head) // 4:
+    head = same(values[1:m], values[:m - 1])
+    if head is None or (~head).sum() > len(head) // 4:
         return None
-    change = values[1:] != values[:-1]
-    if change.dtype != bool:
+    change = same(values[1:], values[:-1])
+    if change is None:
         return None
-    heads = np.flatnonzero(np.r_[True, change])
-    if len(heads) > len(values) // 4:
-        return None
-    head_codes, uniques = pd.factorize(values[heads], sort=sort)
-    return np.repeat(head_codes, np.diff(np.r_[heads, len(values)])), uniques
+    heads = np.flatnonzero(np.r_[True, ~change])
+    return heads if len(heads) <= len(values) // 4 else None
 
 
 def _by_blocks(values: np.ndarray, sort: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """The same block of values over and over (the months of every item): the first block factorized, its
-    codes tiled. None unless every block equals the first element by element."""
+    codes tiled. None unless every block holds the same objects as the first (compared by address) or equal
+    values, element by element."""
     n = len(values)
-    equal_first = values[1:min(n, PREFIX + 1)] == values[0]
-    if not isinstance(equal_first, np.ndarray) or equal_first.dtype != bool or not equal_first.any():
-        return None
-    again = np.flatnonzero(equal_first)
-    width = int(again[0]) + 1
-    if n % width or width > n // 4:
-        return None
-    same = values.reshape(-1, width) == values[:width]
-    if same.dtype != bool or not same.all():
-        return None
-    first_codes, uniques = pd.factorize(values[:width], sort=sort)
-    return np.tile(first_codes, n // width), uniques
+    for same in (_same_object, _equal):
+        first = same(values[1:min(n, PREFIX + 1)], values[:1])
+        if first is None or not first.any():
+            continue
+        width = int(np.flatnonzero(first)[0]) + 1
+        if n % width or width > n // 4:
+            continue
+        blocks = same(values.reshape(-1, width), values[:width])
+        if blocks is None or not blocks.all():
+            continue
+        first_codes, uniques = pd.factorize(values[:width], sort=sort)
+        return np.tile(first_codes, n // width), uniques
+    return None
+
+
+def _same_object(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a[i] is b[i] (broadcast), for object arrays: their addresses compared as integers. The same object
+    always has the same code (NaN included: missing wherever it is)."""
+    return _addresses(a) == _addresses(b)  # (a and b are alive until the comparison is made)
+
+
+def _addresses(a: np.ndarray) -> np.ndarray:
+    """The object pointers an object array holds, as unsigned integers: the same memory read through numpy's
+    array interface with the item type changed (numpy does not view object arrays as integers itself)."""
+    interface = dict(a.__array_interface__)
+    interface["typestr"] = np.dtype(np.uintp).str
+    return np.asarray(SimpleNamespace(__array_interface__=interface))
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """a[i] == b[i] (broadcast) when that compares as booleans, else None."""
+    out = a == b
+    return out if isinstance(out, np.ndarray) and out.dtype == bool else None
 
 
 def left_positions(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray | None:

@@ -37,6 +37,13 @@ def _layouts(seed: int) -> list[np.ndarray]:
     out.append(blocks_none)
     out.append(np.repeat(np.arange(400, dtype=object) % 7, 5))  # integers as objects
     out.append(np.repeat(np.array([1, 1.0, True, "1", "a"], dtype=object), 30))  # equal across types
+    fresh = np.array(["".join(list(v)) for v in runs], dtype=object)  # equal text, distinct objects
+    out.append(fresh)
+    out.append(np.array(["".join(list(v)) for v in tiled], dtype=object))
+    mixed = tiled.copy()
+    mixed[-12:] = np.array(["".join(list(v)) for v in tiled[-12:]], dtype=object)  # one block: equal, not same
+    out.append(mixed)
+    out.append(np.repeat(ids, 24)[::2])  # a strided view
     out.append(runs[:40])  # too short: pandas itself
     out.append(np.repeat(np.array([pd.NA, "x"], dtype=object), 50))  # NA does not compare: pandas itself
     return out
@@ -48,6 +55,9 @@ def test_factorize_sorted_is_pandas_factorize(seed):
 
     runs, tiled = _layouts(seed)[:2]
     assert _by_runs(runs) is not None and _by_blocks(tiled) is not None  # the layout paths do run
+    fresh_runs, fresh_tiled, mixed = _layouts(seed)[-6:-3]
+    assert fresh_runs[0] is not runs[0] and _by_runs(fresh_runs) is not None  # by value, not address
+    assert _by_blocks(fresh_tiled) is not None and _by_blocks(mixed) is not None
     for values in _layouts(seed):
         for sort in (True, False):
             got_codes, got_u = factorize_sorted(values, sort=sort)
