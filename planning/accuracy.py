@@ -72,14 +72,16 @@ def measured_with_codes(history: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.
     fam_code = np.where(missing, -1, np.append(fam_u_code, -1)[item_code])
     if missing.any() and not pd.isna(family[missing]).all():  # a family for the missing key: the general path
         fam_code, fam_u = pd.factorize(family, sort=True)
+    # each column copied once (the history's own arrays are not shared) and not stacked into blocks again
     measured = pd.DataFrame(
         {
-            "item_id": rows["item_id"].to_numpy(),
-            "family": family,
-            "period": rows["period"].to_numpy(),
-            "forecast": rows["forecast_units"].to_numpy(float),
-            "actual": rows["actual_units"].to_numpy(float),
-        }
+            "item_id": rows["item_id"].to_numpy(copy=True),
+            "family": family if family.base is None else family.copy(),
+            "period": rows["period"].to_numpy(copy=True),
+            "forecast": np.array(rows["forecast_units"].to_numpy(float), copy=True),
+            "actual": np.array(rows["actual_units"].to_numpy(float), copy=True),
+        },
+        copy=False,
     )
     return measured, MeasuredCodes((item_code, item_u), (fam_code, fam_u),
                                    factorize_sorted(measured["period"].to_numpy()))

@@ -539,8 +539,14 @@ def inventory_plan(supply: pd.DataFrame, safety: pd.DataFrame, opening: pd.Serie
     out["ending"] = inv["inventory_end"]
     prev = inv.groupby("family")["inventory_end"].shift(1)
     out["opening"] = prev.fillna(inv["family"].map(opening).fillna(0.0))
-    out = out.merge(safety, on=["family", "period"], how="left")
-    out["safety_stock"] = out["safety_stock"].fillna(0.0)
+    pos = left_positions([out["family"].to_numpy(), out["period"].to_numpy()],
+                         [safety["family"].to_numpy(), safety["period"].to_numpy()])
+    if pos is not None and safety["safety_stock"].dtype == np.float64:  # paired on integer codes, as merged
+        values = np.append(safety["safety_stock"].to_numpy(), np.nan)[pos]
+        out["safety_stock"] = np.where(np.isnan(values), 0.0, values)
+    else:
+        out = out.merge(safety, on=["family", "period"], how="left")
+        out["safety_stock"] = out["safety_stock"].fillna(0.0)
     out["cycle_stock"] = inv["demand"].to_numpy(float) / 2.0
     out["target_inventory"] = out["safety_stock"] + out["cycle_stock"]
     return out[["family", "period", "opening", "supply", "shipped", "ending", "safety_stock", "cycle_stock",

@@ -82,3 +82,53 @@ def test_left_positions_pair_as_a_left_merge():
     with_nan = left["a"].to_numpy().copy()
     with_nan[0] = np.nan
     assert left_positions([with_nan], [right["a"].to_numpy()]) is None  # a merge pairs NaN with NaN
+
+
+def _supply(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    fams, horizon = [f"F{k:02d}" for k in range(7)], [f"2026-{m:02d}" for m in range(1, 7)]
+    n = len(fams) * len(horizon)
+    return pd.DataFrame({"family": np.repeat(fams, len(horizon)).astype(object),
+                         "period": np.tile(horizon, len(fams)).astype(object),
+                         **{c: rng.random(n) * 1e4 for c in ("demand", "regular", "overtime", "outsource",
+                                                            "inventory_end", "lost_sales")}}
+                        ).assign(shipped=lambda d: d["demand"] - d["lost_sales"])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_inventory_plan_pairs_safety_stock_as_the_merge(seed):
+    from planning.supply import inventory_plan
+
+    supply = _supply(seed)
+    safety = supply[["family", "period"]].assign(safety_stock=np.random.default_rng(seed).random(len(supply)) * 99)
+    safety = safety.sample(frac=0.7, random_state=seed)  # family-months without safety stock: 0
+    opening = pd.Series(5.0, index=supply["family"].unique()[:-1])
+    got = inventory_plan(supply, safety, opening)
+    inv = supply.sort_values(["family", "period"]).reset_index(drop=True)
+    want = inv[["family", "period"]].copy()
+    want["supply"] = inv["regular"] + inv["overtime"] + inv["outsource"]
+    want["shipped"] = inv["shipped"]
+    want["ending"] = inv["inventory_end"]
+    want["opening"] = inv.groupby("family")["inventory_end"].shift(1).fillna(inv["family"].map(opening).fillna(0.0))
+    want = want.merge(safety, on=["family", "period"], how="left")
+    want["safety_stock"] = want["safety_stock"].fillna(0.0)
+    want["cycle_stock"] = inv["demand"].to_numpy(float) / 2.0
+    want["target_inventory"] = want["safety_stock"] + want["cycle_stock"]
+    pd.testing.assert_frame_equal(got, want[got.columns.tolist()], check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_money_pairs_as_the_merge(seed):
+    from planning.finance import _with_money
+
+    supply = _supply(seed)[["family", "period", "demand", "shipped", "overtime", "outsource", "inventory_end"]]
+    rng = np.random.default_rng(seed)
+    money = supply[["family", "period"]].assign(rev=rng.random(len(supply)) * 1e6, std_cost=rng.random(len(supply)))
+    money = money.sample(frac=0.8, random_state=seed)
+    want = supply.merge(money, on=["family", "period"], how="left")
+    want[["rev", "std_cost"]] = want[["rev", "std_cost"]].fillna(0.0)
+    pd.testing.assert_frame_equal(_with_money(supply, money), want, check_exact=True)
+    shuffled = supply.sample(frac=1.0, random_state=seed)  # not numbered 0..n−1: the merge itself
+    pd.testing.assert_frame_equal(_with_money(shuffled, money),
+                                  shuffled.merge(money, on=["family", "period"], how="left").fillna(
+                                      {"rev": 0.0, "std_cost": 0.0}), check_exact=True)
