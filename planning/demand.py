@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planning.codes import indexer
+from planning.grid_sums import grid_cell_sums
 from planning.measures import group_sums
 
 ADJUSTMENT_TYPES = ("percentage", "additive", "absolute")
@@ -165,7 +166,8 @@ def grid_row_keys(grid: ConsensusGrid, horizon: list[str], items: pd.DataFrame) 
     code = np.repeat(grid.fam_of_item.astype(np.int64), n_per) * n_per + np.tile(per_rank, n_items)
     first = items.drop_duplicates("item_id")
     pos = np.repeat(pd.Index(first["item_id"]).get_indexer(grid.item_ids), n_per)
-    return RowKeys(code, np.ones(len(code), dtype=bool), grid.families.astype(object), periods, pos, first)
+    return RowKeys(code, np.ones(len(code), dtype=bool), grid.families.astype(object), periods, pos, first,
+                   (grid.fam_of_item, per_rank))
 
 
 def compose_consensus(
@@ -293,6 +295,8 @@ class RowKeys:
     periods: np.ndarray
     item_pos: np.ndarray
     items: pd.DataFrame  # the items, first row per item_id
+    # rows in a consensus grid's layout: each item's family code (non-decreasing) and each month column's rank
+    layout: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def row_keys(frame: pd.DataFrame, items: pd.DataFrame | None = None) -> RowKeys:
@@ -314,9 +318,17 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
     on integer codes (the same sums in the same order, several times faster than on two text keys).
     `keys`: `row_keys` of a frame with the same key columns, when the caller has them."""
     k = keys if keys is not None else row_keys(frame)
+    floats = all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in columns.values())
+    if k.layout is not None and floats and columns:  # a grid's rows: no sort into cells (planning.grid_sums)
+        fam_of_item, per_rank = k.layout
+        total = grid_cell_sums(fam_of_item, per_rank, np.column_stack(list(columns.values())))
+        if total is not None:
+            fams, n_per = np.unique(fam_of_item), len(per_rank)
+            return pd.DataFrame({"family": np.repeat(k.families[fams], n_per),
+                                 "period": np.tile(k.periods[:n_per], len(fams)),
+                                 **{name: total[:, :, j].reshape(-1) for j, name in enumerate(columns)}})
     valid = k.valid
     code = k.code if valid.all() else k.code[valid]
-    floats = all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in columns.values())
     summed = group_sums(code.astype(np.int64, copy=False),
                         np.column_stack([v if valid.all() else v[valid] for v in columns.values()])
                         ) if floats and columns else None

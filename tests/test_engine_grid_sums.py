@@ -1,0 +1,43 @@
+"""Family × month sums read off a consensus grid's layout (planning.grid_sums) = pandas' groupby sums of the
+same rows, to the last bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench.synthetic import synthetic_company
+from planning.demand import consensus_grid, family_period_sums, grid_row_keys, row_keys
+from planning.grid_sums import grid_cell_sums
+from planning.measures import MAX_GROUP_ROWS
+from tests.test_engine_fast_paths import _company
+
+
+def _grid(c, backwards: bool = False):
+    horizon = sorted(c.forecast["period"].unique(), reverse=backwards)  # columns in any month order
+    stat = c.forecast.rename(columns={"forecast_units": "statistical"})
+    grid = consensus_grid(stat, c.items, horizon)
+    return grid, grid_row_keys(grid, horizon, c.items)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_grid_family_sums_are_groupby_sums(seed):
+    c = _company(seed) if seed < 4 else synthetic_company(3 * MAX_GROUP_ROWS, 2, 6, 4, seed=seed)  # big families
+    grid, keys = _grid(c, backwards=seed % 2 == 1)
+    assert keys.layout is not None
+    rng = np.random.default_rng(seed)
+    frame = grid.keys.copy()
+    n = len(frame)
+    columns = {"a": rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 9, n), "b": rng.random(n) * 1e4}
+    got = family_period_sums(frame, columns, keys)
+    want = frame.assign(**columns).groupby(["family", "period"], sort=True, as_index=False)[["a", "b"]].sum()
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    pd.testing.assert_frame_equal(got, family_period_sums(frame, columns, row_keys(frame)), check_exact=True)
+    fam_of_item, per_rank = keys.layout
+    values = np.column_stack(list(columns.values()))
+    assert (grid_cell_sums(fam_of_item, per_rank, values) is None) == (seed == 4)  # > MAX_GROUP_ROWS items
+    columns["a"][3] = np.nan  # not finite: groupby itself (which skips NaN)
+    assert grid_cell_sums(fam_of_item, per_rank, np.column_stack(list(columns.values()))) is None
+    want = frame.assign(**columns).groupby(["family", "period"], sort=True, as_index=False)[["a", "b"]].sum()
+    pd.testing.assert_frame_equal(family_period_sums(frame, columns, keys), want, check_exact=True)
