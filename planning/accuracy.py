@@ -16,6 +16,7 @@ import pandas as pd
 
 from planning.codes import factorize_sorted
 from planning.demand import RowKeys, family_period_sums
+from planning.grid_sums import grid_cell_sums
 from planning.measures import MEASURE_COLUMNS, measures
 
 METRIC_COLUMNS = MEASURE_COLUMNS
@@ -95,9 +96,39 @@ def measured_history(history: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
 def family_totals(measured: pd.DataFrame, codes: MeasuredCodes | None = None) -> pd.DataFrame:
     """Forecast and actual summed per family and period (sorted; rows without a family left out).
     `codes`: the table's `MeasuredCodes`, when the caller has them."""
+    if codes is not None:
+        blocks = _block_family_totals(measured, codes)
+        if blocks is not None:
+            return blocks
     return family_period_sums(measured, {"forecast": measured["forecast"].to_numpy(float),
                                          "actual": measured["actual"].to_numpy(float)},
                               codes.family_period_keys() if codes is not None else None)
+
+
+def _block_family_totals(measured: pd.DataFrame, codes: MeasuredCodes) -> pd.DataFrame | None:
+    """`family_totals` of a table made of blocks of every period, one block per item (history as uploaded):
+    the blocks sorted by family (stably: a cell's rows keep their order) and summed as a grid's rows
+    (`planning.grid_sums`), with no sort of the rows into cells. None for any other layout."""
+    (item, _), (fam, fams), (per, pers) = codes.item_id, codes.family, codes.period
+    width, n = len(pers), len(per)
+    if not width or not n or n % width:
+        return None
+    first = per[:width]
+    if first.min() < 0 or not (per.reshape(-1, width) == first).all() or not (item.reshape(-1, width) == item[::width, None]).all() \
+            or not (fam.reshape(-1, width) == fam[::width, None]).all():
+        return None
+    block_fam = fam[::width]
+    keep = np.flatnonzero(block_fam >= 0)  # rows without a family are left out
+    order = keep[np.argsort(block_fam[keep], kind="stable")]
+    values = np.column_stack([measured["forecast"].to_numpy(float), measured["actual"].to_numpy(float)])
+    rows = values.reshape(-1, width * 2)[order].reshape(-1, 2)
+    total = grid_cell_sums(block_fam[order], first, rows)
+    if total is None:
+        return None
+    present = np.unique(block_fam[order])
+    return pd.DataFrame({"family": np.repeat(np.asarray(fams, dtype=object)[present], width),
+                         "period": np.tile(np.asarray(pers, dtype=object), len(present)),
+                         "forecast": total[:, :, 0].reshape(-1), "actual": total[:, :, 1].reshape(-1)})
 
 
 def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.DataFrame | None = None,

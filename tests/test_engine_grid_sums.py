@@ -41,3 +41,30 @@ def test_grid_family_sums_are_groupby_sums(seed):
     assert grid_cell_sums(fam_of_item, per_rank, np.column_stack(list(columns.values()))) is None
     want = frame.assign(**columns).groupby(["family", "period"], sort=True, as_index=False)[["a", "b"]].sum()
     pd.testing.assert_frame_equal(family_period_sums(frame, columns, keys), want, check_exact=True)
+
+
+def _histories():
+    c = synthetic_company(300, 7, 9, 4, seed=2)
+    h = c.history
+    yield c, h, True  # item blocks of every month
+    yield c, h.assign(item_id=np.where(h.index < 18, "GONE", h["item_id"])), True  # items with no family
+    months = h["period"].unique()
+    back = h.assign(_r=h["period"].map({m: -k for k, m in enumerate(months)})).sort_values(
+        ["item_id", "_r"], kind="stable").drop(columns="_r").reset_index(drop=True)
+    yield c, back, True  # months backwards in every block
+    yield c, h.sample(frac=1.0, random_state=1).reset_index(drop=True), False  # no blocks
+    yield c, h.iloc[:-1], False  # a block cut short
+    nan = h.copy()
+    nan.loc[5, "actual_units"] = np.inf
+    yield c, nan, False  # not finite: groupby
+
+
+@pytest.mark.parametrize("k", range(6))
+def test_history_block_family_totals_are_groupby_sums(k):
+    from planning.accuracy import _block_family_totals, family_totals, measured_with_codes
+
+    c, history, blocks = list(_histories())[k]
+    measured, codes = measured_with_codes(history, c.items)
+    assert (_block_family_totals(measured, codes) is not None) == blocks
+    want = measured.groupby(["family", "period"], sort=True, as_index=False)[["forecast", "actual"]].sum()
+    pd.testing.assert_frame_equal(family_totals(measured, codes), want, check_exact=True)
