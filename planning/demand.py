@@ -216,8 +216,8 @@ def compose_consensus(
         created = (pd.to_datetime(use["created_at"], errors="coerce", cache=False) if "created_at" in use
                    else pd.NaT)
         use["_created"] = created
-        use = use.sort_values(["_created", "seq"], na_position="last", kind="stable")
-        use["_rank"] = use.groupby(["_fam", "_col"]).cumcount()
+        use = use.iloc[_time_order(use)] if len(use) else use
+        use["_rank"] = _rank_in_cell(use["_fam"].to_numpy() * n_per + use["_col"].to_numpy())
         before = np.full(len(adj), np.nan)
         after = np.full(len(adj), np.nan)
         # the steps as arrays, rank by rank (a stable sort keeps each rank's rows in created_at, seq order)
@@ -260,6 +260,29 @@ def compose_consensus(
     consensus["statistical"] = stat.reshape(-1).copy()
     consensus["consensus"] = x.reshape(-1)
     return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
+
+
+def _time_order(use: pd.DataFrame) -> np.ndarray:
+    """The positions that sort `use` by `_created` then `seq` (missing times last, ties in file order): what
+    `sort_values(["_created", "seq"], na_position="last", kind="stable")` takes, by `np.lexsort` on the
+    times' integers when they are plain datetimes and `seq` whole numbers."""
+    created, seq = use["_created"], use["seq"]
+    if created.dtype != np.dtype("datetime64[ns]") or seq.dtype.kind not in "iu":  # the sort itself
+        numbered = use.reset_index(drop=True)
+        return numbered.sort_values(["_created", "seq"], na_position="last", kind="stable").index.to_numpy()
+    missing = created.isna().to_numpy()
+    return np.lexsort((seq.to_numpy(), created.to_numpy().view(np.int64), missing))
+
+
+def _rank_in_cell(cell: np.ndarray) -> np.ndarray:
+    """Each row's count of earlier rows with the same cell: `groupby(cell).cumcount()`."""
+    order = np.argsort(cell, kind="stable")
+    ordered = cell[order]
+    start = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(cell) else np.zeros(0, np.int64)
+    run_start = np.repeat(start, np.diff(np.r_[start, len(cell)]))
+    rank = np.empty(len(cell), dtype=np.int64)
+    rank[order] = np.arange(len(cell)) - run_start
+    return rank
 
 
 def _spread_cells(x: np.ndarray, start: np.ndarray, size: np.ndarray, col: np.ndarray, kind: np.ndarray,

@@ -68,3 +68,27 @@ def test_history_block_family_totals_are_groupby_sums(k):
     assert (_block_family_totals(measured, codes) is not None) == blocks
     want = measured.groupby(["family", "period"], sort=True, as_index=False)[["forecast", "actual"]].sum()
     pd.testing.assert_frame_equal(family_totals(measured, codes), want, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_adjustment_order_and_ranks_are_pandas(seed):
+    """compose_consensus's order of adjustments (created_at, then seq; missing times last) and each one's rank
+    in its family-month = sort_values and groupby().cumcount()."""
+    from planning.demand import _rank_in_cell, _time_order
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    created = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 50, n), "min")  # many ties
+    use = pd.DataFrame({"_created": created, "seq": rng.permutation(n) if seed != 1 else np.zeros(n, int),
+                        "_fam": rng.integers(0, 4, n), "_col": rng.integers(0, 3, n)},
+                       index=rng.permutation(n) + 100)
+    use.loc[use.index[rng.random(n) < 0.1], "_created"] = pd.NaT
+    if seed == 2:
+        use["_created"] = use["_created"].dt.tz_localize("UTC")  # not plain datetimes: the sort itself
+    if seed == 3:
+        use["seq"] = use["seq"].astype(float)
+    want = use.sort_values(["_created", "seq"], na_position="last", kind="stable")
+    got = use.iloc[_time_order(use)]
+    pd.testing.assert_frame_equal(got, want)
+    ranks = _rank_in_cell(got["_fam"].to_numpy() * 3 + got["_col"].to_numpy())
+    assert np.array_equal(ranks, want.groupby(["_fam", "_col"]).cumcount().to_numpy())
