@@ -105,9 +105,7 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
                    column: str = "statistical") -> ConsensusGrid:
     """Items sorted by family, their family index and the statistical matrix items × horizon (the forecast
     units are `statistical[column]`, read as floats)."""
-    order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
-    item_ids = order["item_id"].to_numpy(dtype=object)
-    families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
+    item_ids, families, fam_of_item = _items_by_family(items)
     rows = indexer(pd.Index(item_ids), statistical["item_id"].to_numpy())
     cols = indexer(pd.Index(horizon), statistical["period"].to_numpy())
     keep = (rows >= 0) & (cols >= 0)
@@ -123,6 +121,24 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
     })
     matrix.setflags(write=False)
     return ConsensusGrid(item_ids, families, fam_of_item, matrix, keys, rows, cols)
+
+
+def _items_by_family(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The item ids sorted by family then id (first row per id), the sorted families (as numpy text) and each
+    item's family index: `sort_values(["family", "item_id"], kind="stable")` and `np.unique(family)`, sorted
+    as numpy text (C comparisons in code-point order, Python's) when every id and family is text without NUL."""
+    first = items[["item_id", "family"]].drop_duplicates("item_id")
+    ids, fams = first["item_id"].to_numpy(dtype=object), first["family"].to_numpy(dtype=object)
+    if len(ids) and all(pd.api.types.infer_dtype(v, skipna=False) == "string" for v in (ids, fams)) \
+            and "\x00" not in "".join(ids) + "".join(fams):
+        fam_text = fams.astype(str)
+        order = np.lexsort((ids.astype(str), fam_text))  # stable: the last key sorts first
+        fam_sorted = fam_text[order]
+        change = np.r_[True, fam_sorted[1:] != fam_sorted[:-1]]
+        return ids[order], fam_sorted[change], np.cumsum(change) - 1
+    order = first.sort_values(["family", "item_id"], kind="stable")
+    families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
+    return order["item_id"].to_numpy(dtype=object), families, fam_of_item
 
 
 def grid_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:

@@ -92,3 +92,23 @@ def test_adjustment_order_and_ranks_are_pandas(seed):
     pd.testing.assert_frame_equal(got, want)
     ranks = _rank_in_cell(got["_fam"].to_numpy() * 3 + got["_col"].to_numpy())
     assert np.array_equal(ranks, want.groupby(["_fam", "_col"]).cumcount().to_numpy())
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_items_by_family_is_sort_values(seed):
+    from planning.demand import _items_by_family
+
+    c = _company(seed) if seed < 4 else _company(0)
+    items = c.items.copy()
+    rng = np.random.default_rng(seed)
+    names = np.array(["b", "B", "a", "ä", "Z", "aa", "a\u0301", "é", "e"], dtype=object)  # case, accents
+    items["family"] = names[rng.integers(0, len(names), len(items))]
+    if seed == 4:
+        items.loc[0, "family"] = "a\x00"  # NUL: sorted as Python text
+    items = pd.concat([items, items.iloc[:3]], ignore_index=True)  # repeated ids: the first row counts
+    ids, fams, fam_of = _items_by_family(items)
+    order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
+    want_fams, want_of = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
+    assert ids.dtype == object and list(ids) == order["item_id"].tolist()
+    assert fams.dtype == want_fams.dtype and np.array_equal(fams, want_fams)
+    assert np.array_equal(fam_of, want_of)
