@@ -40,6 +40,17 @@ SUPPLY_COLUMNS = [
 ]
 
 
+def by_family_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame.sort_values(["family", "period"]).reset_index(drop=True)`: a frame already in that order (as the
+    family plan and the supply plan are made) is only renumbered, without sorting its text keys again."""
+    fam, per = frame["family"].to_numpy(), frame["period"].to_numpy()
+    try:
+        in_order = len(fam) < 2 or bool(np.all((fam[1:] > fam[:-1]) | ((fam[1:] == fam[:-1]) & (per[1:] >= per[:-1]))))
+    except TypeError:  # keys that do not compare (None beside text, ...): the sort decides
+        in_order = False
+    return frame.reset_index(drop=True) if in_order else frame.sort_values(["family", "period"]).reset_index(drop=True)
+
+
 def family_plan(demand: pd.DataFrame, capacity: pd.DataFrame, horizon: list[str], settings: Settings) -> pd.DataFrame:
     """Demand vs capacity per family and month: gap, gap %, utilization and status.
 
@@ -290,7 +301,7 @@ def supply_plan(
     below the floor where the allowed options cannot reach it; the shortfall is added as `below_floor`.
     """
     allow = allow or {}
-    plan = plan.sort_values(["family", "period"]).reset_index(drop=True)
+    plan = by_family_period(plan)
     fams = plan["family"].drop_duplicates().to_list()
     n_f = len(fams)
     if n_f == 0:
@@ -319,19 +330,21 @@ def supply_plan(
     out_cap = None if settings.outsource_cap_pct is None else cap * float(settings.outsource_cap_pct) / 100.0
     x = _solve(LpInputs(demand, cap, ot_cap, open_units, floor, costs, lost_cap=cap_lost, out_cap=out_cap),
                allow=allow, soft_floor=soft_floor)
-    out = plan[["family", "period", "demand", "capacity"]].copy()
+    # the table in one go (the same arithmetic as column by column, without a frame rebuilt per column)
+    col = {c: plan[c] for c in ("family", "period", "demand", "capacity")}
     for k, name in enumerate(["regular", "overtime", "outsource", "lost_sales", "inventory_end"]):
-        out[name] = x[:, :, k].reshape(-1)
-    out["shipped"] = out["demand"] - out["lost_sales"]
-    out["cost_overtime"] = settings.cost_overtime * out["overtime"]
-    out["cost_outsource"] = settings.cost_outsource * out["outsource"]
-    out["cost_holding"] = settings.cost_holding * out["inventory_end"]
-    out["cost_lost_sales"] = settings.cost_lost_sales * out["lost_sales"]
-    out["cost"] = out["cost_overtime"] + out["cost_outsource"] + out["cost_holding"] + out["cost_lost_sales"]
+        col[name] = x[:, :, k].reshape(-1)
+    col["shipped"] = col["demand"] - col["lost_sales"]
+    col["cost_overtime"] = settings.cost_overtime * col["overtime"]
+    col["cost_outsource"] = settings.cost_outsource * col["outsource"]
+    col["cost_holding"] = settings.cost_holding * col["inventory_end"]
+    col["cost_lost_sales"] = settings.cost_lost_sales * col["lost_sales"]
+    col["cost"] = col["cost_overtime"] + col["cost_outsource"] + col["cost_holding"] + col["cost_lost_sales"]
+    names = SUPPLY_COLUMNS
     if soft_floor is not None:
-        out["below_floor"] = x[:, :, 5].reshape(-1)
-        return out[SUPPLY_COLUMNS + ["below_floor"]]
-    return out[SUPPLY_COLUMNS]
+        col["below_floor"] = x[:, :, 5].reshape(-1)
+        names = SUPPLY_COLUMNS + ["below_floor"]
+    return pd.DataFrame({c: col[c] for c in names}, index=plan.index)
 
 
 COST_LINES = (  # (key, label, units column, cost setting): the terms of the LP's objective
@@ -403,7 +416,7 @@ def option_comparison(
     cost); `below_floor` is the largest shortfall under the floor in a family-month. Without (2)'s cap
     the LP would "lose" sales to put units into safety stock, and an option that cannot reach the floor
     in the first month (opening stock below it) would have no plan at all."""
-    fp = plan.sort_values(["family", "period"]).reset_index(drop=True)
+    fp = by_family_period(plan)
     ot_cap = overtime_limits(capacity, fp, settings)
     info = fp[["family", "period", "demand", "capacity"]].assign(ot_cap=ot_cap)
     floor_on = bool(settings.safety_stock_floor and safety_stock is not None)
@@ -532,7 +545,7 @@ def safety_stock(consensus: pd.DataFrame, items: pd.DataFrame, settings: Setting
 def inventory_plan(supply: pd.DataFrame, safety: pd.DataFrame, opening: pd.Series) -> pd.DataFrame:
     """Per family and month: opening, supply, shipped, ending inventory, safety stock, cycle
     stock (monthly demand / 2) and target inventory (safety + cycle stock). Families never mix."""
-    inv = supply.sort_values(["family", "period"]).reset_index(drop=True)
+    inv = by_family_period(supply)
     out = inv[["family", "period"]].copy()
     out["supply"] = inv["regular"] + inv["overtime"] + inv["outsource"]
     out["shipped"] = inv["shipped"]

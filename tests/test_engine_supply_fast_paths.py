@@ -132,3 +132,22 @@ def test_money_pairs_as_the_merge(seed):
     pd.testing.assert_frame_equal(_with_money(shuffled, money),
                                   shuffled.merge(money, on=["family", "period"], how="left").fillna(
                                       {"rev": 0.0, "std_cost": 0.0}), check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_by_family_period_is_sort_values(seed):
+    from planning.supply import by_family_period
+
+    frame = _supply(seed)
+    frame.index = frame.index + 7
+    cases = [frame, frame.sample(frac=1.0, random_state=seed), pd.concat([frame, frame.iloc[:5]]),
+             frame.iloc[::-1], frame.iloc[:1], frame.iloc[:0]]
+    odd = frame.copy()
+    odd.loc[odd.index[4], "family"] = None  # does not compare with text
+    cases.append(odd)
+    nan = frame.copy()
+    nan.loc[nan.index[-1], "period"] = np.nan
+    cases.append(nan)
+    for case in cases:
+        pd.testing.assert_frame_equal(by_family_period(case),
+                                      case.sort_values(["family", "period"]).reset_index(drop=True))
