@@ -148,7 +148,10 @@ def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.Data
     if codes is not None:  # the company total per period (only its sums are read below)
         per = codes.period[0]
         valid = per >= 0
-        totals = measured[["forecast", "actual"]][valid].groupby(per[valid], sort=True).sum()
+        f, a = measured["forecast"].to_numpy(), measured["actual"].to_numpy()
+        both = pd.DataFrame({"forecast": f if valid.all() else f[valid], "actual": a if valid.all() else a[valid]},
+                            copy=False)  # (the two columns as they are: grouped, not copied into a block first)
+        totals = both.groupby(per if valid.all() else per[valid], sort=True).sum()
     else:
         totals = measured.groupby("period", as_index=False)[["forecast", "actual"]].sum()
     total = error_metrics(totals, [])

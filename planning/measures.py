@@ -52,11 +52,16 @@ def error_sums(
     f = frame[forecast].to_numpy(float)
     a = frame[actual].to_numpy(float)
     keep = ~(np.isnan(f) | np.isnan(a))
-    f, a = f[keep], a[keep]
+    every = bool(keep.all())  # (then no row is taken out: no copies)
+    if not every:
+        f, a = f[keep], a[keep]
     e = f - a
     abs_e = np.abs(e)
     positive = a > 0
-    sum_ape = np.where(positive, ratio(abs_e, a, 100.0), 0.0)
+    sum_ape = np.zeros(len(a))  # |e| / A × 100 where A > 0 (the division of `ratio`), else 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.divide(abs_e, a, out=sum_ape, where=positive)
+        sum_ape *= 100.0
 
     def work() -> pd.DataFrame:
         return pd.DataFrame({"n": np.ones(len(a), dtype=np.int64), "n_zero": (~positive).astype(np.int64),
@@ -70,10 +75,13 @@ def error_sums(
     uniques = []
     for c in by:
         if codes is not None and c in codes:
-            k, u = codes[c][0][keep], codes[c][1]
+            k, u = codes[c][0] if every else codes[c][0][keep], codes[c][1]
         else:
-            k, u = pd.factorize(frame[c].to_numpy()[keep], sort=True)
-        code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
+            k, u = pd.factorize(frame[c].to_numpy() if every else frame[c].to_numpy()[keep], sort=True)
+        if len(k) and code.min() >= 0 and k.min() >= 0:
+            code = code * max(len(u), 1) + k
+        else:
+            code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
         uniques.append(np.asarray(u, dtype=object) if u.dtype == object else np.asarray(u))
     valid = code >= 0  # rows with a missing key are not measured (as groupby leaves them out)
     summed = _group_sums(code, valid, positive, np.column_stack([sum_ape, e, abs_e, a, f]))
