@@ -50,14 +50,15 @@ def plan_horizon(data: CompanyData, settings: Settings, start: str | None = None
 def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
     """The `forecast` table in the engine's forecast layout (model 'uploaded' unless given)."""
     f = data.forecast
+    # every column is a new array already (astype copies; the model column is copied): not copied again
     out = pd.DataFrame({
         "item_id": f["item_id"].astype(str),
         "period": f["period"].astype(str),
-        "model": f["model"] if "model" in f else "uploaded",
-        "forecast": f["forecast_units"].astype(float),
-        "lo80": f["lo80"].astype(float) if "lo80" in f else np.nan,
-        "hi80": f["hi80"].astype(float) if "hi80" in f else np.nan,
-    })
+        "model": f["model"].copy() if "model" in f else "uploaded",
+        "forecast": f["forecast_units"].astype(float, copy=True),
+        "lo80": f["lo80"].astype(float, copy=True) if "lo80" in f else np.nan,
+        "hi80": f["hi80"].astype(float, copy=True) if "hi80" in f else np.nan,
+    }, copy=False)
     wanted = pd.Index(horizon)
     keep = (indexer(wanted, out["period"].to_numpy()) >= 0 if wanted.is_unique
             else out["period"].isin(horizon).to_numpy())
