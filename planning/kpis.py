@@ -212,6 +212,9 @@ def kpi_inventory_accuracy(k: KpiInputs) -> float:
 
 def kpi_production_attainment(k: KpiInputs) -> float:
     """Σ produced / Σ planned units over the last 3 months with both."""
+    production, history = k.data.production, k.data.history
+    if production is None or production.empty or history is None or history.empty:
+        return math.nan  # (what the empty attainment table gives, without looking up every item's family)
     att = pk.production_attainment(k.data.production, k.data.history, _item_family(k))
     att = att.tail(3)
     planned = att["planned_units"].sum() if len(att) else 0.0
@@ -232,8 +235,12 @@ def kpi_working_capital_days(k: KpiInputs) -> float:
     """Days of inventory (inventory value / daily COGS), the mean of the first 3 horizon months."""
     if k.financials.empty or k.supply_plan.empty:
         return math.nan
-    wc = working_capital(k.financials, k.supply_plan, k.settings.days_per_month)
-    return pk.working_capital_days(wc, k.horizon[:3])
+    # only the first 3 months are read: their rows alone are summed (each month's sums are its own rows')
+    first = k.horizon[:3]
+    fin, supply = k.financials, k.supply_plan
+    wc = working_capital(fin[fin["period"].isin(first)], supply[supply["period"].isin(first)],
+                         k.settings.days_per_month)
+    return pk.working_capital_days(wc, first)
 
 
 def kpi_supply_flexibility(k: KpiInputs) -> float:

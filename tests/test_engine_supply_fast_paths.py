@@ -151,3 +151,22 @@ def test_by_family_period_is_sort_values(seed):
     for case in cases:
         pd.testing.assert_frame_equal(by_family_period(case),
                                       case.sort_values(["family", "period"]).reset_index(drop=True))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_working_capital_days_from_the_first_months_rows(seed):
+    """The KPI sums only the first 3 months' rows: the same figure as working capital over every month."""
+    from planning import process_kpis as pk
+    from planning.cycle import compute_plan
+    from planning.finance import working_capital
+    from planning.kpis import REGISTRY, KpiInputs
+    from tests.test_engine_fast_paths import _company
+
+    c = _company(seed)
+    r = compute_plan(c, Settings())
+    fin = r.financials.sample(frac=1.0, random_state=seed)  # rows in any order
+    k = KpiInputs(c, r.horizon, r.family_plan, r.supply_plan, fin, Settings(), pd.DataFrame())
+    want = pk.working_capital_days(working_capital(fin, r.supply_plan, 30.4), r.horizon[:3])
+    got = REGISTRY["working_capital_days"].compute(k)
+    assert (np.isnan(got) and np.isnan(want)) or got == want
+    assert np.isnan(REGISTRY["production_attainment"].compute(k))  # no production table
