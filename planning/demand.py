@@ -210,7 +210,7 @@ def compose_consensus(
         item_pos = pd.Series(np.arange(len(item_ids)), index=item_ids)
         fam_pos = pd.Series(np.arange(n_fam), index=families)
         per_pos = pd.Series(np.arange(n_per), index=horizon)
-        is_item = (adj["level"].str.lower() == "item").to_numpy()
+        is_item = _lower(adj["level"]) == "item"
         keys = adj["key"].astype(str)
         row = np.where(is_item, keys.map(item_pos).to_numpy(dtype=float), np.nan)
         fam_key = keys.map(fam_pos).to_numpy(dtype=float)
@@ -239,7 +239,7 @@ def compose_consensus(
         # the steps as arrays, rank by rank (a stable sort keeps each rank's rows in created_at, seq order)
         by_rank = np.argsort(use["_rank"].to_numpy(), kind="stable")
         rank_of = use["_rank"].to_numpy()[by_rank]
-        kinds = use["type"].str.lower().to_numpy()[by_rank]
+        kinds = _lower(use["type"])[by_rank]
         values = use["value"].to_numpy(float)[by_rank]
         idxs = use.index.to_numpy()[by_rank]
         on_items = use["_item"].to_numpy(bool)[by_rank]
@@ -276,6 +276,17 @@ def compose_consensus(
     consensus["statistical"] = stat.reshape(-1).copy()
     consensus["consensus"] = x.reshape(-1)
     return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
+
+
+def _lower(column: pd.Series) -> np.ndarray:
+    """`column.str.lower().to_numpy()`, lowering each distinct value once (a column holds a few kinds)."""
+    codes, uniques = pd.factorize(column)
+    out = pd.Series(uniques, dtype=object).str.lower().to_numpy()[np.maximum(codes, 0)] if len(uniques) \
+        else np.empty(len(codes), dtype=object)
+    missing = codes < 0
+    if missing.any():  # (each missing value as str.lower leaves it)
+        out[missing] = column[missing].str.lower().to_numpy()
+    return out
 
 
 def _time_order(use: pd.DataFrame) -> np.ndarray:

@@ -112,3 +112,15 @@ def test_items_by_family_is_sort_values(seed):
     assert ids.dtype == object and list(ids) == order["item_id"].tolist()
     assert fams.dtype == want_fams.dtype and np.array_equal(fams, want_fams)
     assert np.array_equal(fam_of, want_of)
+
+
+def test_lower_is_str_lower():
+    from planning.demand import _lower
+
+    for col in [pd.Series(["Item", "FAMILY", "item", None, np.nan, "Family", 3, "iTem"], dtype=object),
+                pd.Series(["a"] * 5, dtype=object), pd.Series([], dtype=object),
+                pd.Series([None, None], dtype=object), pd.Series(["X", "y", "X"], dtype="category")]:
+        got, want = _lower(col), col.str.lower().to_numpy()
+        assert got.dtype == want.dtype and len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g == w or (pd.isna(g) and pd.isna(w) and type(g) is type(w)), (g, w)
