@@ -47,8 +47,10 @@ def plan_horizon(data: CompanyData, settings: Settings, start: str | None = None
     return horizon_after(str(data.history["period"].max()), settings.horizon)
 
 
-def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
-    """The `forecast` table in the engine's forecast layout (model 'uploaded' unless given)."""
+def uploaded_forecast(data: CompanyData, horizon: list[str], *, own_months: bool = False) -> pd.DataFrame:
+    """The `forecast` table in the engine's forecast layout (model 'uploaded' unless given), rows of the
+    `horizon` months only. `own_months`: the horizon is the table's own months (`plan_horizon` of it), so no
+    row is left out and none is looked up."""
     f = data.forecast
     # every column is a new array already (astype copies; the model column is copied): not copied again
     out = pd.DataFrame({
@@ -59,6 +61,8 @@ def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
         "lo80": f["lo80"].astype(float, copy=True) if "lo80" in f else np.nan,
         "hi80": f["hi80"].astype(float, copy=True) if "hi80" in f else np.nan,
     }, copy=False)
+    if own_months:
+        return out
     wanted = pd.Index(horizon)
     keep = (indexer(wanted, out["period"].to_numpy()) >= 0 if wanted.is_unique
             else out["period"].isin(horizon).to_numpy())
@@ -259,7 +263,7 @@ def compute_plan(
     fc = _recall(memo, fkey, (data.forecast, items))
     if fc is None:
         if data.forecast is not None and len(data.forecast):
-            fc = uploaded_forecast(data, horizon)
+            fc = uploaded_forecast(data, horizon, own_months=True)  # (the horizon is the forecast's months)
         else:
             if forecaster is None:
                 from planning.forecast import statistical_forecast

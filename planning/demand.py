@@ -371,7 +371,7 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
     floats = all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in columns.values())
     if k.layout is not None and floats and columns:  # a grid's rows: no sort into cells (planning.grid_sums)
         fam_of_item, per_rank = k.layout
-        total = grid_cell_sums(fam_of_item, per_rank, np.column_stack(list(columns.values())))
+        total = grid_cell_sums(fam_of_item, per_rank, _side_by_side(list(columns.values())))
         if total is not None:
             fams, n_per = np.unique(fam_of_item), len(per_rank)
             return pd.DataFrame({"family": np.repeat(k.families[fams], n_per),
@@ -380,7 +380,7 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
     valid = k.valid
     code = k.code if valid.all() else k.code[valid]
     summed = group_sums(code.astype(np.int64, copy=False),
-                        np.column_stack([v if valid.all() else v[valid] for v in columns.values()])
+                        _side_by_side([v if valid.all() else v[valid] for v in columns.values()])
                         ) if floats and columns else None
     if summed is not None:
         cell, _, total, _ = summed
@@ -392,6 +392,11 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
         sums = {name: grouped[name].to_numpy() for name in columns}
     width = max(len(k.periods), 1)
     return pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width], **sums})
+
+
+def _side_by_side(columns: list[np.ndarray]) -> np.ndarray:
+    """`np.column_stack(columns)`; one column is a view as a one-column matrix, not a copy."""
+    return columns[0].reshape(-1, 1) if len(columns) == 1 and columns[0].ndim == 1 else np.column_stack(columns)
 
 
 def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str, keys: RowKeys | None = None

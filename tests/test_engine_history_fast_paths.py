@@ -151,3 +151,17 @@ def test_horizon_and_forecast_frame_are_the_pandas_ones(k):
     fc = forecast.rename(columns={"forecast_units": "forecast"}).drop(columns=["lo80"] if k == 4 else [])
     columns = FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns]
     pd.testing.assert_frame_equal(_forecast_frame(fc), fc.reindex(columns=columns), check_exact=True)
+
+
+@pytest.mark.parametrize("k", range(5))
+def test_forecast_of_its_own_months_keeps_every_row(k):
+    from planning.cycle import plan_horizon, uploaded_forecast
+
+    c = list(_companies())[k]
+    forecast = c.forecast.astype({"period": object})
+    if k == 3:
+        forecast.loc[5, "period"] = np.nan  # 'nan' is one of its months too
+    data = c.with_(forecast=forecast)
+    horizon = plan_horizon(data, Settings())
+    pd.testing.assert_frame_equal(uploaded_forecast(data, horizon, own_months=True),
+                                  uploaded_forecast(data, horizon), check_exact=True)
