@@ -54,7 +54,7 @@ def _by_runs(values: np.ndarray, sort: bool = True) -> tuple[np.ndarray, np.ndar
     for same in (_same_object, _equal):
         heads = _run_heads(values, same)
         if heads is not None:
-            head_codes, uniques = pd.factorize(values[heads], sort=sort)
+            head_codes, uniques = _factorize(values[heads], sort)
             return np.repeat(head_codes, np.diff(np.r_[heads, len(values)])), uniques
     return None
 
@@ -86,9 +86,22 @@ def _by_blocks(values: np.ndarray, sort: bool = True) -> tuple[np.ndarray, np.nd
         blocks = same(values.reshape(-1, width), values[:width])
         if blocks is None or not blocks.all():
             continue
-        first_codes, uniques = pd.factorize(values[:width], sort=sort)
+        first_codes, uniques = _factorize(values[:width], sort)
         return np.tile(first_codes, n // width), uniques
     return None
+
+
+def _factorize(values: np.ndarray, sort: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize(values, sort=sort)`; distinct text (without NUL) is put in order as numpy text (C
+    comparisons in code-point order, Python's order) rather than by comparing Python strings."""
+    codes, uniques = pd.factorize(values)
+    if not sort or len(uniques) < 2 or pd.api.types.infer_dtype(uniques, skipna=False) != "string" \
+            or "\x00" in "".join(uniques):
+        return pd.factorize(values, sort=sort) if sort else (codes, uniques)
+    order = np.argsort(uniques.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=codes.dtype)
+    rank[order] = np.arange(len(order))
+    return np.where(codes < 0, -1, rank[np.maximum(codes, 0)]), uniques[order]
 
 
 def _same_object(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -44,6 +44,8 @@ def _layouts(seed: int) -> list[np.ndarray]:
     mixed[-12:] = np.array(["".join(list(v)) for v in tiled[-12:]], dtype=object)  # one block: equal, not same
     out.append(mixed)
     out.append(np.repeat(ids, 24)[::2])  # a strided view
+    accents = np.array(["b", "B", "a", "ä", "Z", "aa", "a\u0301", "é", "e", "ß", "ss", "Ω", "😀"], dtype=object)
+    out.append(np.repeat(rng.permutation(accents), 9))  # text order of case, accents, other planes
     out.append(runs[:40])  # too short: pandas itself
     out.append(np.repeat(np.array([pd.NA, "x"], dtype=object), 50))  # NA does not compare: pandas itself
     return out
@@ -55,7 +57,7 @@ def test_factorize_sorted_is_pandas_factorize(seed):
 
     runs, tiled = _layouts(seed)[:2]
     assert _by_runs(runs) is not None and _by_blocks(tiled) is not None  # the layout paths do run
-    fresh_runs, fresh_tiled, mixed = _layouts(seed)[-6:-3]
+    fresh_runs, fresh_tiled, mixed = _layouts(seed)[-7:-4]
     assert fresh_runs[0] is not runs[0] and _by_runs(fresh_runs) is not None  # by value, not address
     assert _by_blocks(fresh_tiled) is not None and _by_blocks(mixed) is not None
     for values in _layouts(seed):
