@@ -9,6 +9,7 @@ block) are then factorized. Any other layout, or values that do not compare as b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import numpy as np
@@ -59,7 +60,9 @@ def _by_runs(values: np.ndarray, sort: bool = True) -> tuple[np.ndarray, np.ndar
     return None
 
 
-def _run_heads(values: np.ndarray, same) -> np.ndarray | None:
+def _run_heads(values: np.ndarray, same: Callable[[np.ndarray, np.ndarray], np.ndarray | None]
+               ) -> np.ndarray | None:
+    """The first row of each run of `same` neighbours; None when they are more than a quarter of the rows."""
     m = min(len(values), PREFIX)
     head = same(values[1:m], values[:m - 1])
     if head is None or (~head).sum() > len(head) // 4:
