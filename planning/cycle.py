@@ -213,6 +213,19 @@ def _grid_row_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray
     return np.repeat(codes[0], len(horizon)), np.tile(codes[1], len(grid.item_ids))
 
 
+def _grid_sort_order(grid: ConsensusGrid, horizon: list[str]) -> np.ndarray | None:
+    """The order that sorts the consensus rows (the grid's layout: row i × months + j is item i, month j) by
+    item then month text: items by their rank, each item's months by theirs (every cell once, so any sort
+    of the combined keys gives this order)."""
+    codes = grid_codes(grid, horizon)
+    if codes is None:
+        return None
+    item_rank, per_rank = codes
+    n_per = len(horizon)
+    by_item, by_month = np.argsort(item_rank, kind="stable"), np.argsort(per_rank, kind="stable")
+    return (by_item[:, None] * n_per + by_month[None, :]).reshape(-1)
+
+
 def _recall(memo: dict, key: tuple, sources: tuple):
     hit = memo.get(key)
     if hit is None or len(hit[0]) != len(sources) or any(a is not b for a, b in zip(hit[0], sources)):
@@ -296,7 +309,7 @@ def compute_plan(
     exceptions = _recall(memo, ekey, (data.forecast, items, hv))
     if exceptions is None:
         exceptions = find_exceptions(consensus, hv.accuracy, hv.last_measured, settings,
-                                     codes=_grid_row_codes(grid, horizon))
+                                     codes=_grid_row_codes(grid, horizon), order=_grid_sort_order(grid, horizon))
         memo[ekey] = ((data.forecast, items, hv), exceptions)
     kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,
                        side.financials, settings, hv.measured)

@@ -124,3 +124,23 @@ def test_lower_is_str_lower():
         assert got.dtype == want.dtype and len(got) == len(want)
         for g, w in zip(got, want):
             assert g == w or (pd.isna(g) and pd.isna(w) and type(g) is type(w)), (g, w)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grid_sort_order_is_the_stable_sort_of_item_month_keys(seed):
+    from planning.cycle import _grid_row_codes, _grid_sort_order
+    from planning.exceptions import find_exceptions
+    from planning.model import Settings
+
+    c = _company(seed)
+    horizon = sorted(c.forecast["period"].unique(), reverse=seed % 2 == 1)
+    grid = consensus_grid(c.forecast.rename(columns={"forecast_units": "statistical"}), c.items, horizon)
+    item_code, period_code = _grid_row_codes(grid, horizon)
+    key = item_code.astype(np.int64) * (int(period_code.max()) + 1) + period_code
+    order = _grid_sort_order(grid, horizon)
+    assert np.array_equal(order, np.argsort(key, kind="stable"))
+    frame = grid.keys.assign(statistical=grid.matrix.reshape(-1))
+    accuracy = pd.DataFrame(columns=["level", "item_id", "family", "tracking_signal", "mape", "bias_pct"])
+    pd.testing.assert_frame_equal(
+        find_exceptions(frame, accuracy, None, Settings(), codes=(item_code, period_code), order=order),
+        find_exceptions(frame, accuracy, None, Settings()), check_exact=True)
