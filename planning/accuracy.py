@@ -158,4 +158,12 @@ def accuracy_table(history: pd.DataFrame, items: pd.DataFrame, measured: pd.Data
     total.insert(0, "level", "total")
     total.insert(1, "item_id", "")
     total.insert(2, "family", "")
-    return pd.concat([item, family, total], ignore_index=True)[ACCURACY_COLUMNS]
+    return _stacked([item, family, total])
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """`pd.concat(parts, ignore_index=True)[ACCURACY_COLUMNS]`, each column joined once (numpy's common type
+    of the parts' columns, as concat takes), when every part has rows and plain numpy columns."""
+    if any(p.empty or not all(isinstance(t, np.dtype) for t in p.dtypes) for p in parts):
+        return pd.concat(parts, ignore_index=True)[ACCURACY_COLUMNS]
+    return pd.DataFrame({c: np.concatenate([p[c].to_numpy() for p in parts]) for c in ACCURACY_COLUMNS})

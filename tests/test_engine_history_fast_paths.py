@@ -167,3 +167,14 @@ def test_forecast_of_its_own_months_keeps_every_row(k):
     horizon = plan_horizon(data, Settings())
     pd.testing.assert_frame_equal(uploaded_forecast(data, horizon, own_months=True),
                                   uploaded_forecast(data, horizon), check_exact=True)
+
+
+def test_accuracy_levels_stacked_as_concat():
+    from planning.accuracy import ACCURACY_COLUMNS, _stacked
+
+    acc = history_view(_company(1)).accuracy
+    parts = [acc[acc["level"] == lv].reset_index(drop=True) for lv in ("item", "family", "total")]
+    parts[1] = parts[1].astype({"n": float})  # a column of another type in one part: the common type
+    for case in (parts, [parts[0], parts[1].iloc[:0], parts[2]]):
+        pd.testing.assert_frame_equal(_stacked(case), pd.concat(case, ignore_index=True)[ACCURACY_COLUMNS],
+                                      check_exact=True)
