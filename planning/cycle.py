@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planning.accuracy import accuracy_table, measured_with_codes
+from planning.accuracy import MeasuredCodes, accuracy_table, family_totals, measured_with_codes
+from planning.codes import factorize_sorted, indexer
 from planning.demand import (
     ConsensusGrid,
     RowKeys,
@@ -35,24 +36,36 @@ def plan_horizon(data: CompanyData, settings: Settings, start: str | None = None
     """The periods of the uploaded forecast when given, else `settings.horizon` months after
     the last history month (or starting at `start`)."""
     if data.forecast is not None and len(data.forecast):
+        periods = data.forecast["period"].to_numpy()
+        if periods.dtype == object:  # every month text: its sorted distinct values, without a str copy of each row
+            codes, uniques = factorize_sorted(periods)
+            if codes.min() >= 0 and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+                return [str(p) for p in uniques]
         return sorted(data.forecast["period"].astype(str).unique())
     if start:
         return [start, *horizon_after(start, settings.horizon - 1)]
     return horizon_after(str(data.history["period"].max()), settings.horizon)
 
 
-def uploaded_forecast(data: CompanyData, horizon: list[str]) -> pd.DataFrame:
-    """The `forecast` table in the engine's forecast layout (model 'uploaded' unless given)."""
+def uploaded_forecast(data: CompanyData, horizon: list[str], *, own_months: bool = False) -> pd.DataFrame:
+    """The `forecast` table in the engine's forecast layout (model 'uploaded' unless given), rows of the
+    `horizon` months only. `own_months`: the horizon is the table's own months (`plan_horizon` of it), so no
+    row is left out and none is looked up."""
     f = data.forecast
+    # every column is a new array already (astype copies; the model column is copied): not copied again
     out = pd.DataFrame({
         "item_id": f["item_id"].astype(str),
         "period": f["period"].astype(str),
-        "model": f["model"] if "model" in f else "uploaded",
-        "forecast": f["forecast_units"].astype(float),
-        "lo80": f["lo80"].astype(float) if "lo80" in f else np.nan,
-        "hi80": f["hi80"].astype(float) if "hi80" in f else np.nan,
-    })
-    keep = out["period"].isin(horizon).to_numpy()
+        "model": f["model"].copy() if "model" in f else "uploaded",
+        "forecast": f["forecast_units"].astype(float, copy=True),
+        "lo80": f["lo80"].astype(float, copy=True) if "lo80" in f else np.nan,
+        "hi80": f["hi80"].astype(float, copy=True) if "hi80" in f else np.nan,
+    }, copy=False)
+    if own_months:
+        return out
+    wanted = pd.Index(horizon)
+    keep = (indexer(wanted, out["period"].to_numpy()) >= 0 if wanted.is_unique
+            else out["period"].isin(horizon).to_numpy())
     return out if keep.all() else out[keep]  # (every row kept: the same table, not a copy of it)
 
 
@@ -71,14 +84,27 @@ def history_view(data: CompanyData, horizon_start: str | None = None) -> History
     if horizon_start:
         history = history[history["period"] < horizon_start]
     measured, codes = measured_with_codes(history, data.items)
+    # the family totals per period are summed once: the accuracy table and the MAPE KPI both read them
+    totals = family_totals(measured, codes) if len(measured) else None
     kpi_in = KpiInputs(data.with_(history=history), [], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
-                       Settings(), measured, codes)
+                       Settings(), measured, codes, totals)
     return HistoryView(
         measured=measured,
-        accuracy=accuracy_table(history, data.items, measured, codes),
-        last_measured=str(measured["period"].max()) if len(measured) else None,
+        accuracy=accuracy_table(history, data.items, measured, codes, totals),
+        last_measured=_last_period(measured, codes),
         kpi_values=history_kpi_values(kpi_in),
     )
+
+
+def _last_period(measured: pd.DataFrame, codes: MeasuredCodes) -> str | None:
+    """`str(measured["period"].max())` (None without rows), read off the sorted period codes when every
+    period is text: the last of the sorted uniques is the greatest."""
+    if not len(measured):
+        return None
+    per, uniques = codes.period
+    if (per >= 0).all() and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        return str(uniques[-1])
+    return str(measured["period"].max())
 
 
 @dataclass(frozen=True)
@@ -130,7 +156,7 @@ def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     unique (the same rows in the same order)."""
     if not items["item_id"].is_unique:
         return fc.merge(items[["item_id", "family"]], on="item_id", how="inner")
-    pos = pd.Index(items["item_id"]).get_indexer(fc["item_id"])
+    pos = indexer(pd.Index(items["item_id"]), fc["item_id"].to_numpy())
     keep = pos >= 0
     out = fc if keep.all() else fc[keep]
     index = out.index
@@ -140,6 +166,15 @@ def _with_family(fc: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
         out = out.reset_index(drop=True)
     out["family"] = items["family"].to_numpy()[pos[keep]]
     return out
+
+
+def _forecast_frame(fc: pd.DataFrame) -> pd.DataFrame:
+    """`fc.reindex(columns=FORECAST_COLUMNS (+ lo95, hi95 when there))`, built as one frame of few blocks, so
+    that the copy each plan hands out is a copy of two arrays, not a consolidation of many."""
+    columns = FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns]
+    if not fc.columns.is_unique:
+        return fc.reindex(columns=columns)
+    return pd.DataFrame({c: fc[c] if c in fc.columns else np.nan for c in columns}, index=fc.index)
 
 
 def _sorted_by_item_period(frame: pd.DataFrame, codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
@@ -176,6 +211,19 @@ def _grid_row_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray
     if codes is None:
         return None
     return np.repeat(codes[0], len(horizon)), np.tile(codes[1], len(grid.item_ids))
+
+
+def _grid_sort_order(grid: ConsensusGrid, horizon: list[str]) -> np.ndarray | None:
+    """The order that sorts the consensus rows (the grid's layout: row i × months + j is item i, month j) by
+    item then month text: items by their rank, each item's months by theirs (every cell once, so any sort
+    of the combined keys gives this order)."""
+    codes = grid_codes(grid, horizon)
+    if codes is None:
+        return None
+    item_rank, per_rank = codes
+    n_per = len(horizon)
+    by_item, by_month = np.argsort(item_rank, kind="stable"), np.argsort(per_rank, kind="stable")
+    return (by_item[:, None] * n_per + by_month[None, :]).reshape(-1)
 
 
 def _recall(memo: dict, key: tuple, sources: tuple):
@@ -228,7 +276,7 @@ def compute_plan(
     fc = _recall(memo, fkey, (data.forecast, items))
     if fc is None:
         if data.forecast is not None and len(data.forecast):
-            fc = uploaded_forecast(data, horizon)
+            fc = uploaded_forecast(data, horizon, own_months=True)  # (the horizon is the forecast's months)
         else:
             if forecaster is None:
                 from planning.forecast import statistical_forecast
@@ -237,19 +285,18 @@ def compute_plan(
                     return statistical_forecast(h, hz).forecast
 
             fc = forecaster(history, horizon)
-        fc = _with_family(fc.drop(columns=["family"], errors="ignore"), items)
+        fc = _with_family(fc.drop(columns=["family"]) if "family" in fc.columns else fc, items)
         memo[fkey] = ((data.forecast, items), fc)
-    statistical = fc[["item_id", "period"]].assign(statistical=fc["forecast"].astype(float))
     gkey = ("grid", fkey)
     grid = _recall(memo, gkey, (data.forecast, items))
-    if grid is None:
-        grid = consensus_grid(statistical, items, horizon)
+    if grid is None:  # (the forecast column read as floats: the statistical forecast)
+        grid = consensus_grid(fc, items, horizon, column="forecast")
         memo[gkey] = ((data.forecast, items), grid)
 
     ckey = ("consensus", fkey, id(data.adjustments))
     composed = _recall(memo, ckey, (data.forecast, items, data.adjustments))
     if composed is None:
-        composed = compose_consensus(statistical, items, data.adjustments, horizon, grid=grid)
+        composed = compose_consensus(None, items, data.adjustments, horizon, grid=grid)
         memo[ckey] = ((data.forecast, items, data.adjustments), composed)
     consensus = composed.consensus
     rkey = ("row_keys", fkey)  # the consensus rows are always in the grid's order
@@ -258,12 +305,11 @@ def compute_plan(
         keys = grid_row_keys(grid, horizon, items)
         memo[rkey] = ((data.forecast, items), keys)
     side = supply_side(consensus, data, horizon, settings, with_options=with_options, keys=keys)
-    stat_frame = consensus[["item_id", "family", "period", "statistical"]]
     ekey = ("exceptions", fkey, id(hv), _exception_settings(settings))
     exceptions = _recall(memo, ekey, (data.forecast, items, hv))
     if exceptions is None:
-        exceptions = find_exceptions(stat_frame, hv.accuracy, hv.last_measured, settings,
-                                     codes=_grid_row_codes(grid, horizon))
+        exceptions = find_exceptions(consensus, hv.accuracy, hv.last_measured, settings,
+                                     codes=_grid_row_codes(grid, horizon), order=_grid_sort_order(grid, horizon))
         memo[ekey] = ((data.forecast, items, hv), exceptions)
     kpi_in = KpiInputs(data.with_(history=history), horizon, side.family_plan, side.supply_plan,
                        side.financials, settings, hv.measured)
@@ -271,7 +317,7 @@ def compute_plan(
     okey = ("forecast_out", fkey)
     forecast = _recall(memo, okey, (data.forecast, items))
     if forecast is None:
-        forecast = fc.reindex(columns=FORECAST_COLUMNS + [c for c in ("lo95", "hi95") if c in fc.columns])
+        forecast = _forecast_frame(fc)
         forecast = _sorted_by_item_period(forecast, _source_codes(grid, horizon))
         memo[okey] = ((data.forecast, items), forecast)
     return PlanResult(

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planning.codes import indexer
+from planning.grid_sums import grid_cell_sums
 from planning.measures import group_sums
 
 ADJUSTMENT_TYPES = ("percentage", "additive", "absolute")
@@ -99,18 +101,18 @@ class ConsensusGrid:
     sort_codes: dict = field(default_factory=dict)  # `grid_codes` by horizon, once made
 
 
-def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str]) -> ConsensusGrid:
-    """Items sorted by family, their family index and the statistical matrix items × horizon."""
-    order = items[["item_id", "family"]].drop_duplicates("item_id").sort_values(["family", "item_id"], kind="stable")
-    item_ids = order["item_id"].to_numpy(dtype=object)
-    families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
-    rows = pd.Index(item_ids).get_indexer(statistical["item_id"])
-    cols = pd.Index(horizon).get_indexer(statistical["period"])
+def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list[str],
+                   column: str = "statistical") -> ConsensusGrid:
+    """Items sorted by family, their family index and the statistical matrix items × horizon (the forecast
+    units are `statistical[column]`, read as floats)."""
+    item_ids, families, fam_of_item = _items_by_family(items)
+    rows = indexer(pd.Index(item_ids), statistical["item_id"].to_numpy())
+    cols = indexer(pd.Index(horizon), statistical["period"].to_numpy())
     keep = (rows >= 0) & (cols >= 0)
     n_per = len(horizon)
     # the cells' sums, repeated keys added in row order (what np.add.at into zeros gives, far faster)
     matrix = np.bincount(rows[keep].astype(np.int64) * n_per + cols[keep],
-                         weights=np.nan_to_num(statistical["statistical"].to_numpy(float)[keep]),
+                         weights=np.nan_to_num(statistical[column].to_numpy(float)[keep]),
                          minlength=len(item_ids) * n_per).reshape(len(item_ids), n_per)
     keys = pd.DataFrame({
         "item_id": np.repeat(item_ids, n_per),
@@ -119,6 +121,24 @@ def consensus_grid(statistical: pd.DataFrame, items: pd.DataFrame, horizon: list
     })
     matrix.setflags(write=False)
     return ConsensusGrid(item_ids, families, fam_of_item, matrix, keys, rows, cols)
+
+
+def _items_by_family(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The item ids sorted by family then id (first row per id), the sorted families (as numpy text) and each
+    item's family index: `sort_values(["family", "item_id"], kind="stable")` and `np.unique(family)`, sorted
+    as numpy text (C comparisons in code-point order, Python's) when every id and family is text without NUL."""
+    first = items[["item_id", "family"]].drop_duplicates("item_id")
+    ids, fams = first["item_id"].to_numpy(dtype=object), first["family"].to_numpy(dtype=object)
+    if len(ids) and all(pd.api.types.infer_dtype(v, skipna=False) == "string" for v in (ids, fams)) \
+            and "\x00" not in "".join(ids) + "".join(fams):
+        fam_text = fams.astype(str)
+        order = np.lexsort((ids.astype(str), fam_text))  # stable: the last key sorts first
+        fam_sorted = fam_text[order]
+        change = np.r_[True, fam_sorted[1:] != fam_sorted[:-1]]
+        return ids[order], fam_sorted[change], np.cumsum(change) - 1
+    order = first.sort_values(["family", "item_id"], kind="stable")
+    families, fam_of_item = np.unique(order["family"].to_numpy(dtype=str), return_inverse=True)
+    return order["item_id"].to_numpy(dtype=object), families, fam_of_item
 
 
 def grid_codes(grid: ConsensusGrid, horizon: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -162,15 +182,19 @@ def grid_row_keys(grid: ConsensusGrid, horizon: list[str], items: pd.DataFrame) 
     code = np.repeat(grid.fam_of_item.astype(np.int64), n_per) * n_per + np.tile(per_rank, n_items)
     first = items.drop_duplicates("item_id")
     pos = np.repeat(pd.Index(first["item_id"]).get_indexer(grid.item_ids), n_per)
-    return RowKeys(code, np.ones(len(code), dtype=bool), grid.families.astype(object), periods, pos, first)
+    return RowKeys(code, np.ones(len(code), dtype=bool), grid.families.astype(object), periods, pos, first,
+                   (grid.fam_of_item, per_rank))
 
 
 def compose_consensus(
-    statistical: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str],
+    statistical: pd.DataFrame | None, items: pd.DataFrame, adjustments: pd.DataFrame, horizon: list[str],
     *, grid: ConsensusGrid | None = None,
 ) -> ConsensusResult:
     """Apply `adjustments` to the statistical forecast (item_id, period, statistical); `grid` is
-    `consensus_grid(statistical, items, horizon)` when the caller already has it."""
+    `consensus_grid(statistical, items, horizon)` when the caller already has it (`statistical` is then not
+    read and may be None)."""
+    if grid is None and statistical is None:
+        raise ValueError("compose_consensus needs the statistical forecast or its grid")
     g = grid if grid is not None else consensus_grid(statistical, items, horizon)
     item_ids, families, fam_of_item, stat = g.item_ids, g.families, g.fam_of_item, g.matrix
     x = stat.copy()
@@ -186,7 +210,7 @@ def compose_consensus(
         item_pos = pd.Series(np.arange(len(item_ids)), index=item_ids)
         fam_pos = pd.Series(np.arange(n_fam), index=families)
         per_pos = pd.Series(np.arange(n_per), index=horizon)
-        is_item = (adj["level"].str.lower() == "item").to_numpy()
+        is_item = _lower(adj["level"]) == "item"
         keys = adj["key"].astype(str)
         row = np.where(is_item, keys.map(item_pos).to_numpy(dtype=float), np.nan)
         fam_key = keys.map(fam_pos).to_numpy(dtype=float)
@@ -208,14 +232,14 @@ def compose_consensus(
         created = (pd.to_datetime(use["created_at"], errors="coerce", cache=False) if "created_at" in use
                    else pd.NaT)
         use["_created"] = created
-        use = use.sort_values(["_created", "seq"], na_position="last", kind="stable")
-        use["_rank"] = use.groupby(["_fam", "_col"]).cumcount()
+        use = use.iloc[_time_order(use)] if len(use) else use
+        use["_rank"] = _rank_in_cell(use["_fam"].to_numpy() * n_per + use["_col"].to_numpy())
         before = np.full(len(adj), np.nan)
         after = np.full(len(adj), np.nan)
         # the steps as arrays, rank by rank (a stable sort keeps each rank's rows in created_at, seq order)
         by_rank = np.argsort(use["_rank"].to_numpy(), kind="stable")
         rank_of = use["_rank"].to_numpy()[by_rank]
-        kinds = use["type"].str.lower().to_numpy()[by_rank]
+        kinds = _lower(use["type"])[by_rank]
         values = use["value"].to_numpy(float)[by_rank]
         idxs = use.index.to_numpy()[by_rank]
         on_items = use["_item"].to_numpy(bool)[by_rank]
@@ -254,6 +278,40 @@ def compose_consensus(
     return ConsensusResult(consensus=consensus, applied=adj, warnings=warnings)
 
 
+def _lower(column: pd.Series) -> np.ndarray:
+    """`column.str.lower().to_numpy()`, lowering each distinct value once (a column holds a few kinds)."""
+    codes, uniques = pd.factorize(column)
+    out = pd.Series(uniques, dtype=object).str.lower().to_numpy()[np.maximum(codes, 0)] if len(uniques) \
+        else np.empty(len(codes), dtype=object)
+    missing = codes < 0
+    if missing.any():  # (each missing value as str.lower leaves it)
+        out[missing] = column[missing].str.lower().to_numpy()
+    return out
+
+
+def _time_order(use: pd.DataFrame) -> np.ndarray:
+    """The positions that sort `use` by `_created` then `seq` (missing times last, ties in file order): what
+    `sort_values(["_created", "seq"], na_position="last", kind="stable")` takes, by `np.lexsort` on the
+    times' integers when they are plain datetimes and `seq` whole numbers."""
+    created, seq = use["_created"], use["seq"]
+    if created.dtype != np.dtype("datetime64[ns]") or seq.dtype.kind not in "iu":  # the sort itself
+        numbered = use.reset_index(drop=True)
+        return numbered.sort_values(["_created", "seq"], na_position="last", kind="stable").index.to_numpy()
+    missing = created.isna().to_numpy()
+    return np.lexsort((seq.to_numpy(), created.to_numpy().view(np.int64), missing))
+
+
+def _rank_in_cell(cell: np.ndarray) -> np.ndarray:
+    """Each row's count of earlier rows with the same cell: `groupby(cell).cumcount()`."""
+    order = np.argsort(cell, kind="stable")
+    ordered = cell[order]
+    start = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(cell) else np.zeros(0, np.int64)
+    run_start = np.repeat(start, np.diff(np.r_[start, len(cell)]))
+    rank = np.empty(len(cell), dtype=np.int64)
+    rank[order] = np.arange(len(cell)) - run_start
+    return rank
+
+
 def _spread_cells(x: np.ndarray, start: np.ndarray, size: np.ndarray, col: np.ndarray, kind: np.ndarray,
                   value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Family adjustments on distinct family-month cells of `x` (items × months, items sorted by family; a
@@ -287,6 +345,8 @@ class RowKeys:
     periods: np.ndarray
     item_pos: np.ndarray
     items: pd.DataFrame  # the items, first row per item_id
+    # rows in a consensus grid's layout: each item's family code (non-decreasing) and each month column's rank
+    layout: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def row_keys(frame: pd.DataFrame, items: pd.DataFrame | None = None) -> RowKeys:
@@ -308,11 +368,19 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
     on integer codes (the same sums in the same order, several times faster than on two text keys).
     `keys`: `row_keys` of a frame with the same key columns, when the caller has them."""
     k = keys if keys is not None else row_keys(frame)
+    floats = all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in columns.values())
+    if k.layout is not None and floats and columns:  # a grid's rows: no sort into cells (planning.grid_sums)
+        fam_of_item, per_rank = k.layout
+        total = grid_cell_sums(fam_of_item, per_rank, _side_by_side(list(columns.values())))
+        if total is not None:
+            fams, n_per = np.unique(fam_of_item), len(per_rank)
+            return pd.DataFrame({"family": np.repeat(k.families[fams], n_per),
+                                 "period": np.tile(k.periods[:n_per], len(fams)),
+                                 **{name: total[:, :, j].reshape(-1) for j, name in enumerate(columns)}})
     valid = k.valid
     code = k.code if valid.all() else k.code[valid]
-    floats = all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in columns.values())
     summed = group_sums(code.astype(np.int64, copy=False),
-                        np.column_stack([v if valid.all() else v[valid] for v in columns.values()])
+                        _side_by_side([v if valid.all() else v[valid] for v in columns.values()])
                         ) if floats and columns else None
     if summed is not None:
         cell, _, total, _ = summed
@@ -324,6 +392,11 @@ def family_period_sums(frame: pd.DataFrame, columns: dict[str, np.ndarray], keys
         sums = {name: grouped[name].to_numpy() for name in columns}
     width = max(len(k.periods), 1)
     return pd.DataFrame({"family": k.families[cell // width], "period": k.periods[cell % width], **sums})
+
+
+def _side_by_side(columns: list[np.ndarray]) -> np.ndarray:
+    """`np.column_stack(columns)`; one column is a view as a one-column matrix, not a copy."""
+    return columns[0].reshape(-1, 1) if len(columns) == 1 and columns[0].ndim == 1 else np.column_stack(columns)
 
 
 def item_attribute(frame: pd.DataFrame, items: pd.DataFrame, column: str, keys: RowKeys | None = None

@@ -19,10 +19,11 @@ EXCEPTION_COLUMNS = ["item_id", "family", "period", "kind", "value", "threshold"
 
 def find_exceptions(
     statistical: pd.DataFrame, accuracy: pd.DataFrame, last_measured: str | None, settings: Settings,
-    *, codes: tuple[np.ndarray, np.ndarray] | None = None,
+    *, codes: tuple[np.ndarray, np.ndarray] | None = None, order: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """`statistical`: item_id, family, period, statistical; `accuracy`: the accuracy table. `codes`: integer
-    (item, period) keys of `statistical`'s rows that sort as the text does, when the caller has them."""
+    """`statistical`: item_id, family, period, statistical (other columns are not read); `accuracy`: the
+    accuracy table. `codes`: integer (item, period) keys of `statistical`'s rows that sort as the text does,
+    when the caller has them; `order`: the stable order that sorts the rows by those keys, likewise."""
     # sorted by item and month, and each row's previous month of the same item (integer codes: the same
     # order and values as sort_values + groupby().shift(), without sorting text)
     if codes is not None:
@@ -30,12 +31,12 @@ def find_exceptions(
     else:
         item_code, _ = pd.factorize(statistical["item_id"], sort=True)
         period_code, _ = pd.factorize(statistical["period"], sort=True)
-    if len(item_code) and item_code.min() >= 0 and period_code.min() >= 0:
+    if order is None and len(item_code) and item_code.min() >= 0 and period_code.min() >= 0:
         # one combined key: the same order as lexsort; its stable sort (timsort) is quick on the runs of
         # ascending keys a family-sorted grid has (items in id order within each family)
         key = item_code.astype(np.int64) * (int(period_code.max()) + 1) + period_code
         order = np.argsort(key, kind="stable")
-    else:
+    elif order is None:
         order = np.lexsort((period_code, item_code))
     values = statistical["statistical"].to_numpy(float)[order]
     sorted_items = item_code[order]
@@ -45,7 +46,7 @@ def find_exceptions(
         change = (values - prev) * 100.0 / np.where(prev > 0, prev, np.nan)
     hit = np.abs(change) > settings.mom_change_pct
     # only the rows that change enough are taken out of the table (in item, month order)
-    changes = statistical[["item_id", "family", "period"]].iloc[order[hit]].reset_index(drop=True)
+    changes = statistical.iloc[order[hit]][["item_id", "family", "period"]].reset_index(drop=True)
     changes["kind"] = "forecast_change"
     changes["value"] = change[hit]
     changes["threshold"] = settings.mom_change_pct

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planning.codes import left_positions
 from planning.demand import RowKeys, family_period_sums, item_attribute, row_keys
 from planning.model import Settings
 
@@ -82,10 +83,8 @@ def financials(
     money = family_period_sums(consensus, {"rev": units * price,
                                            "std_cost": units * item_attribute(consensus, items, "unit_cost", keys)},
                                keys)
-    out = supply[["family", "period", "demand", "shipped", "overtime", "outsource", "inventory_end"]].merge(
-        money, on=["family", "period"], how="left"
-    )
-    out[["rev", "std_cost"]] = out[["rev", "std_cost"]].fillna(0.0)
+    out = _with_money(supply[["family", "period", "demand", "shipped", "overtime", "outsource", "inventory_end"]],
+                      money)
     d = out["demand"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(d > 0, out["shipped"].to_numpy(float) / np.where(d > 0, d, 1.0), 1.0)
@@ -104,6 +103,23 @@ def financials(
     unit_cost = family_unit_cost(consensus, items, keys)
     out["inventory_value"] = out["inventory_end"] * out["family"].map(unit_cost).fillna(0.0)
     return out[FINANCE_COLUMNS]
+
+
+def _with_money(supply: pd.DataFrame, money: pd.DataFrame) -> pd.DataFrame:
+    """`supply.merge(money, on=["family", "period"], how="left")` with rev and std_cost 0 where a family-month
+    has no money row; paired on integer codes when the keys allow (`planning.codes.left_positions`)."""
+    pos = left_positions([supply["family"].to_numpy(), supply["period"].to_numpy()],
+                         [money["family"].to_numpy(), money["period"].to_numpy()])
+    if pos is None or not isinstance(supply.index, pd.RangeIndex) or supply.index.start != 0 \
+            or supply.index.step != 1 or any(money[c].dtype != np.float64 for c in ("rev", "std_cost")):
+        out = supply.merge(money, on=["family", "period"], how="left")
+        out[["rev", "std_cost"]] = out[["rev", "std_cost"]].fillna(0.0)
+        return out
+    out = supply.copy()
+    for c in ("rev", "std_cost"):
+        values = np.append(money[c].to_numpy(), np.nan)[pos]  # −1 (no money row) reads the NaN at the end
+        out[c] = np.where(np.isnan(values), 0.0, values)
+    return out
 
 
 def family_summaries(fin: pd.DataFrame, periods: list[str], families: list[str] | None = None) -> pd.DataFrame:

@@ -37,6 +37,8 @@ class KpiInputs:
     settings: Settings
     measured: pd.DataFrame  # planning.accuracy.measured_history of the data
     measured_codes: MeasuredCodes | None = None  # its codes (planning.accuracy.measured_with_codes), when known
+    # planning.accuracy.family_totals(measured), when known (with `measured_codes`)
+    measured_family_totals: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,22 @@ def _recent_coded(measured: pd.DataFrame, n: int, codes: MeasuredCodes | None = 
     return kept[(n, codes is not None)]
 
 
+def _recent_values(measured: pd.DataFrame, n: int, codes: MeasuredCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The forecast, actual and item codes of the rows of the last `n` measured periods: what the whole-row
+    measures read of `_recent_coded`'s rows, without taking every column of them (kept like those rows)."""
+    seen, kept = _RECENT
+    if seen is not measured:
+        kept = {}
+        _RECENT[:] = [measured, kept]
+    if ("values", n) not in kept:
+        per, periods = codes.period
+        first = max(len(periods) - n, 0)  # the codes of the last n periods are first .. len-1
+        mask = per >= first if first > 0 else per >= 0
+        kept[("values", n)] = (measured["forecast"].to_numpy(float)[mask], measured["actual"].to_numpy(float)[mask],
+                               codes.item_id[0][mask])
+    return kept[("values", n)]
+
+
 def _recent(measured: pd.DataFrame, n: int) -> pd.DataFrame:
     """The rows of the last `n` measured periods (see `_recent_coded`)."""
     return _recent_coded(measured, n)[0]
@@ -96,6 +114,12 @@ def kpi_mape(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
+    totals = k.measured_family_totals
+    if totals is not None and k.measured_codes is not None:
+        # the family-period groups of the last 12 periods are whole groups of all the periods (the same rows in
+        # the same order), so their sums are those rows of the totals
+        periods = k.measured_codes.period[1]
+        return float(measures(totals[totals["period"].isin(periods[max(len(periods) - 12, 0):])])["mape"].iloc[0])
     m, codes = _recent_coded(m, 12, k.measured_codes)
     return float(measures(family_totals(m, codes))["mape"].iloc[0])
 
@@ -106,6 +130,9 @@ def kpi_bias(k: KpiInputs) -> float:
     m = k.measured
     if m.empty:
         return math.nan
+    if k.measured_codes is not None:
+        f, a, _ = _recent_values(m, 12, k.measured_codes)
+        return float(measures(pd.DataFrame({"forecast": f, "actual": a}))["bias_pct"].iloc[0])
     m = _recent_coded(m, 12, k.measured_codes)[0]
     return float(measures(m)["bias_pct"].iloc[0])
 
@@ -114,6 +141,14 @@ def _attainment(k: KpiInputs, money: bool) -> float:
     m = k.measured
     if m.empty:
         return math.nan
+    codes = k.measured_codes
+    if codes is not None and not (money and (codes.item_id[0] < 0).any()):  # the two value columns alone
+        f, a, item_code = _recent_values(m, 3, codes)
+        if money:  # each item's price looked up once, not per row
+            price_of = k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"]
+            price = pd.Series(codes.item_id[1], dtype=object).map(price_of).to_numpy()[item_code]
+            f, a = f * price, a * price
+        return float(measures(pd.DataFrame({"forecast": f, "actual": a}))["attainment"].iloc[0])
     m, codes = _recent_coded(m, 3, k.measured_codes)
     if money:
         price_of = k.data.items.drop_duplicates("item_id").set_index("item_id")["unit_price"]
@@ -177,6 +212,9 @@ def kpi_inventory_accuracy(k: KpiInputs) -> float:
 
 def kpi_production_attainment(k: KpiInputs) -> float:
     """Σ produced / Σ planned units over the last 3 months with both."""
+    production, history = k.data.production, k.data.history
+    if production is None or production.empty or history is None or history.empty:
+        return math.nan  # (what the empty attainment table gives, without looking up every item's family)
     att = pk.production_attainment(k.data.production, k.data.history, _item_family(k))
     att = att.tail(3)
     planned = att["planned_units"].sum() if len(att) else 0.0
@@ -197,8 +235,12 @@ def kpi_working_capital_days(k: KpiInputs) -> float:
     """Days of inventory (inventory value / daily COGS), the mean of the first 3 horizon months."""
     if k.financials.empty or k.supply_plan.empty:
         return math.nan
-    wc = working_capital(k.financials, k.supply_plan, k.settings.days_per_month)
-    return pk.working_capital_days(wc, k.horizon[:3])
+    # only the first 3 months are read: their rows alone are summed (each month's sums are its own rows')
+    first = k.horizon[:3]
+    fin, supply = k.financials, k.supply_plan
+    wc = working_capital(fin[fin["period"].isin(first)], supply[supply["period"].isin(first)],
+                         k.settings.days_per_month)
+    return pk.working_capital_days(wc, first)
 
 
 def kpi_supply_flexibility(k: KpiInputs) -> float:

@@ -52,29 +52,36 @@ def error_sums(
     f = frame[forecast].to_numpy(float)
     a = frame[actual].to_numpy(float)
     keep = ~(np.isnan(f) | np.isnan(a))
-    f, a = f[keep], a[keep]
+    every = bool(keep.all())  # (then no row is taken out: no copies)
+    if not every:
+        f, a = f[keep], a[keep]
     e = f - a
     abs_e = np.abs(e)
     positive = a > 0
-    sum_ape = np.where(positive, ratio(abs_e, a, 100.0), 0.0)
+    sum_ape = np.zeros(len(a))  # |e| / A × 100 where A > 0 (the division of `ratio`), else 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.divide(abs_e, a, out=sum_ape, where=positive)
+        sum_ape *= 100.0
 
     def work() -> pd.DataFrame:
         return pd.DataFrame({"n": np.ones(len(a), dtype=np.int64), "n_zero": (~positive).astype(np.int64),
                              "sum_ape": sum_ape, "sum_e": e, "sum_abs_e": abs_e, "sum_actual": a, "sum_forecast": f})
 
     if not by:
-        whole = work()
-        return pd.DataFrame({c: [whole[c].sum()] for c in SUM_COLUMNS})
+        return _whole_sums(positive, sum_ape, e, abs_e, a, f)
     # grouped on one integer code per combination of the keys (each key factorized in sorted order), not on
     # the text keys themselves: the same groups, in the same order, with the same sums, several times faster
     code = np.zeros(len(a), dtype=np.int64)
     uniques = []
     for c in by:
         if codes is not None and c in codes:
-            k, u = codes[c][0][keep], codes[c][1]
+            k, u = codes[c][0] if every else codes[c][0][keep], codes[c][1]
         else:
-            k, u = pd.factorize(frame[c].to_numpy()[keep], sort=True)
-        code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
+            k, u = pd.factorize(frame[c].to_numpy() if every else frame[c].to_numpy()[keep], sort=True)
+        if len(k) and code.min() >= 0 and k.min() >= 0:
+            code = code * max(len(u), 1) + k
+        else:
+            code = np.where((code < 0) | (k < 0), -1, code * max(len(u), 1) + k)
         uniques.append(np.asarray(u, dtype=object) if u.dtype == object else np.asarray(u))
     valid = code >= 0  # rows with a missing key are not measured (as groupby leaves them out)
     summed = _group_sums(code, valid, positive, np.column_stack([sum_ape, e, abs_e, a, f]))
@@ -89,6 +96,16 @@ def error_sums(
         out[c] = u[cell % max(len(u), 1)]
         cell = cell // max(len(u), 1)
     return pd.DataFrame({**{c: out[c] for c in by}, **{c: columns[c] for c in SUM_COLUMNS}})
+
+
+def _whole_sums(positive: np.ndarray, *floats: np.ndarray) -> pd.DataFrame:
+    """The one row of `error_sums` without `by`: what summing each column of its work frame with pandas gives
+    (a float64 column's `Series.sum` is numpy's pairwise sum of the column with NaN taken as 0), without
+    building that frame. `floats`: sum_ape, e, |e|, actual, forecast."""
+    row: dict[str, list] = {"n": [np.int64(len(positive))], "n_zero": [np.int64((~positive).sum())]}
+    for c, v in zip(FLOAT_SUMS, floats):
+        row[c] = [np.nansum(v) if len(v) else np.float64(0.0)]
+    return pd.DataFrame(row)
 
 
 FLOAT_SUMS = ["sum_ape", "sum_e", "sum_abs_e", "sum_actual", "sum_forecast"]

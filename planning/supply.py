@@ -27,6 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from planning.codes import left_positions
 from planning.demand import RowKeys, family_period_sums, item_attribute
 from planning.model import Settings
 
@@ -39,6 +40,17 @@ SUPPLY_COLUMNS = [
 ]
 
 
+def by_family_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame.sort_values(["family", "period"]).reset_index(drop=True)`: a frame already in that order (as the
+    family plan and the supply plan are made) is only renumbered, without sorting its text keys again."""
+    fam, per = frame["family"].to_numpy(), frame["period"].to_numpy()
+    try:
+        in_order = len(fam) < 2 or bool(np.all((fam[1:] > fam[:-1]) | ((fam[1:] == fam[:-1]) & (per[1:] >= per[:-1]))))
+    except TypeError:  # keys that do not compare (None beside text, ...): the sort decides
+        in_order = False
+    return frame.reset_index(drop=True) if in_order else frame.sort_values(["family", "period"]).reset_index(drop=True)
+
+
 def family_plan(demand: pd.DataFrame, capacity: pd.DataFrame, horizon: list[str], settings: Settings) -> pd.DataFrame:
     """Demand vs capacity per family and month: gap, gap %, utilization and status.
 
@@ -47,11 +59,14 @@ def family_plan(demand: pd.DataFrame, capacity: pd.DataFrame, horizon: list[str]
     the utilization target's upper bound, OK otherwise.
     """
     fams = sorted(set(demand["family"]) | set(capacity["family"]))
-    grid = pd.MultiIndex.from_product([fams, horizon], names=["family", "period"]).to_frame(index=False)
-    cap = capacity.groupby(["family", "period"], as_index=False)["capacity_units"].sum()
-    plan = grid.merge(demand, on=["family", "period"], how="left").merge(cap, on=["family", "period"], how="left")
-    plan["demand"] = plan["demand"].fillna(0.0)
-    plan["capacity"] = plan.pop("capacity_units").fillna(0.0)
+    plan = _family_grid_values(fams, horizon, demand, capacity)
+    if plan is None:
+        grid = pd.MultiIndex.from_product([fams, horizon], names=["family", "period"]).to_frame(index=False)
+        cap = capacity.groupby(["family", "period"], as_index=False)["capacity_units"].sum()
+        plan = grid.merge(demand, on=["family", "period"], how="left").merge(cap, on=["family", "period"],
+                                                                            how="left")
+        plan["demand"] = plan["demand"].fillna(0.0)
+        plan["capacity"] = plan.pop("capacity_units").fillna(0.0)
     d, c = plan["demand"].to_numpy(float), plan["capacity"].to_numpy(float)
     plan["gap"] = c - d
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -64,11 +79,41 @@ def family_plan(demand: pd.DataFrame, capacity: pd.DataFrame, horizon: list[str]
     return plan[["family", "period", "demand", "capacity", "gap", "gap_pct", "utilization", "status"]]
 
 
+def _family_grid_values(fams: list, horizon: list[str], demand: pd.DataFrame, capacity: pd.DataFrame,
+                        ) -> pd.DataFrame | None:
+    """family, period (every family × every month), demand and capacity (summed over resources), 0 where
+    absent: the grid's left merges with `demand` and the grouped capacity, with the rows paired on integer
+    codes (`planning.codes.left_positions`). None (the caller merges) unless both value columns are floats
+    and the keys are plain text without repeats in `demand`."""
+    if not fams or not horizon or demand["demand"].dtype != np.float64 \
+            or capacity["capacity_units"].dtype != np.float64:
+        return None
+    n_t = len(horizon)
+    family = np.repeat(np.array(fams, dtype=object), n_t)
+    period = np.tile(np.array(horizon, dtype=object), len(fams))
+    cap = family_period_sums(capacity, {"capacity_units": capacity["capacity_units"].to_numpy()})
+    out = {"family": family, "period": period}
+    for name, src, col in (("demand", demand, "demand"), ("capacity", cap, "capacity_units")):
+        pos = left_positions([family, period], [src["family"].to_numpy(), src["period"].to_numpy()])
+        if pos is None:
+            return None
+        values = np.append(src[col].to_numpy(), np.nan)[pos]  # −1 (no row) reads the NaN at the end
+        out[name] = np.where(np.isnan(values), 0.0, values)
+    return pd.DataFrame(out)
+
+
 def overtime_limits(capacity: pd.DataFrame, plan: pd.DataFrame, settings: Settings) -> np.ndarray:
     """Overtime units allowed per plan row: overtime % (row's, else the setting) × capacity."""
     cap = capacity.copy()
     cap["overtime_pct"] = cap.get("overtime_pct", pd.Series(np.nan, index=cap.index)).fillna(settings.overtime_pct)
     cap["ot_units"] = cap["capacity_units"] * cap["overtime_pct"] / 100.0
+    if cap["ot_units"].dtype == np.float64:  # summed and paired on integer codes (see `_family_grid_values`)
+        ot = family_period_sums(cap, {"ot_units": cap["ot_units"].to_numpy()})
+        pos = left_positions([plan["family"].to_numpy(), plan["period"].to_numpy()],
+                             [ot["family"].to_numpy(), ot["period"].to_numpy()])
+        if pos is not None:
+            values = np.append(ot["ot_units"].to_numpy(), np.nan)[pos]
+            return np.where(np.isnan(values), 0.0, values)
     ot = cap.groupby(["family", "period"], as_index=False)["ot_units"].sum()
     merged = plan[["family", "period"]].merge(ot, on=["family", "period"], how="left")
     return merged["ot_units"].fillna(0.0).to_numpy(float)
@@ -156,8 +201,9 @@ def _block_key(arrays: tuple, flags: str) -> bytes:
 
 @functools.lru_cache(maxsize=16)
 def _block_structure(n_f: int, n_t: int) -> tuple:
-    """The constraint matrices of a block that depend on its shape alone (made once per shape; callers take
-    copies): identity, zero, the previous-month matrix and the balance rows' matrix."""
+    """The constraint matrices of a block that depend on its shape alone (made once per shape; callers do not
+    change them and hand the solver a copy): identity, zero, the previous-month matrix and the balance rows'
+    matrix."""
     n = n_f * n_t
     eye = sp.identity(n, format="csr")
     zero = sp.csr_matrix((n, n))
@@ -180,7 +226,8 @@ def _solve_block(lp: LpInputs, *, allow: dict[str, bool], soft_floor: float | No
     n = n_f * n_t
     # variable blocks: [regular | overtime | outsource | lost | inventory | below floor], each family-major
     blocks = 6
-    eye, zero, prev, a_eq = (m.copy() for m in _block_structure(n_f, n_t))
+    eye, zero, prev, a_eq = _block_structure(n_f, n_t)  # shared: only new matrices are built from them
+    a_eq = a_eq.copy()  # (the one handed to the solver)
     b_eq = -demand.reshape(-1).copy()
     b_eq[np.arange(n_f) * n_t] += opening
     ub_rows: list = []
@@ -254,7 +301,7 @@ def supply_plan(
     below the floor where the allowed options cannot reach it; the shortfall is added as `below_floor`.
     """
     allow = allow or {}
-    plan = plan.sort_values(["family", "period"]).reset_index(drop=True)
+    plan = by_family_period(plan)
     fams = plan["family"].drop_duplicates().to_list()
     n_f = len(fams)
     if n_f == 0:
@@ -283,19 +330,21 @@ def supply_plan(
     out_cap = None if settings.outsource_cap_pct is None else cap * float(settings.outsource_cap_pct) / 100.0
     x = _solve(LpInputs(demand, cap, ot_cap, open_units, floor, costs, lost_cap=cap_lost, out_cap=out_cap),
                allow=allow, soft_floor=soft_floor)
-    out = plan[["family", "period", "demand", "capacity"]].copy()
+    # the table in one go (the same arithmetic as column by column, without a frame rebuilt per column)
+    col = {c: plan[c] for c in ("family", "period", "demand", "capacity")}
     for k, name in enumerate(["regular", "overtime", "outsource", "lost_sales", "inventory_end"]):
-        out[name] = x[:, :, k].reshape(-1)
-    out["shipped"] = out["demand"] - out["lost_sales"]
-    out["cost_overtime"] = settings.cost_overtime * out["overtime"]
-    out["cost_outsource"] = settings.cost_outsource * out["outsource"]
-    out["cost_holding"] = settings.cost_holding * out["inventory_end"]
-    out["cost_lost_sales"] = settings.cost_lost_sales * out["lost_sales"]
-    out["cost"] = out["cost_overtime"] + out["cost_outsource"] + out["cost_holding"] + out["cost_lost_sales"]
+        col[name] = x[:, :, k].reshape(-1)
+    col["shipped"] = col["demand"] - col["lost_sales"]
+    col["cost_overtime"] = settings.cost_overtime * col["overtime"]
+    col["cost_outsource"] = settings.cost_outsource * col["outsource"]
+    col["cost_holding"] = settings.cost_holding * col["inventory_end"]
+    col["cost_lost_sales"] = settings.cost_lost_sales * col["lost_sales"]
+    col["cost"] = col["cost_overtime"] + col["cost_outsource"] + col["cost_holding"] + col["cost_lost_sales"]
+    names = SUPPLY_COLUMNS
     if soft_floor is not None:
-        out["below_floor"] = x[:, :, 5].reshape(-1)
-        return out[SUPPLY_COLUMNS + ["below_floor"]]
-    return out[SUPPLY_COLUMNS]
+        col["below_floor"] = x[:, :, 5].reshape(-1)
+        names = SUPPLY_COLUMNS + ["below_floor"]
+    return pd.DataFrame({c: col[c] for c in names}, index=plan.index)
 
 
 COST_LINES = (  # (key, label, units column, cost setting): the terms of the LP's objective
@@ -367,7 +416,7 @@ def option_comparison(
     cost); `below_floor` is the largest shortfall under the floor in a family-month. Without (2)'s cap
     the LP would "lose" sales to put units into safety stock, and an option that cannot reach the floor
     in the first month (opening stock below it) would have no plan at all."""
-    fp = plan.sort_values(["family", "period"]).reset_index(drop=True)
+    fp = by_family_period(plan)
     ot_cap = overtime_limits(capacity, fp, settings)
     info = fp[["family", "period", "demand", "capacity"]].assign(ot_cap=ot_cap)
     floor_on = bool(settings.safety_stock_floor and safety_stock is not None)
@@ -496,15 +545,21 @@ def safety_stock(consensus: pd.DataFrame, items: pd.DataFrame, settings: Setting
 def inventory_plan(supply: pd.DataFrame, safety: pd.DataFrame, opening: pd.Series) -> pd.DataFrame:
     """Per family and month: opening, supply, shipped, ending inventory, safety stock, cycle
     stock (monthly demand / 2) and target inventory (safety + cycle stock). Families never mix."""
-    inv = supply.sort_values(["family", "period"]).reset_index(drop=True)
+    inv = by_family_period(supply)
     out = inv[["family", "period"]].copy()
     out["supply"] = inv["regular"] + inv["overtime"] + inv["outsource"]
     out["shipped"] = inv["shipped"]
     out["ending"] = inv["inventory_end"]
     prev = inv.groupby("family")["inventory_end"].shift(1)
     out["opening"] = prev.fillna(inv["family"].map(opening).fillna(0.0))
-    out = out.merge(safety, on=["family", "period"], how="left")
-    out["safety_stock"] = out["safety_stock"].fillna(0.0)
+    pos = left_positions([out["family"].to_numpy(), out["period"].to_numpy()],
+                         [safety["family"].to_numpy(), safety["period"].to_numpy()])
+    if pos is not None and safety["safety_stock"].dtype == np.float64:  # paired on integer codes, as merged
+        values = np.append(safety["safety_stock"].to_numpy(), np.nan)[pos]
+        out["safety_stock"] = np.where(np.isnan(values), 0.0, values)
+    else:
+        out = out.merge(safety, on=["family", "period"], how="left")
+        out["safety_stock"] = out["safety_stock"].fillna(0.0)
     out["cycle_stock"] = inv["demand"].to_numpy(float) / 2.0
     out["target_inventory"] = out["safety_stock"] + out["cycle_stock"]
     return out[["family", "period", "opening", "supply", "shipped", "ending", "safety_stock", "cycle_stock",
