@@ -160,9 +160,7 @@ def render_scenario_lists(_state, _refresh):
 def fill_weights(_state, *shown):
     """The settings' weights again after a change elsewhere (unchanged ones not sent: each would redo the
     comparison)."""
-    from services.plan_service import get_service
-
-    w = tuple(round(float(x), 4) for x in get_service().plan_settings().scenario_weights)
+    w = scenario_plans.shown_weights()
     if w == tuple(shown):
         raise PreventUpdate
     return w

@@ -8,7 +8,7 @@ from components.checklist import checklist_panel
 from components.layout import page_header, panel
 from components.presop_panels import balance_panel, decisions_needed_panel, money_against_plan_panel
 from components.scenarios import SCORING_HELP, scenario_form
-from services import plan_service
+from services import scenario_plans
 
 dash.register_page(__name__, path="/pre-sop", name="4 Pre-S&OP", title="4 Pre-S&OP · S&OP Studio", order=4)
 
@@ -43,8 +43,7 @@ def scenario_weights() -> tuple[float | None, float | None, float | None]:
     """The settings' scoring weights (service, cost, feasibility), in the page from the start so the
     comparison does not wait for a callback to fill them (callbacks.pre_sop.fill_weights follows changes)."""
     try:
-        w = plan_service.get_service().plan_settings().scenario_weights
-        return tuple(round(float(x), 4) for x in w)
+        return scenario_plans.shown_weights()
     except Exception:  # no data yet: the callbacks say what to do
         return None, None, None
 

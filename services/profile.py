@@ -205,8 +205,10 @@ def weights_note() -> str:
     stored = svc.store.company_profile()
     if stored is None:
         return ""
+    from services import scenario_plans
+
     w = weights_from(stored)
-    now = tuple(round(float(x), 4) for x in svc.plan_settings().scenario_weights)
+    now = scenario_plans.shown_weights(svc)
     if now != w:
         return ""
     return (f"Weights from your company profile (service {w[0]:g}, cost {w[1]:g}, feasibility {w[2]:g}); "

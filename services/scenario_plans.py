@@ -390,6 +390,11 @@ def _family_capacity_cost(svc: PlanService, key: str, family: str, plan: PlanRes
     return extras["capacity_cost"] * added_capacity(b[b["family"] == family], a[a["family"] == family], plan.horizon)
 
 
+def shown_weights(service: PlanService | None = None) -> tuple[float, float, float]:
+    """The settings' scoring weights (service, cost, feasibility) as the pages show them: 4 decimals."""
+    return tuple(round(float(x), 4) for x in _svc(service).plan_settings().scenario_weights)
+
+
 def default_selection(service: PlanService | None = None) -> list[str]:
     """What /pre-sop compares first: the named scenarios (newest five), else the built-in outlooks."""
     named = [str(s["id"]) for s in list_scenarios(service) if not s["promoted"]]
