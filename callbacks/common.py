@@ -4,10 +4,11 @@ display-only shaping (no planning formula lives here)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from dash import Input, Output, clientside_callback
+from dash import Input, Output, clientside_callback, no_update
 
 log = logging.getLogger("sop.callbacks")
 
@@ -72,6 +73,13 @@ def audit_trail(version_id: int | None = None):
     if version_id is not None:
         return svc.audit_trail(version_id)
     return svc.derived("audit-trail", svc.audit_trail)
+
+
+def keep_or_first(chosen: Any, choices: Sequence[Any]) -> tuple[Any, Any]:
+    """What a chart shows and what its chooser is sent: the chosen value while it is one of `choices`
+    (the chooser left as it is: `no_update`), else the first choice (None when there is none), sent to it."""
+    shown = chosen if chosen in choices else next(iter(choices), None)
+    return shown, (no_update if shown == chosen else shown)
 
 
 def pass_on(store_id: str, target: str = "app-state") -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, callback, html, no_update
 
 from callbacks import data_forecast, data_lag, data_upload, plan_workbook  # noqa: F401  (cards of this page)
-from callbacks.common import load_plan
+from callbacks.common import keep_or_first, load_plan
 from components import charts
 from components.empty import empty_state, error_state
 from components.grids import grid, num_col, pct_col, records, text_col
@@ -108,12 +108,11 @@ def history_chart(chosen, _state):
     if loaded.result is None:
         return charts.empty_figure("History and forecast", "No plan"), None, no_update
     result = loaded.result
-    families = sorted(result.family_plan["family"].astype(str).unique())
-    family = chosen if chosen in families else next(iter(families), None)
+    family, value = keep_or_first(chosen, sorted(result.family_plan["family"].astype(str).unique()))
     if family is None:
         return charts.empty_figure("History and forecast", "No family in this plan"), None, no_update
     fig, text = family_history_figure(result, family)
-    return fig, text, (no_update if family == chosen else family)
+    return fig, text, value
 
 
 def family_history_figure(result, family: str) -> tuple[dict, str]:

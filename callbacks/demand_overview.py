@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html, no_update
 
-from callbacks.common import audit_trail, editing, load_plan
+from callbacks.common import audit_trail, editing, keep_or_first, load_plan
 from components import charts, formats
 from components.demand_grid import parse_row_id
 from components.empty import empty_state
@@ -221,11 +221,9 @@ def render_chart(_state, family, selected=None):
         state, plan = snapshot(version_id=vid)
     except Exception as exc:
         return charts.empty_figure("Consensus vs statistical vs last year", f"No plan: {exc}"), no_update
-    families = sorted(plan.consensus["family"].unique())
-    shown = family if family in families else next(iter(families), None)
+    shown, value = keep_or_first(family, sorted(plan.consensus["family"].unique()))
     if shown is None:
         return charts.empty_figure("Consensus vs statistical vs last year", "No family in this plan"), None
-    value = no_update if shown == family else shown
     return family_figure(plan, shown, last_year(state, plan)), value
 
 

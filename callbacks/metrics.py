@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Input, Output, callback, html, no_update
 
-from callbacks.common import load_plan
+from callbacks.common import keep_or_first, load_plan
 from components import charts, formats
 from components.static_html import raw_html, to_html
 from components.empty import error_state
@@ -76,10 +76,10 @@ def kpi_trend(chosen, state):
     not by render_metrics: Dash would wait for that callback before drawing."""
     loaded = load_plan()
     kpis = process_kpis.with_process_kpis(loaded.result.kpis) if loaded.result is not None else {}
-    name = chosen if chosen in kpis else next((n for n in KPI_ORDER if n in kpis), None)
+    name, value = keep_or_first(chosen, [n for n in KPI_ORDER if n in kpis])  # the chooser's options
     if not name:
         return charts.empty_figure("KPI history", "Choose a KPI"), no_update
-    return kpi_figure(name, kpis, state), (no_update if name == chosen else name)
+    return kpi_figure(name, kpis, state), value
 
 
 def kpi_figure(name: str, kpis: dict, state: dict | None):

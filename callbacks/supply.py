@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, html,
 
 from callbacks.auth import PERMISSIONS, NotAllowed, require_user, signed_in
 from services.permissions import may_undo_others
-from callbacks.common import current_user, editing, load_plan
+from callbacks.common import current_user, editing, keep_or_first, load_plan
 from callbacks.views import supply_solution
 from components import charts, formats
 from components.empty import empty_state, error_state
@@ -284,10 +284,10 @@ def render_supply(_state, selected, grid_key, family):
     # a row per family and month: scroll inside 420 px, or just the rows' height when they are few
     plan_style = grid_height(len(plan), 420)
     # the inventory chart drawn here, with the rest (the page's layout chose its family): one round trip
-    shown = family if family in families else next(iter(families), None)
+    shown, value = keep_or_first(family, families)
     return (*grids, heatmap(r), plan, plan_style, options_table(r, vid), audit_table(version_id=vid),
-            [{"label": f, "value": f} for f in families], no_update if shown == family else shown,
-            inventory_figure(r, shown), note, not can_edit, not can_edit)
+            [{"label": f, "value": f} for f in families], value, inventory_figure(r, shown), note, not can_edit,
+            not can_edit)
 
 
 # The capacity and gap grids show the same months in the same column widths: scrolling one sideways scrolls
