@@ -3,12 +3,15 @@
 Dash's renderer handles every `html.*` component of a callback's answer on its own, and its time grows
 faster than the number of components: a 200-row summary table (some 2,000 components) took 12–15 s of
 browser work on this machine, the same table as one component holding its HTML 0.2 s
-(`bench/renderer.py`). That component is `StaticHtml` (assets/static_html.js, a dozen lines of React): a
-`dcc.Markdown` passing the HTML through did the same but first fetched and ran its Markdown and highlight.js
-bundles (some 470 kB, 0.2–0.3 s of every page that had a table) and parsed the HTML as Markdown. A table nobody clicks has no need of being a tree of React components, so
-`components.layout.summary_table` writes its HTML with `element` (every text and attribute escaped here) and
-sends it with `raw_html`; the page gets the same elements, ids, classes and `data-*` attributes. `to_html`
-writes a small tree of plain `dash.html` components (a status badge) the same way.
+(`bench/renderer.py`). That component is `StaticHtml` (assets/static_html.js, a dozen lines of React). A
+`dcc.Markdown` passing the HTML through did the same, but first fetched and ran its Markdown and
+highlight.js bundles (some 470 kB, 0.2–0.3 s of every page that had a table) and parsed the HTML as Markdown.
+
+A table nobody clicks has no need of being a tree of React components, so `components.layout.summary_table`
+writes its HTML with `element` (every text and attribute escaped here) and sends it with `raw_html`; the
+page gets the same elements, ids, classes and `data-*` attributes. `to_html` writes a tree of plain
+`dash.html` components the same way (the status badge, the KPI table, the scenario comparison, the
+decisions needed, the maturity summary); links in it change page without a reload (assets/static_html.js).
 """
 
 from __future__ import annotations
