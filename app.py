@@ -42,15 +42,18 @@ def background_manager():
 
 
 def serve_layout():
-    """The shell, evaluated on every full page load so the header and `app-state` start current. An
-    anonymous visitor while sign-in is on gets the bare shell around the login page (no plan data)."""
+    """The shell, evaluated on every full page load so the header and `app-state` start current, with the
+    page being loaded already in it (components.page_container). An anonymous visitor while sign-in is on
+    gets the bare shell around the login page (no plan data)."""
     from callbacks.shell import current_context, state_from_context
+    from components.page_container import page_container
     from services import session_guard
 
     if session_guard.login_required() and session_guard.request_user() is None:
         return signed_out_shell()
     context = current_context(with_step=True)
-    return app_shell(context, state_from_context(context))
+    container, first_page_in = page_container()
+    return app_shell(context, state_from_context(context), container, first_page_in)
 
 
 def create_app() -> Dash:

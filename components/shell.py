@@ -136,21 +136,25 @@ def signed_out_shell(user_label: str = "Not signed in") -> html.Div:
     )
 
 
-def app_shell(context: dict | None = None, state: dict | None = None) -> html.Div:
-    """The whole page around `dash.page_container`. `state` seeds the `app-state` store."""
+def app_shell(context: dict | None = None, state: dict | None = None, container: html.Div | None = None,
+              first_page_in: bool = False) -> html.Div:
+    """The whole page around the page container (`dash.page_container`, or one with the first page already in
+    it: `first_page_in`, components.page_container). `state` seeds the `app-state` store."""
+    # True until the first navigation event when that event is the router drawing the first page: the header's
+    # step status was computed with this layout, so that `refresh_on_navigation` need not compute it again
+    fresh_step = bool((context or {}).get("step")) and not first_page_in
     return html.Div(
         [
             dcc.Store(id="app-state", data=state or {}, storage_type="memory"),
             # moved by a page after a tick or a review: the step badge is read again (callbacks.shell)
             dcc.Store(id="shell-step-refresh", storage_type="memory"),
-            # True until the first navigation event: the header's step status was computed with this layout,
-            # so the page's first `refresh_on_navigation` need not compute it again
-            dcc.Store(id="shell-step-fresh", data=bool((context or {}).get("step")), storage_type="memory"),
+            dcc.Store(id="shell-step-fresh", data=fresh_step, storage_type="memory"),
             dcc.Store(id="app-scenario", storage_type="session"),  # {id}: the scenario being edited, or None
             dcc.Interval(id="shell-poll", interval=4000),
             navbar(context),
             scenario_band(),
-            html.Main(dbc.Container(dash.page_container, fluid=True, className="sop-page"), className="sop-main"),
+            html.Main(dbc.Container(container or dash.page_container, fluid=True, className="sop-page"),
+                      className="sop-main"),
         ],
         className="sop-app",
     )
