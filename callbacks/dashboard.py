@@ -266,15 +266,21 @@ def render_dashboard(watched, rendered):
     families = result.family_plan["family"].nunique()
     subtitle = (f"Cycle {inputs['cycle'] or '—'} · horizon {h[0]} – {h[-1]} ({len(h)} months) · "
                 f"{families} families · revision {formats.integer(key[3])}") if h else ""
+    # the same for everyone until the plan moves: drawn once per plan state, then sent as drawn
+    kpis, demand, finance, supply, *trends = per_plan_state("dashboard-plan-view",
+                                                            lambda: plan_view(result, inputs))
+    # the decisions needed name the scenarios waiting for one, which come and go without the plan moving
+    return [subtitle, kpis, demand, finance, supply, needed_list(result), *trends, *notes_out, live,
+            {"plan": key, "notes": digest}]
+
+
+def plan_view(result, inputs: dict) -> list:
+    """What the page draws from the plan alone: the KPIs, the demand, money and supply tables, the trend
+    figures."""
     return [
-        subtitle,
         kpi_row(result.kpis, DASHBOARD_KPIS, large=True).children,
         demand_table(result, inputs),
         finance_table(result),
         supply_table(result),
-        needed_list(result),
         *trend_figures(result, inputs),
-        *notes_out,
-        live,
-        {"plan": key, "notes": digest},
     ]

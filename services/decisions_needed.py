@@ -33,10 +33,25 @@ def decisions_needed(result=None, *, budget_gap_pct: float = BUDGET_GAP_PCT) -> 
     """Records {kind: supply|scenario|budget, key, href, ...}: supply items carry the family-month's
     figures (family, period, status, demand, capacity, gap, overtime, outsource, lost_sales, opening,
     ending, cost_overtime, cost_outsource, cost_lost_sales, solution_cost); budget items family,
-    revenue, budget_revenue, revenue_variance, revenue_variance_pct; scenario items name, owner."""
+    revenue, budget_revenue, revenue_variance, revenue_variance_pct; scenario items name, owner.
+
+    The supply and budget items follow from the plan alone (the current plan's, read once per plan state);
+    the scenarios come and go without the plan moving, so they are read each time."""
+    svc = get_service()
     if result is None:
-        result = get_service().current_plan()
-    out: list[dict[str, Any]] = []
+        result = svc.current_plan()
+    if result is svc.current_plan() and budget_gap_pct == BUDGET_GAP_PCT:
+        supply, budget = svc.derived("decisions-needed", lambda: _plan_items(result, budget_gap_pct))
+    else:
+        supply, budget = _plan_items(result, budget_gap_pct)
+    scenarios = [{"kind": "scenario", "key": f"scenario|{s.get('name', '')}", "href": s.get("href", "/pre-sop"),
+                  **s} for s in pending_scenarios()]
+    return [*supply, *scenarios, *budget]
+
+
+def _plan_items(result, budget_gap_pct: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(supply items, budget items) of a plan."""
+    supply: list[dict[str, Any]] = []
     months = constrained_months(result.family_plan, list(result.horizon), first=0)
     cons = months[months["status"] == "CONSTRAINED"]
     if len(cons):
@@ -49,16 +64,12 @@ def decisions_needed(result=None, *, budget_gap_pct: float = BUDGET_GAP_PCT) -> 
             if cost in cons:  # only the parts the solution names (more than half a unit)
                 cons["solution_cost"] += cons[cost].where(cons[units] > 0.5, 0.0).fillna(0.0)
         for r in cons.to_dict("records"):
-            out.append({"kind": "supply", "key": f"supply|{r['family']}|{r['period']}",
-                        "href": f"/supply?family={r['family']}", **r})
-    for s in pending_scenarios():
-        out.append({"kind": "scenario", "key": f"scenario|{s.get('name', '')}", "href": s.get("href", "/pre-sop"),
-                    **s})
+            supply.append({"kind": "supply", "key": f"supply|{r['family']}|{r['period']}",
+                           "href": f"/supply?family={r['family']}", **r})
     try:
         gaps = budget_gaps(budget_gap_pct, result)
     except Exception:  # a budget that cannot be compared never hides the supply decisions
         gaps = pd.DataFrame()
-    for r in gaps.to_dict("records"):
-        out.append({"kind": "budget", "key": f"budget|{r['family']}", "href": "/pre-sop#presop-budget",
-                    "threshold_pct": budget_gap_pct, **r})
-    return out
+    budget = [{"kind": "budget", "key": f"budget|{r['family']}", "href": "/pre-sop#presop-budget",
+               "threshold_pct": budget_gap_pct, **r} for r in gaps.to_dict("records")]
+    return supply, budget
