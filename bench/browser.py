@@ -204,6 +204,17 @@ def ready_ms(page, selector: str, path: str, timeout_s: float = 180) -> float:
     raise TimeoutError(f"{path} not ready ({selector}) within {timeout_s:.0f} s: {why}")
 
 
+def finish(page) -> None:
+    """Let the page finish what it does after it is ready (the charts: plotly.js is loaded once the page's
+    callbacks are answered, assets/plotly_later.js) before the next load, which it would otherwise slow."""
+    page.wait_for_load_state("networkidle")
+    try:  # a page with charts has loaded plotly.js by now (one without never does)
+        page.wait_for_function("() => typeof (window.Plotly || {}).react === 'function'", timeout=5_000)
+    except Exception:  # Playwright's TimeoutError: a page without charts
+        pass
+    page.wait_for_timeout(200)
+
+
 def page_times(browser, base: str, path: str, selector: str) -> tuple[float, float]:
     """(cold ms, warm ms) of one page: a fresh context, then the same page again."""
     context = browser.new_context(base_url=base, viewport={"width": 1920, "height": 1080})
@@ -211,6 +222,7 @@ def page_times(browser, base: str, path: str, selector: str) -> tuple[float, flo
     page = context.new_page()
     try:
         cold = ready_ms(page, selector, path)
+        finish(page)
         warm = ready_ms(page, selector, path)
     finally:
         context.close()

@@ -10,10 +10,11 @@ import pandas as pd
 from dash import Input, Output, callback, html, no_update
 
 from callbacks import data_forecast, data_lag, data_upload, plan_workbook  # noqa: F401  (cards of this page)
-from callbacks.common import keep_or_first, load_plan
+from callbacks.common import keep_or_first, load_plan, per_plan_state
+from callbacks.paged_grids import serve_rows
 from components import charts
 from components.empty import empty_state, error_state
-from components.grids import grid, num_col, pct_col, records, text_col
+from components.grids import PAGED_FROM, grid, num_col, pct_col, paged_grid, records, text_col
 from components.layout import Col, summary_table
 from components import formats
 from services import queries
@@ -42,33 +43,66 @@ def dataset_panel(info: dict | None, result) -> html.Div:
     return summary_table("data-dataset-table", [Col("k", "", "text"), Col("v", "", "text")], rows, "k")
 
 
-def accuracy_grid(acc: pd.DataFrame):
+ACCURACY_COLUMNS = [text_col("level", "Level", maxWidth=100), text_col("family", "Family"),
+                    text_col("item_id", "Item"), num_col("n", "Months"), num_col("n_zero", "Zero months"),
+                    pct_col("mape", "MAPE"), pct_col("wape", "WAPE"), pct_col("bias_pct", "Bias"),
+                    num_col("mad", "MAD", ",.1f"), num_col("tracking_signal", "Tracking signal", ",.2f")]
+EXCEPTION_COLUMNS = [{"field": "item_link", "headerName": "Item", "cellRenderer": "markdown"},
+                     text_col("family", "Family"), text_col("period", "Month"),
+                     text_col("kind_label", "Exception", minWidth=150), num_col("value", "Value", ",.1f"),
+                     num_col("threshold", "Limit", ",.1f")]
+EXCEPTION_LABELS = {"forecast_change": "Forecast change", "tracking_signal": "Tracking signal", "mape": "MAPE",
+                    "bias": "Bias"}
+
+
+def accuracy_rows(acc: pd.DataFrame) -> pd.DataFrame:
+    """The accuracy grid's rows in order (total, families, items), each with its row id `key`."""
     order = {"total": 0, "family": 1, "item": 2}
     frame = acc.assign(_o=acc["level"].map(order)).sort_values(["_o", "family", "item_id"]).drop(columns="_o")
-    frame = frame.assign(key=frame["level"].astype(str) + ":" + frame["family"].fillna("").astype(str) + ":"
-                         + frame["item_id"].fillna("").astype(str))
-    cols = [text_col("level", "Level", maxWidth=100), text_col("family", "Family"), text_col("item_id", "Item"),
-            num_col("n", "Months"), num_col("n_zero", "Zero months"), pct_col("mape", "MAPE"),
-            pct_col("wape", "WAPE"), pct_col("bias_pct", "Bias"), num_col("mad", "MAD", ",.1f"),
-            num_col("tracking_signal", "Tracking signal", ",.2f")]
-    return grid("data-accuracy-grid", records(frame), cols, row_id="key", height=420,
+    return frame.assign(key=frame["level"].astype(str) + ":" + frame["family"].fillna("").astype(str) + ":"
+                        + frame["item_id"].fillna("").astype(str)).reset_index(drop=True)
+
+
+def exception_rows(exc: pd.DataFrame) -> pd.DataFrame:
+    return exc.assign(
+        kind_label=exc["kind"].map(EXCEPTION_LABELS).fillna(exc["kind"]),
+        item_link=["[" + str(i) + "](/demand?item=" + str(i) + ")" if isinstance(i, str) and i else "" for i in
+                   exc["item_id"]],
+    ).reset_index(drop=True)
+
+
+def current_accuracy_rows() -> pd.DataFrame | None:
+    """The current plan's accuracy rows, once per plan state (what the paged grid's blocks are cut from)."""
+    result = load_plan().result
+    if result is None or result.accuracy is None or result.accuracy.empty:
+        return None
+    return per_plan_state("data-accuracy-rows", lambda: accuracy_rows(result.accuracy))
+
+
+def current_exception_rows() -> pd.DataFrame | None:
+    result = load_plan().result
+    if result is None or result.exceptions is None or result.exceptions.empty:
+        return None
+    return per_plan_state("data-exception-rows", lambda: exception_rows(result.exceptions))
+
+
+def accuracy_grid(frame: pd.DataFrame):
+    if len(frame) > PAGED_FROM:
+        return paged_grid("data-accuracy-grid", len(frame), ACCURACY_COLUMNS, row_id="key", height=420)
+    return grid("data-accuracy-grid", records(frame), ACCURACY_COLUMNS, row_id="key", height=420,
                 grid_options={"pagination": False})
 
 
-def exceptions_grid(exc: pd.DataFrame):
-    if exc is None or exc.empty:
+def exceptions_grid(frame: pd.DataFrame | None):
+    if frame is None or frame.empty:
         return empty_state("No exceptions", "Every series is within its limits.", icon="bi-check-circle")
-    labels = {"forecast_change": "Forecast change", "tracking_signal": "Tracking signal", "mape": "MAPE",
-              "bias": "Bias"}
-    frame = exc.assign(
-        kind_label=exc["kind"].map(labels).fillna(exc["kind"]),
-        item_link=["[" + str(i) + "](/demand?item=" + str(i) + ")" if isinstance(i, str) and i else "" for i in
-                   exc["item_id"]],
-    )
-    cols = [{"field": "item_link", "headerName": "Item", "cellRenderer": "markdown"},
-            text_col("family", "Family"), text_col("period", "Month"), text_col("kind_label", "Exception", minWidth=150),
-            num_col("value", "Value", ",.1f"), num_col("threshold", "Limit", ",.1f")]
-    return grid("data-exceptions-grid", records(frame), cols, height=420)
+    if len(frame) > PAGED_FROM:
+        return paged_grid("data-exceptions-grid", len(frame), EXCEPTION_COLUMNS, height=420)
+    return grid("data-exceptions-grid", records(frame), EXCEPTION_COLUMNS, height=420)
+
+
+serve_rows("data-accuracy-grid", current_accuracy_rows)
+serve_rows("data-exceptions-grid", current_exception_rows)
 
 
 @callback(
@@ -86,11 +120,11 @@ def render_data(_state):
         return dataset_panel(info, None), err, "", []
     result = loaded.result
     families = sorted(result.family_plan["family"].astype(str).unique())
-    acc = result.accuracy
-    accuracy = accuracy_grid(acc) if acc is not None and not acc.empty else empty_state(
+    acc = current_accuracy_rows()
+    accuracy = accuracy_grid(acc) if acc is not None else empty_state(
         "No accuracy yet", "History rows need forecast_units (the forecast made for that month) to measure "
         "accuracy. Add the column to history and upload again.", icon="bi-bullseye")
-    return dataset_panel(info, result), accuracy, exceptions_grid(result.exceptions), families
+    return dataset_panel(info, result), accuracy, exceptions_grid(current_exception_rows()), families
 
 
 @callback(

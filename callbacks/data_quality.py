@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, ctx, no_update
 
 from callbacks.auth import NotAllowed, require
 from callbacks.demand import message
+from callbacks.paged_grids import serve_rows
 from callbacks.shell import step_badge_follows
 from components.quality_log import quality_grid
 from services import cycle as cycle_service
@@ -19,7 +20,8 @@ log = logging.getLogger("sop.data")
 SOURCE_LABELS = {"exception": "Exception", "upload": "Upload warning"}
 
 
-def log_rows(status: str, source: str, search: str | None) -> tuple[list[dict], str]:
+def log_frame(status: str, source: str, search: str | None) -> tuple[pd.DataFrame, int]:
+    """(the entries the filters show, as the grid's rows; the number of open entries in the whole log)."""
     df = cycle_service.quality_log()
     n_open = int((df["status"] == "open").sum())
     if status in ("open", "reviewed"):
@@ -28,14 +30,19 @@ def log_rows(status: str, source: str, search: str | None) -> tuple[list[dict], 
         df = df[df["source"] == source]
     if search:
         df = df[df["message"].astype(str).str.contains(search.strip(), case=False, regex=False)]
-    rows = [{
-        "row_id": f"{r['source']}|{r['key']}", "source": r["source"], "key": r["key"], "status": r["status"],
-        "source_label": SOURCE_LABELS.get(r["source"], r["source"]), "message": str(r["message"]),
-        "reviewed": "" if r["status"] != "reviewed" else
-        f"{r['reviewed_by']} · {pd.Timestamp(r['reviewed_at']).strftime('%Y-%m-%d %H:%M')}",
-        "comment": "" if r["comment"] is None or pd.isna(r["comment"]) else str(r["comment"]),
-    } for r in df.to_dict("records")]
-    return rows, f"{n_open} open · {len(rows)} shown"
+    when = pd.to_datetime(df["reviewed_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    rows = pd.DataFrame({
+        "row_id": df["source"].astype(str) + "|" + df["key"].astype(str), "source": df["source"], "key": df["key"],
+        "status": df["status"], "source_label": df["source"].map(SOURCE_LABELS).fillna(df["source"]),
+        "message": df["message"].astype(str),
+        "reviewed": (df["reviewed_by"].astype(str) + " · " + when).where(df["status"] == "reviewed", ""),
+        "comment": df["comment"].where(df["comment"].notna(), "").astype(str),
+    })
+    return rows.reset_index(drop=True), n_open
+
+
+FILTERS = [State("data-quality-status", "value"), State("data-quality-source", "value"),
+           State("data-quality-search", "value")]
 
 
 @callback(
@@ -49,11 +56,15 @@ def log_rows(status: str, source: str, search: str | None) -> tuple[list[dict], 
 )
 def show_log(_state, status, source, search, _version):
     try:
-        rows, count = log_rows(status, source, search)
+        rows, n_open = log_frame(status, source, search)
     except Exception:
         log.exception("the data-quality log could not be read")
         return no_update, "The log could not be read."
-    return quality_grid(rows), count
+    return quality_grid(rows), f"{n_open} open · {len(rows)} shown"
+
+
+# a long log (an exception per item of a large company) is sent a block at a time, as the filters show it
+serve_rows("data-quality-grid", lambda status, source, search: log_frame(status, source, search)[0], FILTERS)
 
 
 @callback(
@@ -63,20 +74,24 @@ def show_log(_state, status, source, search, _version):
     Input("data-quality-review", "n_clicks"),
     Input("data-quality-review-all", "n_clicks"),
     State("data-quality-grid", "selectedRows"),
-    State("data-quality-grid", "rowData"),
     State("data-quality-comment", "value"),
     State("data-quality-version", "data"),
+    *FILTERS,
     prevent_initial_call=True,
 )
-def review(n_one, n_all, selected, shown, comment, version):
-    """Mark the selected entry (or every open entry shown) reviewed with the comment (the header follows:
-    `step_badge_follows` below)."""
+def review(n_one, n_all, selected, comment, version, status, source, search):
+    """Mark the selected entry (or every open entry the filters show) reviewed with the comment (the header
+    follows: `step_badge_follows` below)."""
     every = ctx.triggered_id == "data-quality-review-all"
     if not (n_all if every else n_one):
         return no_update, no_update, no_update
     try:
         user = require("review_exceptions")
-        rows = [r for r in (shown or []) if r.get("status") == "open"] if every else (selected or [])[:1]
+        if every:
+            shown, _ = log_frame(status, source, search)
+            rows = shown[shown["status"] == "open"].to_dict("records")
+        else:
+            rows = (selected or [])[:1]
         if not rows:
             raise ValueError("no open entry is shown" if every else "select an entry in the table first")
         n = cycle_service.review_entries([(str(r["source"]), str(r["key"])) for r in rows], comment, by=user)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.grids import grid, text_col
+import pandas as pd
+
+from components.grids import PAGED_FROM, grid, paged_grid, records, text_col
 
 STATUS_OPTIONS = [{"label": " Open", "value": "open"}, {"label": " Reviewed", "value": "reviewed"},
                   {"label": " All", "value": "all"}]
@@ -42,14 +44,22 @@ def quality_log_body() -> html.Div:
     ])
 
 
-def quality_grid(rows: list[dict]):
+def quality_grid(rows: pd.DataFrame | list[dict]):
+    """The log as a grid; a long one (more than grids.PAGED_FROM entries) gets its rows a block at a time, one
+    line each (the infinite row model keeps every row the same height), the whole text in a tooltip."""
+    paged = len(rows) > PAGED_FROM
+    long_text = ({"tooltipField": "message"} if paged else {"wrapText": True, "autoHeight": True})
     cols = [text_col("status", "Status", maxWidth=120,
                      cellClassRules={"cell-status status-warn": "params.value == 'open'",
                                      "cell-status status-good": "params.value == 'reviewed'"}),
             text_col("source_label", "Source", maxWidth=150),
-            text_col("message", "Entry", minWidth=320, wrapText=True, autoHeight=True),
+            text_col("message", "Entry", minWidth=320, **long_text),
             text_col("reviewed", "Reviewed", minWidth=160),
-            text_col("comment", "Comment", minWidth=200, wrapText=True, autoHeight=True)]
-    return grid("data-quality-grid", rows, cols, row_id="row_id", height=380,
-                grid_options={"rowSelection": {"mode": "singleRow", "checkboxes": False,
-                                               "enableClickSelection": True}})
+            text_col("comment", "Comment", minWidth=200,
+                     **({"tooltipField": "comment"} if paged else {"wrapText": True, "autoHeight": True}))]
+    selection = {"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}}
+    if paged:
+        return paged_grid("data-quality-grid", len(rows), cols, row_id="row_id", height=380,
+                          grid_options=selection)
+    return grid("data-quality-grid", records(rows) if isinstance(rows, pd.DataFrame) else rows, cols,
+                row_id="row_id", height=380, grid_options=selection)
