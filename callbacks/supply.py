@@ -20,7 +20,8 @@ from callbacks.common import current_user, editing, keep_or_first, load_plan
 from callbacks.views import supply_solution
 from components import charts, formats
 from components.empty import empty_state, error_state
-from components.grids import records
+from callbacks.paged_grids import serve_rows
+from components.grids import PAGED_FROM, records
 from components.layout import Col, summary_table
 from components.supply_cost import cost_breakdown_table
 from planning.supply import cost_lines, family_plan
@@ -111,13 +112,17 @@ def heatmap(result) -> dict:
 
 def plan_rows(result) -> list[dict]:
     """The least-cost supply plan by family and month (rows of `supply-plan-grid`, id family|period)."""
+    return records(plan_frame(result))
+
+
+def plan_frame(result) -> pd.DataFrame:
     sp = result.supply_plan.merge(result.inventory[["family", "period", "opening", "ending"]],
                                   on=["family", "period"], how="left")
     sp = sp.merge(result.family_plan[["family", "period", "gap", "status"]], on=["family", "period"],
                   how="left")
     sp["solution"] = [supply_solution(r) for r in sp.to_dict("records")]
     sp["key"] = sp["family"] + "|" + sp["period"]
-    return records(sp.sort_values(["family", "period"])[PLAN_GRID_FIELDS].round(3))  # shown as integers
+    return sp.sort_values(["family", "period"])[PLAN_GRID_FIELDS].round(3).reset_index(drop=True)  # integers
 
 
 # what `supply-plan-grid` shows (pages/supply.py), and nothing more: a 200-family plan's rows are megabytes
@@ -280,14 +285,47 @@ def render_supply(_state, selected, grid_key, family):
     note = no_update if can_edit else dbc.Alert(
         "You can read this plan; changing capacity needs a supply planner or an administrator "
         "(sign in at the top right).", color="secondary", className="py-2 small mb-2")
-    plan = plan_rows(r)
-    # a row per family and month: scroll inside 420 px, or just the rows' height when they are few
-    plan_style = grid_height(len(plan), 420)
+    if len(r.supply_plan) > PAGED_FROM:  # the grid asks for the rows in view (pages/supply.py made it so)
+        plan, plan_style = no_update, no_update
+    else:
+        plan = plan_rows(r)
+        # a row per family and month: scroll inside 420 px, or just the rows' height when they are few
+        plan_style = grid_height(len(plan), 420)
     # the inventory chart drawn here, with the rest (the page's layout chose its family): one round trip
     shown, value = keep_or_first(family, families)
     return (*grids, heatmap(r), plan, plan_style, options_table(r, vid), audit_table(version_id=vid),
             [{"label": f, "value": f} for f in families], value, inventory_figure(r, shown), note, not can_edit,
             not can_edit)
+
+
+def current_plan_frame(selected) -> pd.DataFrame | None:
+    """The supply plan grid's rows of the plan (or of the scenario being edited), once per plan state."""
+    from services import plan_service
+
+    vid, _name = editing(selected)
+    loaded = load_plan(vid)
+    if loaded.result is None:
+        return None
+    return plan_service.get_service().derived(f"supply-plan-rows:{vid}", lambda: plan_frame(loaded.result), vid)
+
+
+serve_rows("supply-plan-grid", current_plan_frame, [State("app-scenario", "data")])
+
+# A paged plan grid asks again for the rows in view when the plan it shows moves (an edit, a scenario).
+clientside_callback(
+    """function(key) {
+        let api = null;
+        try { api = dash_ag_grid.getApi('supply-plan-grid'); } catch (e) { api = null; }  // not drawn yet
+        const seen = window.__supplyPlanKey;
+        window.__supplyPlanKey = JSON.stringify(key);
+        if (api && seen !== undefined && seen !== window.__supplyPlanKey
+                && api.getGridOption('rowModelType') === 'infinite') {
+            api.refreshInfiniteCache();
+        }
+        return window.dash_clientside.no_update;
+    }""",
+    Output("supply-scroll-sync", "data", allow_duplicate=True), Input("supply-grid-key", "data"),
+    prevent_initial_call=True)
 
 
 # The capacity and gap grids show the same months in the same column widths: scrolling one sideways scrolls

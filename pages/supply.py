@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.checklist import checklist_panel
-from components.grids import grid, money_col, num_col, status_col, text_col
+from components.grids import PAGED_FROM, grid, money_col, num_col, paged_grid, status_col, text_col
 from components.layout import page_header, panel
 from services import plan_service
 
@@ -61,14 +61,17 @@ def editable_grid() -> html.Div:
     )
 
 
-def plan_grid() -> html.Div:
-    """The supply plan grid, mounted once; callbacks send its rows (id family|period)."""
+def plan_grid(n_rows: int = 0) -> html.Div:
+    """The supply plan grid, mounted once; callbacks send its rows (id family|period), or, for a plan of more
+    than grids.PAGED_FROM family-months, the server sends the rows in view (callbacks.supply)."""
     cols = [text_col("family", "Family", pinned="left", minWidth=120),
             text_col("period", "Month", minWidth=95),
             num_col("demand", "Demand"), num_col("regular", "Regular"), num_col("overtime", "Overtime"),
             num_col("outsource", "Outsource", minWidth=110), num_col("inventory_end", "Inventory end"),
             num_col("lost_sales", "Lost sales"), num_col("shipped", "Shipped"), money_col("cost", "Cost"),
             status_col("status"), text_col("solution", "How the gap is closed", minWidth=280)]
+    if n_rows > PAGED_FROM:
+        return paged_grid("supply-plan-grid", n_rows, cols, row_id="key", height=420)
     g = grid("supply-plan-grid", [], cols, row_id="key")
     g.dashGridOptions.pop("domLayout", None)  # a fixed height that scrolls: the plan has a row per month
     g.style = {"width": "100%", "height": "420px"}
@@ -118,7 +121,7 @@ def layout(**_query):
                 ],
                 className="row g-3",
             ),
-            panel("Supply plan", plan_grid(),
+            panel("Supply plan", plan_grid(plan_service.supply_plan_rows()),
                   subtitle="Optimized over the whole horizon (linear programme): regular production, "
                            "overtime, outsourcing, building ahead, lost sales"),
             panel("Capacity changes", id="supply-audit",

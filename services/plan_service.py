@@ -780,10 +780,19 @@ def plan_families() -> list[str]:
         return []
 
 
+def supply_plan_rows() -> int:
+    """The current plan's family-months (rows of its supply plan; 0 when there is no plan yet): whether a
+    page's supply-plan grid is sent whole or a block at a time."""
+    try:
+        return len(current_plan().supply_plan)
+    except Exception:  # no data yet
+        return 0
+
+
 def plan_context() -> dict[str, Any]:
     return get_service().plan_context()
 
 
 __all__ = ["ConflictError", "EditError", "PlanService", "PlanState", "WorkbookChanges", "current_plan",
            "describe_change", "get_service", "get_store", "interim_forecast", "parse_edit", "plan_context",
-           "plan_families"]
+           "plan_families", "supply_plan_rows"]

@@ -5,7 +5,9 @@ the sample company's /data grids are paged:
 - the accuracy grid holds as many rows as the plan's accuracy table, the total row first; sorted by MAPE
   (highest first) its first row is the highest MAPE of the whole table, not of the first block;
 - the data-quality log, filtered, marks every open entry the filters show reviewed ("Mark all shown
-  reviewed" reads them on the server, not from the rows the browser has), and the store says so.
+  reviewed" reads them on the server, not from the rows the browser has), and the store says so;
+- /supply's plan grid (72 family-months) is paged too, and shows a capacity edit's new plan: the rows in
+  view are asked for again when the plan moves.
 """
 
 from __future__ import annotations
@@ -72,6 +74,25 @@ def test_mark_all_shown_reviewed_reads_the_filters_on_the_server(new_page, serve
         stored = store.quality_log()
     done = stored[stored["comment"] == "Forecast changes checked with sales"]
     assert len(done) == shown
+
+
+def test_the_supply_plan_grid_follows_an_edit(new_page, server):
+    page = new_page(server.url)
+    page.goto("/supply")
+    page.wait_for_selector("#supply-plan-grid .ag-row", timeout=60_000)
+    api = "dash_ag_grid.getApi('supply-plan-grid')"
+    assert page.evaluate(f"() => {api}.getGridOption('rowModelType')") == "infinite"
+    family, month = "Electronics", page.evaluate(f"() => {api}.getDisplayedRowAtIndex(0).data.period")
+    key = f"{family}|{month}"
+    page.wait_for_function(f"k => !!({api}.getRowNode(k) || {{}}).data", arg=key, timeout=30_000)
+    before = page.evaluate(f"k => {api}.getRowNode(k).data.regular", key)
+    page.wait_for_function("() => !document.querySelector('._dash-loading-callback')")
+    page.locator(f'#supply-capacity-grid .ag-row[row-id="family:{family}"] [col-id="{month}"]').first.click()
+    page.keyboard.type("100")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"k => {{ const n = {api}.getRowNode(k); return n && n.data && n.data.regular <= 100.001; }}",
+                           arg=key, timeout=30_000)
+    assert before > 100  # the sample's capacity: the regular output fell to the new capacity
 
 
 def test_rows_block_sorts_the_whole_table_then_cuts_the_block():
