@@ -130,7 +130,7 @@ def calls(action_of_workbook: str = "demand") -> dict[str, dict]:
         "callbacks.cycle_close.do_close": {"args": (1,)},
         "callbacks.cycle_close.on_actuals": {
             "args": ([_csv("item_id,period,actual_units\nX,2026-01,1\n")], ["history.csv"])},
-        "callbacks.data_quality.review": {"args": (1, None, [], [], "looked at it", 0),
+        "callbacks.data_quality.review": {"args": (1, None, [], "looked at it", 0, "open", "all", None),
                                           "trigger": "data-quality-review"},
         "callbacks.data_forecast.cancel_forecast": {"args": (1,)},
         "callbacks.data_forecast.run_forecast": {"args": (1,)},
