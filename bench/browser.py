@@ -53,7 +53,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 QUIET_MS = 400
 PAGES = {  # path → what must be on screen for the page to be ready
     "dashboard": ("/", "#dash-demand-table"),
-    "data": ("/data", "#data-accuracy-grid .ag-row"),
+    "data": ("/data", "#data-accuracy-grid .ag-row:not(.ag-row-loading)"),  # a paged grid's rows, loaded
     "demand": ("/demand", "#demand-grid .ag-row"),
     "supply": ("/supply", "#supply-gap-grid .ag-row"),
     "pre-sop": ("/pre-sop", "#presop-scenarios-table"),

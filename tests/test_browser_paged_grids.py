@@ -40,7 +40,8 @@ def test_the_accuracy_grid_is_paged_and_sorted_on_the_server(new_page, server):
     acc = plan_accuracy(server)
     api = "dash_ag_grid.getApi('data-accuracy-grid')"
     assert page.evaluate(f"() => {api}.getGridOption('rowModelType')") == "infinite"
-    page.wait_for_function(f"n => {api}.getDisplayedRowCount() === n", arg=len(acc), timeout=30_000)
+    page.wait_for_function(f"n => {api}.getDisplayedRowCount() === n && !!({api}.getDisplayedRowAtIndex(0) || {{}}).data",
+                           arg=len(acc), timeout=30_000)  # a row of a block still loading has no data yet
     first = page.evaluate(f"() => {api}.getDisplayedRowAtIndex(0).data")
     assert first["key"] == "total::"
     assert first["mape"] == pytest.approx(float(acc.loc[acc["level"] == "total", "mape"].iloc[0]))
@@ -82,6 +83,7 @@ def test_the_supply_plan_grid_follows_an_edit(new_page, server):
     page.wait_for_selector("#supply-plan-grid .ag-row", timeout=60_000)
     api = "dash_ag_grid.getApi('supply-plan-grid')"
     assert page.evaluate(f"() => {api}.getGridOption('rowModelType')") == "infinite"
+    page.wait_for_function(f"() => !!({api}.getDisplayedRowAtIndex(0) || {{}}).data", timeout=30_000)
     family, month = "Electronics", page.evaluate(f"() => {api}.getDisplayedRowAtIndex(0).data.period")
     key = f"{family}|{month}"
     page.wait_for_function(f"k => !!({api}.getRowNode(k) || {{}}).data", arg=key, timeout=30_000)
