@@ -14,7 +14,7 @@ from callbacks.common import keep_or_first, load_plan, per_plan_state
 from callbacks.paged_grids import serve_rows
 from components import charts
 from components.empty import empty_state, error_state
-from components.grids import PAGED_FROM, grid, num_col, pct_col, paged_grid, records, text_col
+from components.grids import frame_grid, num_col, pct_col, text_col
 from components.layout import Col, summary_table
 from components import formats
 from services import queries
@@ -71,34 +71,31 @@ def exception_rows(exc: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def current_accuracy_rows() -> pd.DataFrame | None:
-    """The current plan's accuracy rows, once per plan state (what the paged grid's blocks are cut from)."""
-    result = load_plan().result
+def current_accuracy_rows(result=None) -> pd.DataFrame | None:
+    """The accuracy rows of `result` (default: the current plan), once per plan state (what the paged grid's
+    blocks are cut from)."""
+    result = result if result is not None else load_plan().result
     if result is None or result.accuracy is None or result.accuracy.empty:
         return None
     return per_plan_state("data-accuracy-rows", lambda: accuracy_rows(result.accuracy))
 
 
-def current_exception_rows() -> pd.DataFrame | None:
-    result = load_plan().result
+def current_exception_rows(result=None) -> pd.DataFrame | None:
+    result = result if result is not None else load_plan().result
     if result is None or result.exceptions is None or result.exceptions.empty:
         return None
     return per_plan_state("data-exception-rows", lambda: exception_rows(result.exceptions))
 
 
 def accuracy_grid(frame: pd.DataFrame):
-    if len(frame) > PAGED_FROM:
-        return paged_grid("data-accuracy-grid", len(frame), ACCURACY_COLUMNS, row_id="key", height=420)
-    return grid("data-accuracy-grid", records(frame), ACCURACY_COLUMNS, row_id="key", height=420,
-                grid_options={"pagination": False})
+    return frame_grid("data-accuracy-grid", frame, ACCURACY_COLUMNS, row_id="key", height=420,
+                      grid_options={"pagination": False})
 
 
 def exceptions_grid(frame: pd.DataFrame | None):
     if frame is None or frame.empty:
         return empty_state("No exceptions", "Every series is within its limits.", icon="bi-check-circle")
-    if len(frame) > PAGED_FROM:
-        return paged_grid("data-exceptions-grid", len(frame), EXCEPTION_COLUMNS, height=420)
-    return grid("data-exceptions-grid", records(frame), EXCEPTION_COLUMNS, height=420)
+    return frame_grid("data-exceptions-grid", frame, EXCEPTION_COLUMNS, height=420)
 
 
 serve_rows("data-accuracy-grid", current_accuracy_rows)
@@ -120,11 +117,11 @@ def render_data(_state):
         return dataset_panel(info, None), err, "", []
     result = loaded.result
     families = sorted(result.family_plan["family"].astype(str).unique())
-    acc = current_accuracy_rows()
+    acc = current_accuracy_rows(result)
     accuracy = accuracy_grid(acc) if acc is not None else empty_state(
         "No accuracy yet", "History rows need forecast_units (the forecast made for that month) to measure "
         "accuracy. Add the column to history and upload again.", icon="bi-bullseye")
-    return dataset_panel(info, result), accuracy, exceptions_grid(current_exception_rows()), families
+    return dataset_panel(info, result), accuracy, exceptions_grid(current_exception_rows(result)), families
 
 
 @callback(

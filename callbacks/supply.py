@@ -21,7 +21,7 @@ from callbacks.views import supply_solution
 from components import charts, formats
 from components.empty import empty_state, error_state
 from callbacks.paged_grids import serve_rows
-from components.grids import PAGED_FROM, records
+from components.grids import is_paged, records
 from components.layout import Col, summary_table
 from components.supply_cost import cost_breakdown_table
 from planning.supply import cost_lines, family_plan
@@ -285,7 +285,7 @@ def render_supply(_state, selected, grid_key, family):
     note = no_update if can_edit else dbc.Alert(
         "You can read this plan; changing capacity needs a supply planner or an administrator "
         "(sign in at the top right).", color="secondary", className="py-2 small mb-2")
-    if len(r.supply_plan) > PAGED_FROM:  # the grid asks for the rows in view (pages/supply.py made it so)
+    if is_paged(len(r.supply_plan)):  # the grid asks for the rows in view (pages/supply.py made it so)
         plan, plan_style = no_update, no_update
     else:
         plan = plan_rows(r)

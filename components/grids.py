@@ -110,7 +110,7 @@ def grid(
         height = None  # few rows: let the grid take only the room they need
     options = _options(column_defs, height)
     options.update(grid_options or {})
-    return dag.AgGrid(id=id, rowData=rows, **_common(column_defs, options, row_id, height, kw), **kw)
+    return dag.AgGrid(id=id, rowData=rows, **_props(column_defs, options, row_id, height, kw))
 
 
 def _options(column_defs: list[dict], height: int | None) -> dict:
@@ -129,17 +129,19 @@ def _options(column_defs: list[dict], height: int | None) -> dict:
     return options
 
 
-def _common(column_defs: list[dict], options: dict, row_id: str | None, height: int | None, kw: dict) -> dict:
-    """The props every grid shares (`kw`'s columnSize and className are taken out of it)."""
+def _props(column_defs: list[dict], options: dict, row_id: str | None, height: int | None, kw: dict) -> dict:
+    """Every prop of a grid but its id and rows: what all grids share, then the caller's `kw` (its
+    columnSize and className replace the defaults)."""
     return {
         "columnDefs": column_defs,
         "defaultColDef": {"sortable": True, "resizable": True, "filter": False, "minWidth": 90,
                           "wrapHeaderText": True},
         "dashGridOptions": options,
-        "columnSize": kw.pop("columnSize", "responsiveSizeToFit"),
+        "columnSize": "responsiveSizeToFit",
         "style": {"width": "100%"} | ({"height": f"{height}px"} if height else {}),
-        "className": kw.pop("className", "sop-grid"),
+        "className": "sop-grid",
         **({"getRowId": f"params.data.{row_id}"} if row_id else {}),
+        **kw,
     }
 
 
@@ -161,4 +163,18 @@ def paged_grid(id: str, n_rows: int, column_defs: list[dict], *, row_id: str | N
         "blockLoadDebounceMillis": 50,
     }
     options.update(grid_options or {})
-    return dag.AgGrid(id=id, rowModelType="infinite", **_common(column_defs, options, row_id, height, kw), **kw)
+    return dag.AgGrid(id=id, rowModelType="infinite", **_props(column_defs, options, row_id, height, kw))
+
+
+def is_paged(n_rows: int) -> bool:
+    """Whether a read-only grid of `n_rows` rows gets them a block at a time (`paged_grid`)."""
+    return n_rows > PAGED_FROM
+
+
+def frame_grid(id: str, frame: pd.DataFrame, column_defs: list[dict], *, row_id: str | None = None,
+               height: int = 420, grid_options: dict | None = None) -> dag.AgGrid:
+    """A read-only grid of `frame`'s rows: sent whole (`grid`), or, when there are many, a block at a time
+    (`paged_grid`: register `callbacks.paged_grids.serve_rows(id, …)` to answer it)."""
+    if is_paged(len(frame)):
+        return paged_grid(id, len(frame), column_defs, row_id=row_id, height=height, grid_options=grid_options)
+    return grid(id, records(frame), column_defs, row_id=row_id, height=height, grid_options=grid_options)

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 import pandas as pd
 
-from components.grids import PAGED_FROM, grid, paged_grid, records, text_col
+from components.grids import frame_grid, is_paged, text_col
 
 STATUS_OPTIONS = [{"label": " Open", "value": "open"}, {"label": " Reviewed", "value": "reviewed"},
                   {"label": " All", "value": "all"}]
@@ -28,7 +28,7 @@ def quality_log_body() -> html.Div:
                       debounce=True, className="form-control form-control-sm", style={"maxWidth": "260px"}),
             html.Span(id="data-quality-count", className="item-meta"),
         ], className="d-flex flex-wrap gap-3 align-items-center mb-2"),
-        html.Div(quality_grid([]), id="data-quality-table"),
+        html.Div(quality_grid(pd.DataFrame()), id="data-quality-table"),
         html.Div([
             dbc.Textarea(id="data-quality-comment", placeholder="Comment: what was found, or why it needs no action",
                          rows=2, maxLength=1000, className="mb-2"),
@@ -44,22 +44,21 @@ def quality_log_body() -> html.Div:
     ])
 
 
-def quality_grid(rows: pd.DataFrame | list[dict]):
+def quality_grid(rows: pd.DataFrame):
     """The log as a grid; a long one (more than grids.PAGED_FROM entries) gets its rows a block at a time, one
     line each (the infinite row model keeps every row the same height), the whole text in a tooltip."""
-    paged = len(rows) > PAGED_FROM
-    long_text = ({"tooltipField": "message"} if paged else {"wrapText": True, "autoHeight": True})
+    paged = is_paged(len(rows))
+
+    def long_text(field: str) -> dict:
+        return {"tooltipField": field} if paged else {"wrapText": True, "autoHeight": True}
+
     cols = [text_col("status", "Status", maxWidth=120,
                      cellClassRules={"cell-status status-warn": "params.value == 'open'",
                                      "cell-status status-good": "params.value == 'reviewed'"}),
             text_col("source_label", "Source", maxWidth=150),
-            text_col("message", "Entry", minWidth=320, **long_text),
+            text_col("message", "Entry", minWidth=320, **long_text("message")),
             text_col("reviewed", "Reviewed", minWidth=160),
-            text_col("comment", "Comment", minWidth=200,
-                     **({"tooltipField": "comment"} if paged else {"wrapText": True, "autoHeight": True}))]
-    selection = {"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}}
-    if paged:
-        return paged_grid("data-quality-grid", len(rows), cols, row_id="row_id", height=380,
-                          grid_options=selection)
-    return grid("data-quality-grid", records(rows) if isinstance(rows, pd.DataFrame) else rows, cols,
-                row_id="row_id", height=380, grid_options=selection)
+            text_col("comment", "Comment", minWidth=200, **long_text("comment"))]
+    return frame_grid("data-quality-grid", rows, cols, row_id="row_id", height=380,
+                      grid_options={"rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                     "enableClickSelection": True}})

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.checklist import checklist_panel
-from components.grids import PAGED_FROM, grid, money_col, num_col, paged_grid, status_col, text_col
+from components.grids import grid, is_paged, money_col, num_col, paged_grid, status_col, text_col
 from components.layout import page_header, panel
 from services import plan_service
 
@@ -70,7 +70,7 @@ def plan_grid(n_rows: int = 0) -> html.Div:
             num_col("outsource", "Outsource", minWidth=110), num_col("inventory_end", "Inventory end"),
             num_col("lost_sales", "Lost sales"), num_col("shipped", "Shipped"), money_col("cost", "Cost"),
             status_col("status"), text_col("solution", "How the gap is closed", minWidth=280)]
-    if n_rows > PAGED_FROM:
+    if is_paged(n_rows):
         return paged_grid("supply-plan-grid", n_rows, cols, row_id="key", height=420)
     g = grid("supply-plan-grid", [], cols, row_id="key")
     g.dashGridOptions.pop("domLayout", None)  # a fixed height that scrolls: the plan has a row per month

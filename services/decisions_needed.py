@@ -38,9 +38,9 @@ def decisions_needed(result=None, *, budget_gap_pct: float = BUDGET_GAP_PCT) -> 
     The supply and budget items follow from the plan alone (the current plan's, read once per plan state);
     the scenarios come and go without the plan moving, so they are read each time."""
     svc = get_service()
-    if result is None:
-        result = svc.current_plan()
-    if result is svc.current_plan() and budget_gap_pct == BUDGET_GAP_PCT:
+    current = svc.current_plan()
+    result = current if result is None else result
+    if result is current and budget_gap_pct == BUDGET_GAP_PCT:
         supply, budget = svc.derived("decisions-needed", lambda: _plan_items(result, budget_gap_pct))
     else:
         supply, budget = _plan_items(result, budget_gap_pct)
