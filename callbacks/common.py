@@ -40,11 +40,12 @@ def load_plan(version_id: int | None = None) -> Loaded:
         return Loaded(None, f"{type(exc).__name__}: {exc}")
 
 
-def per_plan_state(name: str, compute: Callable[[], object]):
-    """A figure derived from the current plan, computed once per plan state (the plan service's cache)."""
+def per_plan_state(name: str, compute: Callable[[], object], version_id: int | None = None):
+    """A figure derived from the current plan (or from the scenario `version_id`), computed once per plan state
+    (the plan service's cache)."""
     from services import plan_service
 
-    return plan_service.get_service().derived(name, compute)
+    return plan_service.get_service().derived(name, compute, version_id)
 
 
 def editing(selected) -> tuple[int | None, str | None]:

@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, html,
 
 from callbacks.auth import PERMISSIONS, NotAllowed, require_user, signed_in
 from services.permissions import may_undo_others
-from callbacks.common import current_user, editing, keep_or_first, load_plan
+from callbacks.common import current_user, editing, keep_or_first, load_plan, per_plan_state
 from callbacks.views import supply_solution
 from components import charts, formats
 from components.empty import empty_state, error_state
@@ -300,13 +300,11 @@ def render_supply(_state, selected, grid_key, family):
 
 def current_plan_frame(selected) -> pd.DataFrame | None:
     """The supply plan grid's rows of the plan (or of the scenario being edited), once per plan state."""
-    from services import plan_service
-
     vid, _name = editing(selected)
     loaded = load_plan(vid)
     if loaded.result is None:
         return None
-    return plan_service.get_service().derived(f"supply-plan-rows:{vid}", lambda: plan_frame(loaded.result), vid)
+    return per_plan_state(f"supply-plan-rows:{vid}", lambda: plan_frame(loaded.result), vid)
 
 
 serve_rows("supply-plan-grid", current_plan_frame, [State("app-scenario", "data")])
